@@ -1,0 +1,75 @@
+"""Preflight as a user runs it: the CLI's exit code and JSON, and the write test on a gs:// remote (GCS emulator) that
+passes for a real bucket and fails, with advice, for a missing one or the placeholder."""
+import json, os, socket, subprocess, sys, time
+from pathlib import Path
+
+os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imported
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _cli(*args, env=None):
+    t0 = time.time()
+    p = subprocess.run([sys.executable, "-m", "sql_codegen_slm.preflight", *args], capture_output=True, text=True, timeout=180,
+                       cwd=REPO, env={**os.environ, **(env or {})})
+    return p.returncode, p.stdout, p.stderr, time.time() - t0
+
+
+def _by_name(out): return {l["name"]: l for l in json.loads(out)["lines"]}
+
+
+@pytest.fixture(scope="module")
+def gcs():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "gcp_storage_emulator", "start", "--host", "127.0.0.1", "--port", str(port), "-q", "--in-memory"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while True:
+        try: socket.create_connection(("127.0.0.1", port), timeout=0.5).close(); break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None: proc.kill(); pytest.skip("GCS emulator did not start")
+            time.sleep(0.1)
+    host = f"http://127.0.0.1:{port}"
+    old = os.environ.get("STORAGE_EMULATOR_HOST")
+    os.environ["STORAGE_EMULATOR_HOST"] = host
+    from sql_codegen_slm import storage
+    fs, _ = storage._fs("gs://preflight-test")
+    fs.mkdir("preflight-test")
+    try: yield host
+    finally:
+        if old is None: os.environ.pop("STORAGE_EMULATOR_HOST", None)
+        else: os.environ["STORAGE_EMULATOR_HOST"] = old
+        proc.terminate(); proc.wait(10)
+
+
+def test_cli_smoke_passes_and_bad_data_fails(tmp_path):
+    rc, out, err, secs = _cli("--config", "smoke", "--set", f"training.output_dir={tmp_path / 'run'}", "--json")
+    assert rc == 0, out + err
+    res, lines = json.loads(out), _by_name(out)
+    assert res["ok"] and lines["data.train_file"]["status"] == "passed" and res["estimate"]["steps"] == 20
+    assert {"python", "torch", "cuda", "gpu", "bf16", "transformers", "peft", "bitsandbytes", "datasets", "gcsfs", "colab"} <= set(lines)
+    print(f"preflight --config smoke: {secs:.1f} s (process start included)")
+    rc, out, _, _ = _cli("--config", "smoke", "--set", "data.train_file=/nonexistent/train.jsonl", "--json")
+    assert rc == 1 and _by_name(out)["data.train_file"]["status"] == "failed"
+    rc, out, _, _ = _cli("--config", "smoke", "--set", "training.nope=1")
+    assert rc == 1 and "FAILED" in out and "unknown key 'training.nope'" in out, out
+
+
+def test_gcs_remote_write_test(gcs, tmp_path):
+    env = {"STORAGE_EMULATOR_HOST": gcs}
+    base = ["--config", "smoke", "--set", f"training.output_dir={tmp_path / 'run'}", "--json"]
+    rc, out, err, _ = _cli(*base, "--set", "logging.remote_dir=gs://preflight-test/runs/a", env=env)
+    lines = _by_name(out)
+    assert rc == 0 and lines["logging.remote_dir"]["status"] == "passed", out + err
+    assert "wrote, read back and deleted" in lines["logging.remote_dir"]["value"]
+    assert lines["gcs credentials"]["status"] == "passed"  # the emulator needs none
+    from sql_codegen_slm import storage
+    fs, root = storage._fs("gs://preflight-test/runs/a")
+    assert not [p for p in fs.find("preflight-test") if "_preflight" in p]  # nothing left behind
+    rc, out, _, _ = _cli(*base, "--set", "logging.remote_dir=gs://no-such-bucket/x", env=env)
+    line = _by_name(out)["logging.remote_dir"]
+    assert rc == 1 and line["status"] == "failed" and "bucket" in line["advice"]
+    rc, out, _, _ = _cli(*base, "--set", "logging.remote_dir=gs://YOUR-BUCKET-NAME/x", env=env)
+    assert rc == 1 and "replace YOUR-BUCKET-NAME" in _by_name(out)["logging.remote_dir"]["advice"]
