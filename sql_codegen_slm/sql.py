@@ -60,8 +60,11 @@ def _statement_end(text, i=0):
     return n
 
 # %% ../nbs/05_sql.ipynb #5cd5a86d
+_BARE = re.compile(r"\s*(SELECT|WITH|VALUES|TABLE)\s*;?\s*", re.I)
+
 def is_valid_sql(sql: str) -> bool:
-    "Whether PostgreSQL's parser (pglast) reads `sql` as exactly one statement."
+    "Whether PostgreSQL's parser (pglast) reads `sql` as exactly one statement (a bare `SELECT`, legal but empty, does not count)."
+    if _BARE.fullmatch(sql or ""): return False
     try: return len(json.loads(parse_sql_json(sql))["stmts"]) == 1
     except Exception: return False
 

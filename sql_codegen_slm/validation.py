@@ -34,7 +34,9 @@ class Report:
 
     def add(self, name, status, message="", figures=None, recommendation=None) -> Check:
         assert status in ("passed", "failed", "skipped"), status
-        c = Check(name, status, message, _plain(figures or {}), recommendation); self.checks.append(c); return c
+        # advice belongs to failures only: a passing check that says "what to do" reads as a problem
+        c = Check(name, status, message, _plain(figures or {}), recommendation if status == "failed" else None)
+        self.checks.append(c); return c
 
     def run(self, name: str, fn, *args, **kwargs):
         "Run a check function returning (passed, details); an exception is a failure naming it. Returns details."
@@ -142,7 +144,8 @@ def check_quantization(cfg: Config, model=None):
 # %% ../nbs/08_validation.ipynb #4fc9fc9b
 def check_training_step(model, tokenizer, train_ds, cfg: Config, steps: int = 3, lr: float = 1e-3):
     "A few steps on one batch: finite, falling loss; gradients on LoRA weights only; peak memory."
-    from sql_codegen_slm.train import make_collator
+    from sql_codegen_slm.train import make_collator, prepare_for_training
+    prepare_for_training(model, cfg)
     batch = make_collator(cfg, tokenizer)([train_ds[i] for i in range(min(2, len(train_ds)))])
     batch = {k: v.to(model.device) for k, v in batch.items() if isinstance(v, torch.Tensor)}
     params = [p for p in model.parameters() if p.requires_grad]
