@@ -24,6 +24,8 @@ class ModelConfig:
     torch_dtype: str = "auto"  # auto | bfloat16 | float16 | float32
     attn_implementation: str = "sdpa"
     padding_free: bool = False  # pack rows without padding (exact attention per row)
+    upcast_layer_norms: bool = True  # peft's prepare_model_for_kbit_training: fp32 norms/embeddings; false keeps the compute dtype
+    fused_lora: bool = False  # LoRA forward as one addmm onto the base output (packing.fuse_lora_forward)
 
 @dataclass
 class LoraSection:
@@ -140,7 +142,10 @@ def apply_overrides(d: dict, overrides=()) -> dict:
         key, raw = ov.split("=", 1)
         if key.count(".") != 1: raise ConfigError(f"override '{ov}': key must be section.key, e.g. training.max_steps=5")
         sec, k = key.strip().split(".")
-        d.setdefault(sec, {})[k] = yaml.safe_load(raw)
+        v = yaml.safe_load(raw)
+        if isinstance(v, bool) and raw.strip().lower() not in ("true", "false"):
+            v = raw.strip()  # YAML 1.1 reads no/yes/on/off as booleans: `training.save_strategy=no` means the string "no"
+        d.setdefault(sec, {})[k] = v
     return d
 
 def load_config(name_or_path: str | os.PathLike = "smoke", overrides=(), validate: bool = True) -> Config:

@@ -66,7 +66,8 @@ def _settings_from_project(cfg) -> dict:
     return dict(shapes_from=cfg.model.name, lora_r=cfg.lora.r, lora_targets=tuple(cfg.lora.target_modules),
                 lora_dropout=cfg.lora.lora_dropout, load_in_4bit=cfg.quantization.load_in_4bit,
                 double_quant=cfg.quantization.bnb_4bit_use_double_quant, optimizer=t.get("optim", "adamw_torch"),
-                gradient_checkpointing=bool(t.get("gradient_checkpointing", False)),
+                gradient_checkpointing=bool(t.get("gradient_checkpointing", False)), upcast_fp32=cfg.model.upcast_layer_norms,
+                liger=bool(t.get("use_liger_kernel", False)),
                 tokens=bs * cfg.model.max_seq_length, seq_len=cfg.model.max_seq_length)
 
 def _project_shapes(name):
@@ -95,7 +96,8 @@ def estimate_memory(cfg_or_params, gpu_gb: float | None = None, *, tokens: int |
         tokens = tokens or p.pop("tokens"); seq_len = seq_len or p.pop("seq_len")
         load_in_4bit, double_quant, optimizer = p["load_in_4bit"], p["double_quant"], p["optimizer"]
         lora_r, lora_targets, lora_dropout = p["lora_r"], p["lora_targets"], p["lora_dropout"]
-        gradient_checkpointing = p["gradient_checkpointing"]
+        gradient_checkpointing, liger = p["gradient_checkpointing"], p["liger"]
+        if load_in_4bit and upcast_fp32 is None: upcast_fp32 = p["upcast_fp32"]
     else:
         s = _shapes(cfg_or_params)
     seq_len = seq_len or 2048

@@ -86,6 +86,7 @@ def load_model(cfg, adapter: str | None = None):
     "Model (with a LoRA adapter, new or from `adapter`) and tokenizer for the config; returns (model, tokenizer, info)."
     from transformers import AutoModelForCausalLM
     from peft import get_peft_model, prepare_model_for_kbit_training, PeftModel
+    from sql_codegen_slm.packing import prepare_kbit_model, fuse_lora_forward
     name = cfg.model.name
     check_device(name)
     tok, q, dtype = load_tokenizer(name), quantize(cfg), compute_dtype(cfg)
@@ -94,14 +95,17 @@ def load_model(cfg, adapter: str | None = None):
     model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
     if not q and torch.cuda.is_available(): model.to("cuda")
     gc = bool(cfg.training.get("gradient_checkpointing", False))
-    if q: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gc, gradient_checkpointing_kwargs={"use_reentrant": False})
+    if q and cfg.model.upcast_layer_norms:
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gc, gradient_checkpointing_kwargs={"use_reentrant": False})
+    elif q: prepare_kbit_model(model, gc)  # the same without the fp32 upcast: less memory, faster, loss as close to fp32
     elif gc: model.enable_input_require_grads()
     model = PeftModel.from_pretrained(model, adapter, is_trainable=True) if adapter else get_peft_model(model, lora_config(cfg))
+    fused = fuse_lora_forward(model) if cfg.model.fused_lora else 0
     if not cfg.quantization.load_in_4bit: qmsg = "off (quantization.load_in_4bit=false)"
     elif q: qmsg = f"4-bit {cfg.quantization.bnb_4bit_quant_type}" + (" double-quant" if cfg.quantization.bnb_4bit_use_double_quant else "")
     else: qmsg = "skipped (no CUDA)"
     info = dict(model=name, path=resolve_model_name(name), device=str(next(model.parameters()).device),
-                dtype=str(dtype).removeprefix("torch."), quantization=qmsg, **param_report(model))
+                dtype=str(dtype).removeprefix("torch."), quantization=qmsg, fused_lora_layers=fused, **param_report(model))
     return model, tok, info
 
 # %% ../nbs/02_model.ipynb #3bafe63f

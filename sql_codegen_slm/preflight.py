@@ -119,6 +119,10 @@ def _package_lines(cfg, cuda: bool, reqs: dict) -> list:
             lines.append(_line(pkg, "warning" if optional else "failed", "not installed", f"pip install '{pkg}{spec or ''}'" + (f" ({why})" if optional else "")))
         elif not _meets(v, spec): lines.append(_line(pkg, "failed", f"{v} (needs {need})", f"pip install -U '{pkg}{spec}'"))
         else: lines.append(_line(pkg, "passed", f"{v} ({need})"))
+    if cfg is not None and cfg.training.get("use_liger_kernel"):  # the full preset asks for it; the `gpu` extra brings it
+        v = _version("liger-kernel")
+        lines.append(_line("liger-kernel", "passed" if v else "failed" if cuda else "warning", v or "not installed",
+                           "" if v else 'pip install -e ".[gpu]" (training.use_liger_kernel is true)' + ("" if cuda else "; unused without CUDA")))
     return lines
 
 def _data_line(key, path) -> dict:
@@ -278,10 +282,10 @@ def _row_tokens(path, limit, max_len) -> list[int]:
             if limit and len(out) >= limit: break
     return out
 
-def _microbatches(lengths: list[int], batch: int, seed: int = 0) -> list[int]:
-    "Padded tokens of each micro-batch of one shuffled epoch (each padded to its longest row)."
+def _microbatches(lengths: list[int], batch: int, seed: int = 0, packed: bool = False) -> list[int]:
+    "Tokens of each micro-batch of one shuffled epoch: padded to its longest row, or the rows' sum when `packed`."
     xs = lengths[:]; random.Random(seed).shuffle(xs)
-    return [max(xs[i:i + batch]) * len(xs[i:i + batch]) for i in range(0, len(xs), batch)]
+    return [sum(xs[i:i + batch]) if packed else max(xs[i:i + batch]) * len(xs[i:i + batch]) for i in range(0, len(xs), batch)]
 
 # %% ../nbs/07_preflight.ipynb #73451f6c
 def _shape(cfg) -> dict:
@@ -289,7 +293,7 @@ def _shape(cfg) -> dict:
     t = {**_TRAINER_DEFAULTS, **{k: v for k, v in cfg.training.items() if v is not None}}
     batch, accum = int(t["per_device_train_batch_size"]), int(t["gradient_accumulation_steps"])
     rows = _row_tokens(cfg.data.train_file, cfg.data.max_samples_train, cfg.model.max_seq_length)
-    mbs = _microbatches(rows, batch)
+    mbs = _microbatches(rows, batch, packed=cfg.model.padding_free)
     per_epoch = max(len(mbs) // accum + int(len(mbs) % accum > 0), 1)
     steps = int(t["max_steps"]) if int(t["max_steps"]) > 0 else math.ceil(float(t["num_train_epochs"]) * per_epoch)
     epochs = steps / per_epoch
@@ -298,7 +302,7 @@ def _shape(cfg) -> dict:
     elif str(t["eval_strategy"]) == "epoch": n_evals = math.ceil(epochs)
     val = _row_tokens(cfg.data.val_file, cfg.data.max_samples_val, cfg.model.max_seq_length) if n_evals else []
     h100_s = epochs * sum(map(microbatch_s, mbs))  # training on the H100 curve
-    h100_eval_s = n_evals * sum(microbatch_s(x) / 3 for x in _microbatches(val, int(t["per_device_eval_batch_size"]))) if val else 0.0
+    h100_eval_s = n_evals * sum(microbatch_s(x) / 3 for x in _microbatches(val, int(t["per_device_eval_batch_size"]), packed=cfg.model.padding_free)) if val else 0.0
     return dict(steps=steps, per_epoch=per_epoch, epochs=epochs, rows=len(rows), batch=batch, accum=accum, n_evals=n_evals,
                 tokens=epochs * sum(mbs), h100_s=h100_s, h100_eval_s=h100_eval_s)
 
@@ -384,8 +388,5 @@ def main(argv=None) -> int:
     return 1 if failed else 0
 
 # %% ../nbs/07_preflight.ipynb #0a9ac3ac
-def _in_notebook() -> bool:
-    try: from IPython import get_ipython; return get_ipython() is not None
-    except ImportError: return False
-
-if __name__ == "__main__" and not _in_notebook(): sys.exit(main())
+from fastcore.imports import in_ipython
+if __name__ == "__main__" and not in_ipython(): sys.exit(main())

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #7a7fc774
 from __future__ import annotations
-import argparse, json, math, os, sys, time
+import argparse, importlib.util, json, math, os, sys, time, warnings
 from pathlib import Path
 import torch
 from transformers import Trainer, TrainingArguments, TrainerCallback, DataCollatorForSeq2Seq, EarlyStoppingCallback, set_seed
@@ -14,8 +14,8 @@ from .data import build_datasets
 from .model import load_model, compute_dtype, quantize
 
 # %% auto #0
-__all__ = ['training_args', 'make_collator', 'SaveConfigCallback', 'default_callbacks', 'build_trainer', 'resolve_resume',
-           'evaluate', 'final_save', 'train', 'plot_losses', 'main']
+__all__ = ['training_args', 'make_collator', 'prepare_for_training', 'SaveConfigCallback', 'default_callbacks', 'build_trainer',
+           'resolve_resume', 'evaluate', 'final_save', 'train', 'plot_losses', 'main']
 
 # %% ../nbs/06_train.ipynb #ab00d888
 def training_args(cfg: Config, **overrides) -> TrainingArguments:
@@ -26,6 +26,13 @@ def training_args(cfg: Config, **overrides) -> TrainingArguments:
         dt = compute_dtype(cfg)
         kw.setdefault("bf16", dt == torch.bfloat16); kw.setdefault("fp16", dt == torch.float16)
     else: kw["use_cpu"] = True
+    if kw.get("use_liger_kernel"):  # fail here, before the model loads, not in trainer.train()
+        if not torch.cuda.is_available():
+            warnings.warn("training.use_liger_kernel: Liger's Triton kernels need CUDA; training without them on this machine")
+            kw["use_liger_kernel"] = False
+        elif importlib.util.find_spec("liger_kernel") is None:
+            raise ValueError('training.use_liger_kernel is true but liger-kernel is not installed: pip install -e ".[gpu]" '
+                             "(or pip install liger-kernel), or set training.use_liger_kernel=false")
     if kw.get("gradient_checkpointing"): kw.setdefault("gradient_checkpointing_kwargs", {"use_reentrant": False})
     if cfg.logging.early_stopping_patience: kw.update(load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False)
     kw.update(overrides)
@@ -33,11 +40,18 @@ def training_args(cfg: Config, **overrides) -> TrainingArguments:
 
 # %% ../nbs/06_train.ipynb #572c5460
 def make_collator(cfg: Config, tokenizer):
-    "The data collator for the config."
+    "The data collator for the config: rows packed into one (padding-free), or padded to the longest row."
     if cfg.model.padding_free:
         from sql_codegen_slm.packing import packed_collator
         return packed_collator()
     return DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100, pad_to_multiple_of=8 if torch.cuda.is_available() else None)
+
+def prepare_for_training(model, cfg: Config):
+    "Switch `model` to what its collator needs: exact per-row attention (`varlen_packed`) when rows are packed."
+    if cfg.model.padding_free:
+        from sql_codegen_slm.packing import enable_packed_attention
+        enable_packed_attention(model)
+    return model
 
 # %% ../nbs/06_train.ipynb #f3acb364
 class SaveConfigCallback(TrainerCallback):
@@ -60,11 +74,12 @@ def default_callbacks(cfg: Config, remote_dir: str | None = None) -> list:
 def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adapter: str | None = None, **arg_overrides):
     "A ready `Trainer` for the config; returns (trainer, info) with the model and data reports."
     set_seed(cfg.training.get("seed", 42))
-    t0 = time.time()
+    t0, args = time.time(), training_args(cfg, **arg_overrides)
     model, tok, model_info = load_model(cfg, adapter=adapter)
+    prepare_for_training(model, cfg)
     model_info["load_s"] = round(time.time() - t0, 2)
     train_ds, val_ds, stats = build_datasets(cfg, tok)
-    trainer = Trainer(model=model, args=training_args(cfg, **arg_overrides), train_dataset=train_ds, eval_dataset=val_ds,
+    trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                       data_collator=make_collator(cfg, tok), processing_class=tok,
                       callbacks=[*default_callbacks(cfg, remote_dir), *callbacks])
     return trainer, dict(model=model_info, data=stats)
@@ -130,6 +145,7 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
         dropout=cfg.lora.lora_dropout, targets=", ".join(cfg.lora.target_modules), train=cfg.data.train_file, n_train=d.n_train,
         val=cfg.data.val_file, n_val=d.n_val, steps=trainer.state.global_step, eval_loss=metrics["eval_loss"], ppl=metrics["perplexity"]))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    trainer.state.save_to_json(str(out / "trainer_state.json"))  # the whole log history, for the monitor
     return out
 
 # %% ../nbs/06_train.ipynb #6135a40a
@@ -191,8 +207,5 @@ def main(argv=None) -> int:
     return 0
 
 # %% ../nbs/06_train.ipynb #19ed1d4b
-def _in_notebook() -> bool:
-    try: from IPython import get_ipython; return get_ipython() is not None
-    except ImportError: return False
-
-if __name__ == "__main__" and not _in_notebook(): sys.exit(main())
+from fastcore.imports import in_ipython
+if __name__ == "__main__" and not in_ipython(): sys.exit(main())
