@@ -482,8 +482,5 @@ def main(argv=None) -> int:
     return code
 
 # %% ../nbs/07b_monitor.ipynb #f4620a0a
-def _in_notebook() -> bool:
-    try: from IPython import get_ipython; return get_ipython() is not None
-    except ImportError: return False
-
-if __name__ == "__main__" and not _in_notebook(): sys.exit(main())
+from fastcore.imports import in_ipython
+if __name__ == "__main__" and not in_ipython(): sys.exit(main())

@@ -86,10 +86,16 @@ def _preflight(cfg: Config, remote: str) -> tuple[bool, dict]:
         from sql_codegen_slm.memory import estimate_memory
         est = estimate_memory(cfg)
         figs["estimate_gb"] = est["peak_allocated_gib"]
-        msg += f"; GPU memory estimate {est['peak_allocated_gib']:.2f} GiB"
+        msg += f"; GPU memory estimate {est['peak_allocated_gib']:.2f} GiB (rows of max_seq_length)"
         if est.get("fits") is False:
             return False, dict(message=msg + " — does not fit this GPU", figures=figs, recommendation="lower the batch size or sequence length")
     return True, dict(message=msg, figures=figs)
+
+def _data_estimate(cfg: Config, max_tokens: int | None) -> float | None:
+    "GPU memory estimate for the largest micro-batch this data can make (the preflight's is for rows of max_seq_length)."
+    if not (torch.cuda.is_available() and max_tokens): return None
+    from sql_codegen_slm.memory import estimate_memory
+    return round(estimate_memory(cfg, tokens=int(cfg.training.get("per_device_train_batch_size", 8)) * max_tokens)["peak_allocated_gib"], 3)
 
 def _sub(cfg: Config, **training) -> Config:
     return Config(**{**cfg.__dict__, "training": {**cfg.training, **training}})
@@ -98,7 +104,7 @@ def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None 
                    min_valid_sql_rate: float | None = None, n_inference: int | None = None, loss_tolerance: float | None = None,
                    timeout: float = 1800) -> Report:
     "Run the smoke protocol for `cfg`; writes report.json / report.md / loss_curve.png into `output_dir` and returns the report."
-    from sql_codegen_slm.storage import download_dir, list_checkpoints
+    from sql_codegen_slm.storage import download_dir, list_checkpoints, remote_bytes
     from sql_codegen_slm.model import load_model
     from sql_codegen_slm.train import train, plot_losses
     out = Path(output_dir); t0 = time.time()
@@ -123,6 +129,7 @@ def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None 
     rep.run("quantization", check_quantization, cfg, m["model"])
     if "datasets" not in d: return finish()
     rep.run("training_step", check_training_step, m["model"], m["tokenizer"], d["datasets"][0], cfg)
+    max_tokens = d.get("figures", {}).get("max_tokens")
     del m, d
     if torch.cuda.is_available(): torch.cuda.empty_cache()
     if rep.failure_point: return finish()
@@ -171,7 +178,7 @@ def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None 
             (f"; max abs loss diff vs uninterrupted run over steps {save_steps + 1}-{max_steps}: {diff:.3g} (tolerance {tol:g})" if diff is not None else ""),
             dict(killed_at_step=killed_at, resumed_from=resumed_step, final_step=summary["global_step"], max_loss_diff=diff, tolerance=tol,
                  resume_messages=summary["resume_messages"], checkpoints_remote=[c["step"] for c in list_checkpoints(remote) if c["complete"]],
-                 uploaded_bytes=summary["uploaded_bytes"] + summary["final_bytes_uploaded"]),
+                 uploaded_bytes_resumed=summary["uploaded_bytes"] + summary["final_bytes_uploaded"], remote_bytes=remote_bytes(remote)),
             "resume does not reproduce training: check the checkpoint files (rng_state, optimizer) and data_seed")
 
     # 6. inference with the final adapter, downloaded from the remote
@@ -183,15 +190,16 @@ def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None 
     del model
     import resource
     child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20 if not torch.cuda.is_available() else summary["peak_gb"]
-    rep.run("memory_check", check_memory, max(peak_memory_gb(), child_peak, summary["peak_gb"]), None, rep.checks[0].figures.get("estimate_gb"))
+    rep.run("memory_check", check_memory, max(peak_memory_gb(), child_peak, summary["peak_gb"]), None, _data_estimate(cfg, max_tokens))
     try:
         from sql_codegen_slm.preflight import estimate_run
         step_s = next((c.figures["step_s"] for c in rep.checks if c.name == "training"), None)
         rep.extra["estimate"] = estimate_run(load_config("full"), step_s=step_s if cfg.model.name != "tiny" else None)["summary"]
     except ImportError: pass
     if ref:
-        plot_losses({"uninterrupted": ref["log_history"], "killed + resumed": summary["log_history"]}, out / "loss_curve.png",
-                    title=f"smoke: kill at step {killed_at}, resume from checkpoint-{resumed_step}")
+        try: plot_losses({"uninterrupted": ref["log_history"], "killed + resumed": summary["log_history"]}, out / "loss_curve.png",
+                         title=f"smoke: kill at step {killed_at}, resume from checkpoint-{resumed_step}")
+        except ImportError as e: rep.extra["loss_curve"] = f"not drawn: {e} (pip install matplotlib)"  # a plot is no verdict
     return finish()
 
 # %% ../nbs/09_smoke.ipynb #40da9de8
@@ -207,8 +215,5 @@ def main(argv=None) -> int:
     print(rep.to_markdown())
     return 0 if rep.passed else 1
 
-def _in_notebook() -> bool:
-    try: from IPython import get_ipython; return get_ipython() is not None
-    except ImportError: return False
-
-if __name__ == "__main__" and not _in_notebook(): sys.exit(main())
+from fastcore.imports import in_ipython
+if __name__ == "__main__" and not in_ipython(): sys.exit(main())

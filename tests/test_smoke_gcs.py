@@ -84,6 +84,7 @@ def test_papermill_smoke_against_gcs_emulator(emulator, tmp_path):
     assert latest and latest.rstrip("/").endswith("checkpoint-20"), latest
 
     stored = sum(fs.du(root, total=False).values())
+    assert res["remote_bytes"] == stored, (res["remote_bytes"], stored)  # the report counts what really is in the bucket
     print(f"\nsmoke via papermill against the GCS emulator: wall {wall:.1f} s (report wall_s {rep['wall_s']}), "
-          f"max_loss_diff {res['max_loss_diff']}, uploaded by the resumed run {res['uploaded_bytes']:,} bytes, "
+          f"max_loss_diff {res['max_loss_diff']}, uploaded by the resumed run {res['uploaded_bytes_resumed']:,} bytes, "
           f"stored under {remote}: {stored:,} bytes in checkpoints {sorted(ckpts)} + final")
