@@ -1,0 +1,101 @@
+"""The real 4-bit path on a GPU, without the hub: build a random Mistral-7B-shaped model, save it, smoke-test it.
+
+    python scripts/gpu_smoke.py WORK_DIR [--papermill] [--results DIR]
+
+WORK_DIR gets the 14 GB model; --results DIR gets only the reports and logs (e.g. the device tool's $OUT).
+
+1. `MistralConfig()` (Mistral-7B's shapes) with random weights, built in bf16 on the GPU and saved with
+   `save_pretrained` to OUT_DIR/mistral-7b-random, beside a stand-in tokenizer: the embedded tiny tokenizer padded with
+   filler tokens to Mistral's 32,000 entries (the hub tokenizer cannot be fetched here).
+2. The parameter report of the `full` preset on it (r=16 on all 7 projections), and a few optimizer steps of that preset
+   (packed rows, Liger, fused LoRA, fused AdamW) through the real Trainer.
+3. The smoke protocol on it with the `smoke` preset — through papermill and nbs/train.ipynb with --papermill, else
+   through `python -m sql_codegen_slm.smoke` (the same function). Losses are meaningless on random weights;
+   speed, memory and the mechanics (4-bit load, kill, resume, inference) are real.
+"""
+import json, subprocess, sys, time
+from pathlib import Path
+import torch
+
+def build(path: Path) -> dict:
+    from transformers import MistralConfig, MistralForCausalLM
+    from sql_codegen_slm.model import load_tokenizer
+    t0 = time.time()
+    with torch.device("cuda"):
+        model = MistralForCausalLM(MistralConfig(dtype="bfloat16")).to(torch.bfloat16)
+    n = sum(p.numel() for p in model.parameters())
+    model.save_pretrained(path)
+    del model; torch.cuda.empty_cache()
+    tok = load_tokenizer("tiny")
+    tok.add_tokens([f"<filler_{i}>" for i in range(32000 - len(tok))])
+    tok.save_pretrained(path)
+    return dict(params=n, vocab=len(tok), build_and_save_s=round(time.time() - t0, 1))
+
+def full_preset_steps(path: Path, out: Path, extra: list, steps: int = 12) -> dict:
+    "A few optimizer steps of the `full` preset (packed rows, Liger, fused LoRA, fused AdamW) through the real Trainer."
+    from sql_codegen_slm.config import load_config
+    from sql_codegen_slm.train import build_trainer
+    try:
+        cfg = load_config("full", [f"model.name={path}", f"training.output_dir={out}", f"training.max_steps={steps}", "training.eval_strategy=no",
+                                   "training.save_strategy=no", "logging.remote_dir=null", "logging.logging_steps=1", *extra])
+        torch.cuda.reset_peak_memory_stats()
+        trainer, info = build_trainer(cfg, include_num_input_tokens_seen=True)
+        r = trainer.train()
+        tokens = trainer.state.num_input_tokens_seen
+        logs = [h for h in trainer.state.log_history if "loss" in h]
+        return dict(steps=trainer.state.global_step, tokens=tokens, runtime_s=round(r.metrics["train_runtime"], 2),
+                    tokens_per_s_incl_warmup=round(tokens / r.metrics["train_runtime"]), first_loss=logs[0]["loss"], last_loss=logs[-1]["loss"],
+                    peak_allocated_gib=round(torch.cuda.max_memory_allocated() / 2**30, 2), liger=bool(trainer.args.use_liger_kernel),
+                    fused_lora_layers=info["model"]["fused_lora_layers"], attn=trainer.model.get_base_model().config._attn_implementation)
+    except Exception as e:
+        import traceback; traceback.print_exc()
+        return dict(error=f"{type(e).__name__}: {e}")
+
+def main(out: Path, use_papermill: bool):
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "mistral-7b-random"
+    res = dict(gpu=torch.cuda.get_device_name(0), model=build(path))
+    print(json.dumps(res), flush=True)
+    from sql_codegen_slm.config import load_config
+    from sql_codegen_slm.model import load_model
+    for preset in ("full", "smoke"):
+        t0 = time.time()
+        m, _, info = load_model(load_config(preset, [f"model.name={path}"]))
+        res[f"{preset}_model_init"] = info | dict(load_s=round(time.time() - t0, 1), footprint_gib=round(m.get_memory_footprint() / 2**30, 2))
+        del m; torch.cuda.empty_cache()
+        print(json.dumps(res[f"{preset}_model_init"]), flush=True)
+    val = Path(__file__).resolve().parent.parent / "sql_codegen_slm" / "sample_data" / "val.jsonl"
+    import importlib.util
+    extra = [] if importlib.util.find_spec("tensorboard") else ["logging.report_to=[]"]  # a bare GPU box may lack it
+    if extra: print("tensorboard not installed here: smoke runs with logging.report_to=[]", flush=True)
+    res["full_preset_trainer"] = full_preset_steps(path, out / "full-steps", extra)
+    print(json.dumps(res["full_preset_trainer"]), flush=True)
+    run = out / "smoke"
+    t0 = time.time()
+    if use_papermill:
+        cmd = ["papermill", "nbs/train.ipynb", str(out / "smoke.ipynb"), "-p", "mode", "smoke", "-p", "model", str(path), "-p", "output_dir", str(run),
+               "-p", "val_file", str(val)] + [a for o in extra for a in ("-p", "overrides", o)]
+    else:
+        cmd = [sys.executable, "-m", "sql_codegen_slm.smoke", "--output_dir", str(run), "--set", f"model.name={path}", "--set", f"data.val_file={val}"] + [a for o in extra for a in ("--set", o)]
+    rc = subprocess.run(cmd).returncode
+    res["smoke_rc"], res["smoke_wall_s"] = rc, round(time.time() - t0, 1)
+    res["report"] = json.loads((run / "report.json").read_text()) if (run / "report.json").exists() else None
+    (out / "gpu_smoke.json").write_text(json.dumps(res, indent=1))
+    print((run / "report.md").read_text() if (run / "report.md").exists() else "no report")
+    print(json.dumps({k: v for k, v in res.items() if k != "report"}, indent=1))
+    return rc
+
+def copy_results(out: Path, dest: Path):
+    import shutil
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in [out / "gpu_smoke.json", *sorted((out / "smoke").glob("*.json")), *sorted((out / "smoke").glob("*.md")),
+              *sorted((out / "smoke").glob("*.log")), *sorted((out / "smoke").glob("*.png"))]:
+        if f.is_file(): shutil.copy(f, dest / f.name)
+
+if __name__ == "__main__":
+    a = sys.argv[1:]
+    rc = 1
+    try: rc = main(Path(a[0]), "--papermill" in a)
+    finally:
+        if "--results" in a: copy_results(Path(a[0]), Path(a[a.index("--results") + 1]))
+    sys.exit(rc)
