@@ -1,10 +1,11 @@
 """The run monitor on planted runs: each red flag at a known step in a `trainer_state.json` fixture (a healthy run raises
 none), exit codes through the CLI, a gs:// run on the GCS emulator, and checkpoint integrity on a real 4-step training run
 with one checkpoint truncated."""
-import json, math, os, socket, subprocess, sys, time
+import json, os, subprocess, sys, time
 from pathlib import Path
 
 os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imported
+from gcs_emulator import gcs_bucket
 import pytest
 
 from sql_codegen_slm.monitor import check_run, check_checkpoints, Thresholds
@@ -137,32 +138,9 @@ def test_cli_exit_codes(tmp_path):
 
 
 # ---- a run on GCS (the emulator) ------------------------------------------------------------------------------------
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def gcs():
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "gcp_storage_emulator", "start", "--host", "127.0.0.1", "--port", str(port), "-q", "--in-memory"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while True:
-        try: socket.create_connection(("127.0.0.1", port), timeout=0.5).close(); break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None: proc.kill(); pytest.skip("GCS emulator did not start")
-            time.sleep(0.1)
-    old = os.environ.get("STORAGE_EMULATOR_HOST")
-    os.environ["STORAGE_EMULATOR_HOST"] = f"http://127.0.0.1:{port}"
-    from sql_codegen_slm import storage
-    fs, _ = storage._fs("gs://monitor-test")
-    fs.mkdir("monitor-test")
-    try: yield "gs://monitor-test"
-    finally:
-        if old is None: os.environ.pop("STORAGE_EMULATOR_HOST", None)
-        else: os.environ["STORAGE_EMULATOR_HOST"] = old
-        proc.terminate(); proc.wait(10)
+    with gcs_bucket("monitor-test"): yield "gs://monitor-test"
 
 
 # ---- checkpoint integrity on a real training run --------------------------------------------------------------------

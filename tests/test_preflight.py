@@ -1,9 +1,10 @@
 """Preflight as a user runs it: the CLI's exit code and JSON, and the write test on a gs:// remote (GCS emulator) that
 passes for a real bucket and fails, with advice, for a missing one or the placeholder."""
-import json, os, socket, subprocess, sys, time
+import json, os, subprocess, sys, time
 from pathlib import Path
 
 os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imported
+from gcs_emulator import gcs_bucket
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,27 +22,7 @@ def _by_name(out): return {l["name"]: l for l in json.loads(out)["lines"]}
 
 @pytest.fixture(scope="module")
 def gcs():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "gcp_storage_emulator", "start", "--host", "127.0.0.1", "--port", str(port), "-q", "--in-memory"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while True:
-        try: socket.create_connection(("127.0.0.1", port), timeout=0.5).close(); break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None: proc.kill(); pytest.skip("GCS emulator did not start")
-            time.sleep(0.1)
-    host = f"http://127.0.0.1:{port}"
-    old = os.environ.get("STORAGE_EMULATOR_HOST")
-    os.environ["STORAGE_EMULATOR_HOST"] = host
-    from sql_codegen_slm import storage
-    fs, _ = storage._fs("gs://preflight-test")
-    fs.mkdir("preflight-test")
-    try: yield host
-    finally:
-        if old is None: os.environ.pop("STORAGE_EMULATOR_HOST", None)
-        else: os.environ["STORAGE_EMULATOR_HOST"] = old
-        proc.terminate(); proc.wait(10)
+    with gcs_bucket("preflight-test") as env: yield env["STORAGE_EMULATOR_HOST"]
 
 
 def test_cli_smoke_passes_and_bad_data_fails(tmp_path):

@@ -1,51 +1,21 @@
 """The issue's done-criterion: `papermill nbs/train.ipynb -p mode smoke -p remote_dir gs://smoke-bucket/run` against a real
 GCS emulator (gcp-storage-emulator on 127.0.0.1) passes every check, resumes from the bucket after a SIGKILL, and leaves
 checkpoint-10 and the final adapter in the bucket."""
-import json, os, socket, subprocess, sys, time
+import json, os, subprocess, sys, time
 from pathlib import Path
 
 os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imported: its experimental path hangs on the emulator
+from gcs_emulator import gcs_bucket
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BUCKET = "smoke-bucket"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def emulator(tmp_path):
     "gcp-storage-emulator on a free loopback port, storing to a data dir, with `smoke-bucket` created through gcsfs."
-    port, data = _free_port(), tmp_path / "gcs-data"
-    cmd = [sys.executable, "-m", "gcp_storage_emulator", "-d", str(data), "start", "--host", "127.0.0.1", "--port", str(port), "-q"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    env = {"STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}", "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false"}
-    old = {k: os.environ.get(k) for k in env}
-    try:
-        deadline = time.time() + 30
-        while True:
-            if proc.poll() is not None: raise RuntimeError(f"emulator exited with {proc.returncode}: {cmd}")
-            try: socket.create_connection(("127.0.0.1", port), timeout=0.5).close(); break
-            except OSError:
-                if time.time() > deadline: raise TimeoutError("emulator did not start")
-                time.sleep(0.1)
-        os.environ.update(env)
-        from sql_codegen_slm import storage
-        fs, _ = storage._fs(f"gs://{BUCKET}")
-        fs.mkdir(BUCKET)
-        assert BUCKET in [b.rstrip("/") for b in fs.ls("")], "bucket not created"
-        yield env
-    finally:
-        for k, v in old.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
-        proc.terminate()
-        try: proc.wait(10)
-        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+    with gcs_bucket(BUCKET, tmp_path / "gcs-data") as env: yield env
 
 
 def test_papermill_smoke_against_gcs_emulator(emulator, tmp_path):

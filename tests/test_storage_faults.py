@@ -1,9 +1,10 @@
 """Storage and checkpoint-mirroring faults against a real GCS emulator (gcp-storage-emulator on 127.0.0.1, via gcsfs):
 round trip, SIGKILL during an upload, the emulator going away mid-run and coming back, a truncated adapter, NaN loss."""
-import json, logging, os, signal, socket, subprocess, sys, threading, time
+import json, logging, os, signal, subprocess, sys, threading, time
 from pathlib import Path
 
 os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imported: its experimental path hangs on the emulator
+from gcs_emulator import free_port, start_emulator
 import pytest, torch
 from safetensors.torch import load_file, save_file
 from transformers import MistralConfig, MistralForCausalLM, Trainer, TrainerCallback, TrainingArguments
@@ -16,26 +17,6 @@ hf_logging.set_verbosity_error()
 BUCKET = "test-bucket"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_emulator(port: int, data_dir=None) -> subprocess.Popen:
-    "Start gcp-storage-emulator on 127.0.0.1:port (in memory, or persisting to `data_dir`) and wait until it accepts connections."
-    cmd = [sys.executable, "-m", "gcp_storage_emulator", *(["-d", str(data_dir)] if data_dir else []),
-           "start", "--host", "127.0.0.1", "--port", str(port), "-q", *([] if data_dir else ["--in-memory"])]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if proc.poll() is not None: raise RuntimeError(f"emulator exited with {proc.returncode}: {cmd}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
-        except OSError: time.sleep(0.1)
-    proc.kill()
-    raise TimeoutError("emulator did not start")
 
 
 def _stop(proc):
@@ -52,8 +33,8 @@ def _make_bucket(name=BUCKET):
 
 @pytest.fixture(scope="module")
 def emulator():
-    port = _free_port()
-    proc = _start_emulator(port)
+    port = free_port()
+    proc = start_emulator(port)
     old = os.environ.get("STORAGE_EMULATOR_HOST")
     os.environ["STORAGE_EMULATOR_HOST"] = f"http://127.0.0.1:{port}"
     try:
@@ -178,8 +159,8 @@ class _Outage(TrainerCallback):
 
 def test_emulator_down_mid_run(tmp_path, monkeypatch, caplog):
     # its own emulator, persisting to disk, so a restart keeps the bucket (like real GCS coming back)
-    port, data = _free_port(), tmp_path / "gcs"
-    emu = {"proc": _start_emulator(port, data)}
+    port, data = free_port(), tmp_path / "gcs"
+    emu = {"proc": start_emulator(port, data)}
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
     try:
         _make_bucket()
@@ -192,7 +173,7 @@ def test_emulator_down_mid_run(tmp_path, monkeypatch, caplog):
             deadline = time.time() + 100
             while not mirror.failures and time.time() < deadline: time.sleep(0.1)
             restarted["t"] = time.time()
-            emu["proc"] = _start_emulator(port, data)
+            emu["proc"] = start_emulator(port, data)
 
         watcher = threading.Thread(target=restart_after_first_failure, daemon=True)
         watcher.start()

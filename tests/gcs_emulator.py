@@ -1,0 +1,50 @@
+"""The GCS emulator the tests run against: gcp-storage-emulator on a free loopback port, reached by gcsfs through
+STORAGE_EMULATOR_HOST (GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT=false, or gcsfs hangs on a gRPC handshake)."""
+import contextlib, os, socket, subprocess, sys, time
+
+os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imported
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_emulator(port: int, data_dir=None) -> subprocess.Popen:
+    "Start gcp-storage-emulator on 127.0.0.1:port (in memory, or persisting to `data_dir`) and wait until it accepts connections."
+    cmd = [sys.executable, "-m", "gcp_storage_emulator", *(["-d", str(data_dir)] if data_dir else []),
+           "start", "--host", "127.0.0.1", "--port", str(port), "-q", *([] if data_dir else ["--in-memory"])]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None: raise RuntimeError(f"emulator exited with {proc.returncode}: {cmd}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc
+        except OSError: time.sleep(0.1)
+    proc.kill()
+    raise TimeoutError("emulator did not start")
+
+
+@contextlib.contextmanager
+def gcs_bucket(bucket: str, data_dir=None):
+    "An emulator with `bucket` created through gcsfs; STORAGE_EMULATOR_HOST points at it inside the block. Yields the env."
+    port = free_port()
+    proc = start_emulator(port, data_dir)
+    env = {"STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}", "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false"}
+    old = {k: os.environ.get(k) for k in env}
+    try:
+        os.environ.update(env)
+        from sql_codegen_slm import storage
+        fs, _ = storage._fs(f"gs://{bucket}")
+        fs.mkdir(bucket)
+        assert bucket in [b.rstrip("/") for b in fs.ls("")], "bucket not created"
+        yield env
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+        proc.terminate()
+        try: proc.wait(10)
+        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
