@@ -231,11 +231,11 @@ def check_checkpoint_loading(restore: dict):
 # %% ../nbs/08_validation.ipynb #84c31910
 def check_inference(model, tokenizer, records, db_sql_dir=None, min_valid_sql_rate: float = 0.0, max_new_tokens: int = 128):
     "Generate SQL for held-out prompts; share that parses as PostgreSQL, and execution accuracy on a real PostgreSQL."
-    from sql_codegen_slm import sql
+    from sql_codegen_slm import sql, sql_eval
     t0 = time.time()
-    preds = sql.generate_sql(model, tokenizer, records, max_new_tokens=max_new_tokens)
+    preds = sql_eval.generate_sql(model, tokenizer, records, max_new_tokens=max_new_tokens)
     gen_s = time.time() - t0
-    res = sql.evaluate(records, preds, db_sql_dir) if db_sql_dir else None
+    res = sql_eval.evaluate(records, preds, db_sql_dir) if db_sql_dir else None
     valid = res["valid_sql_rate"] if res else sum(map(sql.is_valid_sql, preds)) / len(preds)
     fig = dict(n=len(preds), valid_sql_rate=valid, queries_per_s=round(len(preds) / gen_s, 2),
                execution_accuracy=res["execution_accuracy"] if res else None, exact_match=res["exact_match"] if res else None,

@@ -5,7 +5,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sql_codegen_slm.sql import READER, PostgresDatabases, QueryError, evaluate, judge
+from sql_codegen_slm.sql_eval import READER, PostgresDatabases, QueryError, evaluate, judge
 from sql_codegen_slm.data import read_records, sample_data_dir
 
 SAMPLE = sample_data_dir()
@@ -202,7 +202,7 @@ def test_gold_against_itself_on_sample_val(dbs, db_dir):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "sql_codegen_slm.sql", *map(str, args)], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "sql_codegen_slm.sql_eval", *map(str, args)], capture_output=True, text=True, timeout=120)
 
 
 @needs_sample
