@@ -4,9 +4,11 @@
 
 # %% ../nbs/07c_checkpoints.ipynb #1454b149
 from __future__ import annotations
-import json, os, statistics, struct, tempfile, time
+import json, statistics, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
+import fsspec
+from .storage import _fs, _safetensors_problem  # storage knows the emulator, the bucket placeholder, safetensors headers
 
 # %% auto #0
 __all__ = ['CHECKPOINT_THRESHOLDS', 'CheckpointThresholds', 'check_checkpoints']
@@ -21,15 +23,6 @@ class CheckpointThresholds:
 CHECKPOINT_THRESHOLDS = CheckpointThresholds()
 
 # %% ../nbs/07c_checkpoints.ipynb #1d1855d4
-def _fs(url):
-    "(filesystem, root path) for a local path or fsspec URL."
-    try:
-        from sql_codegen_slm.storage import _fs as storage_fs  # knows the emulator and the bucket placeholder
-        return storage_fs(url)
-    except ImportError:
-        import fsspec
-        fs, p = fsspec.core.url_to_fs(str(url)); return fs, p.rstrip("/")
-
 def _run_files(url, root, listing) -> tuple[list[dict], dict | None]:
     "Checkpoints `[{step, url, files: {name: size}, complete}]` and `final/`'s `{name: size}` (None if absent) in `fs.find(root, detail=True)`."
     ckpts, final = {}, {}
@@ -54,19 +47,6 @@ def _run_checkpoints(url):
 _RESUME = ("optimizer.pt", "scheduler.pt", "trainer_state.json")  # the files needed to resume exactly from a checkpoint
 _PROBE = ["Database: shop\nSchema:\nCREATE TABLE orders (id int, customer text, total numeric);\nQuestion: How many orders are there?",
           "Database: library\nSchema:\nCREATE TABLE books (id int, title text, year int);\nQuestion: List the titles of books from 1999."]
-
-def _safetensors_problem(path) -> str | None:
-    "Why a local safetensors file is damaged (header vs length), or None."
-    size = os.path.getsize(path)
-    if size < 8: return f"truncated ({size} bytes)"
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        if n > min(size - 8, 100 << 20): return f"truncated or corrupt ({size} bytes; header claims {n} header bytes)"
-        try: header = json.loads(f.read(n))
-        except ValueError: return "corrupt header (not JSON)"
-    end = max([v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"] or [0])
-    if 8 + n + end != size: return f"truncated ({size} of {8 + n + end} bytes)" if size < 8 + n + end else f"{size - 8 - n - end} trailing bytes"
-    return None
 
 def _base_path(name: str) -> str:
     "The base model to load: the embedded tiny model when the adapter names one that is not on this machine."
@@ -130,7 +110,7 @@ def _check_one(loader, path, label, sizes, device, th) -> dict:
     r = dict(checkpoint=label, status="ok", problems=[], warnings=[], max_abs_diff=None, logits_finite=None)
     f = Path(path) / "adapter_model.safetensors"
     if not f.is_file(): r["problems"].append("no adapter_model.safetensors")
-    elif why := _safetensors_problem(f): r["problems"].append(f"adapter_model.safetensors {why}")
+    elif why := _safetensors_problem(fsspec.filesystem("file"), str(f), f.stat().st_size): r["problems"].append(f"adapter_model.safetensors {why}")
     else:
         r["adapter_bytes"] = f.stat().st_size
         sd = load_file(str(f))

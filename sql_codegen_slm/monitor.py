@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse, json, math, os, statistics, sys, tempfile, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
-from .checkpoint_check import CheckpointThresholds, check_checkpoints, _fs, _run_files
+from .checkpoint_check import CheckpointThresholds, check_checkpoints, _run_files
+from .storage import _fs
 _all_ = ["check_checkpoints"]  # re-exported: `from sql_codegen_slm.monitor import check_checkpoints` works as before
 
 # %% auto #0
