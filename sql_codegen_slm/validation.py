@@ -45,7 +45,7 @@ class Report:
             det = dict(message=f"{e.__class__.__name__}: {e}", recommendation=f"fix the error above; traceback:\n{traceback.format_exc(limit=4)}")
             ok = False
         status = det.pop("status", "passed" if ok else "failed")
-        self.add(name, status, det.get("message", ""), det.get("figures"), det.get("recommendation") if status == "failed" else None)
+        self.add(name, status, det.get("message", ""), det.get("figures"), det.get("recommendation"))
         return det
 
     @property
