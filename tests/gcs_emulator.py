@@ -27,6 +27,12 @@ def start_emulator(port: int, data_dir=None) -> subprocess.Popen:
     raise TimeoutError("emulator did not start")
 
 
+def stop_emulator(proc: subprocess.Popen):
+    proc.terminate()
+    try: proc.wait(10)
+    except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+
+
 @contextlib.contextmanager
 def gcs_bucket(bucket: str, data_dir=None):
     "An emulator with `bucket` created through gcsfs; STORAGE_EMULATOR_HOST points at it inside the block. Yields the env."
@@ -45,6 +51,4 @@ def gcs_bucket(bucket: str, data_dir=None):
         for k, v in old.items():
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
-        proc.terminate()
-        try: proc.wait(10)
-        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+        stop_emulator(proc)

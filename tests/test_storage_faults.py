@@ -4,7 +4,7 @@ import json, logging, os, signal, subprocess, sys, threading, time
 from pathlib import Path
 
 os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imported: its experimental path hangs on the emulator
-from gcs_emulator import free_port, start_emulator
+from gcs_emulator import free_port, gcs_bucket, start_emulator, stop_emulator
 import pytest, torch
 from safetensors.torch import load_file, save_file
 from transformers import MistralConfig, MistralForCausalLM, Trainer, TrainerCallback, TrainingArguments
@@ -17,14 +17,6 @@ hf_logging.set_verbosity_error()
 BUCKET = "test-bucket"
 
 
-
-
-def _stop(proc):
-    proc.terminate()
-    try: proc.wait(10)
-    except subprocess.TimeoutExpired: proc.kill(); proc.wait()
-
-
 def _make_bucket(name=BUCKET):
     fs, _ = storage._fs(f"gs://{name}")
     try: fs.mkdir(name)
@@ -33,17 +25,7 @@ def _make_bucket(name=BUCKET):
 
 @pytest.fixture(scope="module")
 def emulator():
-    port = free_port()
-    proc = start_emulator(port)
-    old = os.environ.get("STORAGE_EMULATOR_HOST")
-    os.environ["STORAGE_EMULATOR_HOST"] = f"http://127.0.0.1:{port}"
-    try:
-        _make_bucket()
-        yield f"gs://{BUCKET}"
-    finally:
-        if old is None: os.environ.pop("STORAGE_EMULATOR_HOST", None)
-        else: os.environ["STORAGE_EMULATOR_HOST"] = old
-        _stop(proc)
+    with gcs_bucket(BUCKET): yield f"gs://{BUCKET}"
 
 
 def _fake_checkpoint(root, step, extra: dict | None = None) -> Path:
@@ -166,7 +148,7 @@ def test_emulator_down_mid_run(tmp_path, monkeypatch, caplog):
         _make_bucket()
         url = f"gs://{BUCKET}/outage"
         mirror = CheckpointMirrorCallback(url, retries=2, backoff=0.5, retry_interval=1.0, final_timeout=120)
-        outage = _Outage(mirror, lambda: _stop(emu["proc"]))
+        outage = _Outage(mirror, lambda: stop_emulator(emu["proc"]))
         restarted = {}
 
         def restart_after_first_failure():
@@ -191,7 +173,7 @@ def test_emulator_down_mid_run(tmp_path, monkeypatch, caplog):
         assert storage.latest_checkpoint(url) == (f"{url}/checkpoint-8", [])
         assert list((tmp_path / "out" / ".mirror_staging").iterdir()) == []
     finally:
-        _stop(emu["proc"])
+        stop_emulator(emu["proc"])
 
 
 def _nan_from(holder, k):
