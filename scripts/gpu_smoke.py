@@ -5,7 +5,7 @@
 WORK_DIR gets the 14 GB model; --results DIR gets only the reports and logs (e.g. the device tool's $OUT).
 
 1. `MistralConfig()` (Mistral-7B's shapes) with random weights, built in bf16 on the GPU and saved with
-   `save_pretrained` to OUT_DIR/mistral-7b-random, beside a stand-in tokenizer: the embedded tiny tokenizer padded with
+   `save_pretrained` to WORK_DIR/mistral-7b-random, beside a stand-in tokenizer: the embedded tiny tokenizer padded with
    filler tokens to Mistral's 32,000 entries (the hub tokenizer cannot be fetched here).
 2. The parameter report of the `full` preset on it (r=16 on all 7 projections), and a few optimizer steps of that preset
    (packed rows, Liger, fused LoRA, fused AdamW) through the real Trainer.
