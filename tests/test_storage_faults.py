@@ -82,9 +82,12 @@ def test_round_trip(emulator, tmp_path):
 def test_kill_during_upload(emulator, tmp_path):
     url = f"{emulator}/killed"
     storage.upload_checkpoint(_fake_checkpoint(tmp_path, 10), url)
-    # big files so the upload takes seconds: the small ones land first, then we kill the uploader
+    # the uploader sends one file at a time with a pause after each (gcsfs would send them concurrently, and on a fast
+    # machine every data file could land between two listings), so the kill reliably falls after some files, before the marker
     c20 = _fake_checkpoint(tmp_path, 20, extra={f"optimizer-shard{i}.bin": 24 << 20 for i in range(6)})
-    child = subprocess.Popen([sys.executable, "-c", "import sys; from sql_codegen_slm import storage; "
+    child = subprocess.Popen([sys.executable, "-c", "import sys, time; from sql_codegen_slm import storage; "
+                              "fs, _ = storage._fs(sys.argv[2]); "
+                              "fs.put = lambda ls, rs, **kw: [(fs.put_file(l, r), time.sleep(0.5)) for l, r in zip(ls, rs)]; "
                               "storage.upload_checkpoint(sys.argv[1], sys.argv[2])", str(c20), url])
     deadline = time.time() + 60
     try:
