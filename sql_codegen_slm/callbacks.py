@@ -114,10 +114,10 @@ class CheckpointMirrorCallback(TrainerCallback):
                                    f"({type(e).__name__}: {e}); kept locally at {staged}; training goes on, upload retried later")
                 continue
             self.upload_s += time.time() - t0
+            shutil.rmtree(staged, ignore_errors=True)  # before it stops being pending: `wait()` returning means cleaned up too
             with self._lock:
                 self._pending.pop(step, None)
                 self.uploaded[step] = n
-            shutil.rmtree(staged, ignore_errors=True)
             return logger.info(f"mirror: checkpoint-{step} uploaded to {self.remote_url} ({n} bytes)")
 
 # %% ../nbs/04_callbacks.ipynb #493d013e
