@@ -3,6 +3,8 @@
     python scripts/gpu_smoke.py WORK_DIR [--papermill] [--results DIR]
 
 WORK_DIR gets the 14 GB model; --results DIR gets only the reports and logs (e.g. the device tool's $OUT).
+On a bare GPU box without a package index, gather what it lacks first with `python scripts/device_wheels.py --papermill`
+(bench/RESULTS.md has the device command).
 
 1. `MistralConfig()` (Mistral-7B's shapes) with random weights, built in bf16 on the GPU and saved with
    `save_pretrained` to WORK_DIR/mistral-7b-random, beside a stand-in tokenizer: the embedded tiny tokenizer padded with
@@ -73,7 +75,7 @@ def main(out: Path, use_papermill: bool):
     run = out / "smoke"
     t0 = time.time()
     if use_papermill:
-        cmd = ["papermill", "nbs/train.ipynb", str(out / "smoke.ipynb"), "-p", "mode", "smoke", "-p", "model", str(path), "-p", "output_dir", str(run),
+        cmd = [sys.executable, "-m", "papermill", "nbs/train.ipynb", str(out / "smoke.ipynb"), "-p", "mode", "smoke", "-p", "model", str(path), "-p", "output_dir", str(run),
                "-p", "val_file", str(val)] + [a for o in extra for a in ("-p", "overrides", o)]
     else:
         cmd = [sys.executable, "-m", "sql_codegen_slm.smoke", "--output_dir", str(run), "--set", f"model.name={path}", "--set", f"data.val_file={val}"] + [a for o in extra for a in ("--set", o)]
@@ -88,7 +90,7 @@ def main(out: Path, use_papermill: bool):
 def copy_results(out: Path, dest: Path):
     import shutil
     dest.mkdir(parents=True, exist_ok=True)
-    for f in [out / "gpu_smoke.json", *sorted((out / "smoke").glob("*.json")), *sorted((out / "smoke").glob("*.md")),
+    for f in [out / "gpu_smoke.json", out / "smoke.ipynb", *sorted((out / "smoke").glob("*.json")), *sorted((out / "smoke").glob("*.md")),
               *sorted((out / "smoke").glob("*.log")), *sorted((out / "smoke").glob("*.png"))]:
         if f.is_file(): shutil.copy(f, dest / f.name)
 

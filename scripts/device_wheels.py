@@ -1,0 +1,60 @@
+"""Wheels for a bare GPU box (python 3.12, torch with CUDA already there) that cannot reach a package index.
+
+    python scripts/device_wheels.py [DEST] [--cuda 130] [--papermill]
+
+Downloads, without dependencies, what the project needs beyond torch/transformers/peft/accelerate into DEST
+(default `.wheels`, git-ignored): bitsandbytes, liger-kernel, pglast, datasets and its small deps, fastcore; with
+`--papermill` also papermill + ipykernel and their deps (to run nbs/train.ipynb there). The device tool carries at most
+64 MiB, so two wheels are slimmed in place: bitsandbytes keeps only the CUDA library for `--cuda` (the box's
+`torch.version.cuda` without the dot; the wheel ships seven, 129 MB unpacked) and pglast drops its C source.
+Install there with `python3 -m pip install --no-index --no-deps --target /tmp/site DEST/*.whl` and
+`PYTHONPATH=/tmp/site:$PWD`, leaving the box's torch alone.
+"""
+import argparse, subprocess, sys, zipfile
+from pathlib import Path
+
+CORE = ["bitsandbytes==0.50.2", "liger-kernel", "pglast", "datasets", "dill", "multiprocess", "xxhash", "fastcore<2"]
+# papermill + ipykernel and their deps, less what any torch/transformers box has (pyyaml, tqdm, packaging, psutil, ...)
+PAPERMILL = ["papermill", "ipykernel", "nbclient", "nbformat", "jupyter_client", "jupyter_core", "traitlets", "pyzmq",
+             "tornado", "comm", "nest_asyncio2", "matplotlib-inline", "ipython", "ipython_pygments_lexers", "pygments",
+             "prompt_toolkit", "wcwidth", "decorator", "pexpect", "ptyprocess", "stack_data", "asttokens", "executing",
+             "pure_eval", "jedi", "parso", "click", "entrypoints", "tenacity", "requests", "urllib3", "certifi", "idna",
+             "charset_normalizer", "fastjsonschema", "jsonschema", "jsonschema-specifications", "referencing",
+             "rpds-py", "attrs", "platformdirs", "python-dateutil", "six"]
+PLATFORMS = ["manylinux_2_28_x86_64", "manylinux_2_26_x86_64", "manylinux_2_24_x86_64", "manylinux_2_17_x86_64",
+             "manylinux2014_x86_64", "manylinux_2_12_x86_64", "manylinux2010_x86_64", "manylinux_2_5_x86_64",
+             "manylinux1_x86_64"]
+
+def slim(whl: Path, drop) -> int:
+    "Rewrite a wheel without the members `drop(name)` selects (and their RECORD lines); returns bytes saved."
+    before, tmp = whl.stat().st_size, whl.with_suffix(".tmp")
+    with zipfile.ZipFile(whl) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if drop(info.filename): continue
+            data = src.read(info)
+            if info.filename.endswith(".dist-info/RECORD"):
+                data = "".join(l for l in data.decode().splitlines(True) if not drop(l.split(",")[0])).encode()
+            dst.writestr(info, data)
+    tmp.replace(whl)
+    return before - whl.stat().st_size
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dest", nargs="?", default=".wheels")
+    ap.add_argument("--cuda", default="130", help="CUDA version of the box's torch, e.g. 130 for 13.0")
+    ap.add_argument("--papermill", action="store_true", help="also papermill + ipykernel and their deps")
+    a = ap.parse_args(argv)
+    dest = Path(a.dest); dest.mkdir(parents=True, exist_ok=True)
+    pkgs = CORE + (PAPERMILL if a.papermill else [])
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(dest), "--only-binary=:all:",
+                    "--python-version", "3.12", *[f"--platform={p}" for p in PLATFORMS], *pkgs], check=True)
+    keep = f"libbitsandbytes_cuda{a.cuda}.so"
+    for whl in dest.glob("bitsandbytes-*.whl"):
+        print(f"{whl.name}: -{slim(whl, lambda n: '/libbitsandbytes_cuda' in n and not n.endswith(keep)) / 2**20:.0f} MB")
+    for whl in dest.glob("pglast-*.whl"):
+        print(f"{whl.name}: -{slim(whl, lambda n: n.endswith('.c')) / 2**20:.0f} MB")
+    total = sum(f.stat().st_size for f in dest.glob("*.whl"))
+    print(f"{len(list(dest.glob('*.whl')))} wheels, {total / 2**20:.1f} MiB in {dest}" + ("  (over the 64 MiB carry!)" if total > 64 * 2**20 else ""))
+
+if __name__ == "__main__":
+    main()
