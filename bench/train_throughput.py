@@ -270,6 +270,9 @@ VARIANTS = [  # most important first (a cut-off run still has them)
     dict(name="real/packed4rows-lean", workload="packed:rows", **LEAN),
     dict(name="ref/fp32-compute", workload="ref", ref=True),
     dict(name="full/lean-packed-no-dropout", workload="full-packed", **{**LEAN, "lora_dropout": 0.0}),
+    # the `full` preset as shipped: 16 rows in one packed micro-batch (batch 16 x accum 1)
+    dict(name="full/lean-packed-16rows", workload="full-packed", rows=16, **LEAN),
+    dict(name="real/packed16rows-lean", workload="packed:rows", rows=16, **LEAN),
     # run 1 ablations (bench/RESULTS.md), kept runnable with --only
     dict(name="full/+liger", workload="full", **{**BASE, "liger": True}),
     dict(name="full/bf16-norms", workload="full", **{**BASE, "upcast": False}),
@@ -277,7 +280,7 @@ VARIANTS = [  # most important first (a cut-off run still has them)
     dict(name="full/bf16+liger+nonreentrant", workload="full", **{**BASE, "upcast": False, "liger": True, "reentrant": False}),
     dict(name="full/lean-batch8", workload="full-packed", rows=8, **LEAN),
 ]
-DEFAULT = VARIANTS[:10]
+DEFAULT = VARIANTS[:13]
 
 
 def table(results):
