@@ -8,8 +8,9 @@ import argparse, configparser, importlib, importlib.metadata as im, json, math, 
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['GPUS', 'H100_CURVE', 'REFERENCE_GPU', 'CHARS_PER_TOKEN', 'requirements', 'in_colab', 'gcs_credentials', 'probe_url',
-           'gpu_key', 'environment_report', 'speed_factor', 'microbatch_s', 'estimate_run', 'format_report', 'main']
+__all__ = ['GPUS', 'H100_CURVE', 'H100_LEAN_CURVE', 'NO_LIGER_SLOWDOWN', 'REFERENCE_GPU', 'CHARS_PER_TOKEN', 'requirements',
+           'in_colab', 'gcs_credentials', 'probe_url', 'gpu_key', 'environment_report', 'speed_factor', 'speed_curve',
+           'microbatch_s', 'estimate_run', 'format_report', 'main']
 
 # %% ../nbs/07_preflight.ipynb #d3b68dca
 _PKG = "sql-codegen-slm"
@@ -249,8 +250,12 @@ def environment_report(cfg=None, gpu: str | None = None, probe_remote: bool = Tr
     return lines
 
 # %% ../nbs/07_preflight.ipynb #f6f375ff
-# H100 80GB, the full preset's stack at batch 4: (tokens per micro-batch, seconds per micro-batch incl. the optimizer step)
+# H100 80GB, QLoRA r=16 on the 7 projections of Mistral-7B, gradient checkpointing: (tokens per micro-batch, seconds per
+# micro-batch incl. the optimizer step). The plain HF stack (peft's fp32 upcast, paged AdamW; GPU.md):
 H100_CURVE = [(1024, 0.4984), (2048, 0.561), (4096, 0.8172), (8192, 1.5362)]
+# the lean recipe of the `full` preset (bf16 norms, Liger, fused LoRA, fused AdamW, packed rows; bench/RESULTS.md runs 2-3)
+H100_LEAN_CURVE = [(2568, 0.705), (8192, 0.843), (10144, 1.048), (32768, 3.235)]
+NO_LIGER_SLOWDOWN = 1.2  # bf16 norms without Liger: 1.115 s vs 0.929 s a 4 x 2048 step (bench/RESULTS.md run 1)
 REFERENCE_GPU = "H100-80GB"
 CHARS_PER_TOKEN = 3.0
 _TRAINER_DEFAULTS = dict(per_device_train_batch_size=8, gradient_accumulation_steps=1, num_train_epochs=3.0, max_steps=-1,
@@ -261,9 +266,15 @@ def speed_factor(gpu: str) -> float:
     g, r = GPUS[gpu], GPUS[REFERENCE_GPU]
     return math.sqrt(g["tflops"] / r["tflops"] * g["tbps"] / r["tbps"])
 
-def microbatch_s(tokens: float) -> float:
-    "Seconds for one training micro-batch of `tokens` padded tokens on the H100 (interpolated from `H100_CURVE`)."
-    c = H100_CURVE
+def speed_curve(cfg) -> tuple[list, str]:
+    "The H100 curve for a config's training recipe, and the recipe's name."
+    if cfg.model.upcast_layer_norms: return H100_CURVE, "plain HF stack"
+    if cfg.training.get("use_liger_kernel"): return H100_LEAN_CURVE, "lean"
+    return [(x, y * NO_LIGER_SLOWDOWN) for x, y in H100_LEAN_CURVE], "lean without Liger"
+
+def microbatch_s(tokens: float, curve=H100_CURVE) -> float:
+    "Seconds for one training micro-batch of `tokens` padded tokens on the H100 (interpolated from `curve`)."
+    c = curve
     i = 0 if tokens <= c[0][0] else len(c) - 2 if tokens >= c[-1][0] else next(k for k in range(len(c) - 1) if c[k][0] <= tokens <= c[k + 1][0])
     (x0, y0), (x1, y1) = c[i], c[i + 1]
     return max(0.5 * c[0][1], y0 + (tokens - x0) * (y1 - y0) / (x1 - x0))
@@ -301,10 +312,11 @@ def _shape(cfg) -> dict:
     if str(t["eval_strategy"]) == "steps": n_evals = steps // int(t["eval_steps"] or t["logging_steps"])
     elif str(t["eval_strategy"]) == "epoch": n_evals = math.ceil(epochs)
     val = _row_tokens(cfg.data.val_file, cfg.data.max_samples_val, cfg.model.max_seq_length) if n_evals else []
-    h100_s = epochs * sum(map(microbatch_s, mbs))  # training on the H100 curve
-    h100_eval_s = n_evals * sum(microbatch_s(x) / 3 for x in _microbatches(val, int(t["per_device_eval_batch_size"]), packed=cfg.model.padding_free)) if val else 0.0
+    curve, recipe = speed_curve(cfg)
+    h100_s = epochs * sum(microbatch_s(x, curve) for x in mbs)  # training on the H100 curve
+    h100_eval_s = n_evals * sum(microbatch_s(x, curve) / 3 for x in _microbatches(val, int(t["per_device_eval_batch_size"]), packed=cfg.model.padding_free)) if val else 0.0
     return dict(steps=steps, per_epoch=per_epoch, epochs=epochs, rows=len(rows), batch=batch, accum=accum, n_evals=n_evals,
-                tokens=epochs * sum(mbs), h100_s=h100_s, h100_eval_s=h100_eval_s)
+                tokens=epochs * sum(mbs), h100_s=h100_s, h100_eval_s=h100_eval_s, recipe=recipe)
 
 def estimate_run(cfg, gpu: str = "A100-40GB", step_s: float | None = None, prices: dict | None = None,
                  step_cfg=None, overhead_s: float = 600.0) -> dict:
@@ -316,12 +328,12 @@ def estimate_run(cfg, gpu: str = "A100-40GB", step_s: float | None = None, price
     if step_s is not None:  # the measurement calibrates the curve for this GPU
         ref = _shape(step_cfg) if step_cfg is not None else sh
         factor = ref["h100_s"] / ref["steps"] / step_s
-        source = f"measured {step_s:.3g} s/step" + (" (other shapes)" if step_cfg is not None else "") + f" = {factor:.2f} x the H100 curve"
+        source = f"measured {step_s:.3g} s/step" + (" (other shapes)" if step_cfg is not None else "") + f" = {factor:.2f} x the H100 {ref['recipe']} curve"
     else:
         factor = speed_factor(key)
-        source = f"table: H100 curve x {factor:.2f} ({key}, spec-sheet factor)"
+        source = f"table: H100 {sh['recipe']} curve x {factor:.2f} ({key}, spec-sheet factor)"
     train_s, eval_s = sh["h100_s"] / factor, sh["h100_eval_s"] / factor
-    hours = (train_s + eval_s + overhead_s) / 3600
+    hours = round((train_s + eval_s + overhead_s) / 3600, 3)  # the summary shows the figure the dict holds
     price_table = {k: v["price"] for k, v in GPUS.items()} | (prices or {})
     if key not in price_table: raise ValueError(f"no price for '{key}': pass prices={{'{key}': USD_per_hour}}")
     cost = hours * price_table[key]
