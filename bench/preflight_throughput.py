@@ -1,4 +1,4 @@
-"""Throughput of the full preset's training stack by row length, for `preflight.estimate_run`'s table.
+"""Throughput of the full preset's training stack by row length, for `estimate.estimate_run`'s table.
 
 Mistral-7B-shaped random model (MistralConfig() defaults; no hub) saved once, loaded back in 4-bit NF4 with bf16 compute,
 LoRA r=16 on the 7 projections, gradient checkpointing (non-reentrant), paged AdamW 32-bit, SDPA, bf16 autocast (what the

@@ -4,13 +4,13 @@
 
 # %% ../nbs/07_preflight.ipynb #d54ce17b
 from __future__ import annotations
-import argparse, configparser, importlib, importlib.metadata as im, json, math, os, platform, random, subprocess, sys, threading, time, uuid
+import argparse, configparser, importlib.metadata as im, json, os, platform, subprocess, sys, threading, time, uuid
 from pathlib import Path
+from .estimate import GPUS, gpu_key, estimate_run  # the cost half of the preflight: 07a_estimate
+
 
 # %% auto #0
-__all__ = ['GPUS', 'H100_CURVE', 'H100_LEAN_CURVE', 'NO_LIGER_SLOWDOWN', 'REFERENCE_GPU', 'CHARS_PER_TOKEN', 'requirements',
-           'in_colab', 'gcs_credentials', 'probe_url', 'gpu_key', 'environment_report', 'speed_factor', 'speed_curve',
-           'microbatch_s', 'estimate_run', 'format_report', 'main']
+__all__ = ['requirements', 'in_colab', 'gcs_credentials', 'probe_url', 'environment_report', 'format_report', 'main']
 
 # %% ../nbs/07_preflight.ipynb #d3b68dca
 _PKG = "sql-codegen-slm"
@@ -159,29 +159,6 @@ def _remote_lines(cfg, creds) -> list:
                        "" if ok else "check the bucket name, that it exists, and that these credentials may write to it"))
     return lines
 
-# %% ../nbs/07_preflight.ipynb #02173561
-# Per GPU: usable memory (MiB as nvidia-smi shows it), dense bf16/fp16 tensor TFLOPS and memory bandwidth (TB/s) from NVIDIA's
-# spec sheets, and price per hour (USD). Seed prices: GCP incl. VM and disk. "estimate" prices are ours (GCP on-demand list
-# price of the 1-GPU machine type, rounded up for disk), to be checked against your own bill.
-GPUS = {
-    "H100-80GB": dict(mib=81559, tflops=989, tbps=3.35, price=11.00, price_source="estimate: GCP a3-highgpu-1g on-demand incl. disk"),
-    "A100-80GB": dict(mib=81920, tflops=312, tbps=2.04, price=5.60, price_source="estimate: GCP a2-ultragpu-1g on-demand incl. disk"),
-    "A100-40GB": dict(mib=40960, tflops=312, tbps=1.56, price=4.41, price_source="seed: GCP incl. VM and disk"),
-    "L4":        dict(mib=23034, tflops=121, tbps=0.30, price=1.20, price_source="estimate: GCP g2-standard-8 on-demand incl. disk"),
-    "V100":      dict(mib=16384, tflops=125, tbps=0.90, price=2.50, price_source="seed: GCP incl. VM and disk"),
-    "T4":        dict(mib=15360, tflops=65,  tbps=0.32, price=1.50, price_source="seed: GCP incl. VM and disk"),
-}
-
-def gpu_key(name: str | None) -> str | None:
-    "The `GPUS` key for a GPU name as a user or `torch.cuda.get_device_name` writes it (None if unknown)."
-    if not name: return None
-    n = name.upper().replace(" ", "").replace("_", "-")
-    for fam in ("H100", "A100", "L4", "V100", "T4"):
-        if fam in n.replace("-", ""):
-            if fam == "A100": return "A100-80GB" if "80" in n else "A100-40GB"
-            return "H100-80GB" if fam == "H100" else fam
-    return None
-
 # %% ../nbs/07_preflight.ipynb #d5d93066
 def _memory_line(cfg, free_gib: float | None, gpu: str | None) -> dict | None:
     try: from sql_codegen_slm.memory import estimate_memory
@@ -248,102 +225,6 @@ def environment_report(cfg=None, gpu: str | None = None, probe_remote: bool = Tr
     if probe_remote: lines += _remote_lines(cfg, creds)
     if (m := _memory_line(cfg, free_gib, gpu)) is not None: lines.append(m)
     return lines
-
-# %% ../nbs/07_preflight.ipynb #f6f375ff
-# H100 80GB, QLoRA r=16 on the 7 projections of Mistral-7B, gradient checkpointing: (tokens per micro-batch, seconds per
-# micro-batch incl. the optimizer step). The plain HF stack (peft's fp32 upcast, paged AdamW; GPU.md):
-H100_CURVE = [(1024, 0.4984), (2048, 0.561), (4096, 0.8172), (8192, 1.5362)]
-# the lean recipe of the `full` preset (bf16 norms, Liger, fused LoRA, fused AdamW, packed rows; bench/RESULTS.md runs 2-3)
-H100_LEAN_CURVE = [(2568, 0.705), (8192, 0.843), (10144, 1.048), (32768, 3.235)]
-NO_LIGER_SLOWDOWN = 1.2  # bf16 norms without Liger: 1.115 s vs 0.929 s a 4 x 2048 step (bench/RESULTS.md run 1)
-REFERENCE_GPU = "H100-80GB"
-CHARS_PER_TOKEN = 3.0
-_TRAINER_DEFAULTS = dict(per_device_train_batch_size=8, gradient_accumulation_steps=1, num_train_epochs=3.0, max_steps=-1,
-                         eval_strategy="no", eval_steps=None, per_device_eval_batch_size=8, logging_steps=500)
-
-def speed_factor(gpu: str) -> float:
-    "Throughput of `gpu` relative to the H100 (geometric mean of TFLOPS and bandwidth ratios; an estimate)."
-    g, r = GPUS[gpu], GPUS[REFERENCE_GPU]
-    return math.sqrt(g["tflops"] / r["tflops"] * g["tbps"] / r["tbps"])
-
-def speed_curve(cfg) -> tuple[list, str]:
-    "The H100 curve for a config's training recipe, and the recipe's name."
-    if cfg.model.upcast_layer_norms: return H100_CURVE, "plain HF stack"
-    if cfg.training.get("use_liger_kernel"): return H100_LEAN_CURVE, "lean"
-    return [(x, y * NO_LIGER_SLOWDOWN) for x, y in H100_LEAN_CURVE], "lean without Liger"
-
-def microbatch_s(tokens: float, curve=H100_CURVE) -> float:
-    "Seconds for one training micro-batch of `tokens` padded tokens on the H100 (interpolated from `curve`)."
-    c = curve
-    i = 0 if tokens <= c[0][0] else len(c) - 2 if tokens >= c[-1][0] else next(k for k in range(len(c) - 1) if c[k][0] <= tokens <= c[k + 1][0])
-    (x0, y0), (x1, y1) = c[i], c[i + 1]
-    return max(0.5 * c[0][1], y0 + (tokens - x0) * (y1 - y0) / (x1 - x0))
-
-def _row_tokens(path, limit, max_len) -> list[int]:
-    "Estimated tokens per record (chars / CHARS_PER_TOKEN, clipped at max_len), first `limit` records."
-    from sql_codegen_slm.data import resolve_data_path
-    out = []
-    with open(resolve_data_path(path), "rb") as f:
-        for raw in f:
-            if not raw.strip(): continue
-            try: msgs = json.loads(raw)["messages"]
-            except (ValueError, KeyError, TypeError): n = len(raw)
-            else: n = sum(len(m.get("content", "")) for m in msgs) + 40  # + the [INST] / <s> markup
-            out.append(min(max_len, math.ceil(n / CHARS_PER_TOKEN)))
-            if limit and len(out) >= limit: break
-    return out
-
-def _microbatches(lengths: list[int], batch: int, seed: int = 0, packed: bool = False) -> list[int]:
-    "Tokens of each micro-batch of one shuffled epoch: padded to its longest row, or the rows' sum when `packed`."
-    xs = lengths[:]; random.Random(seed).shuffle(xs)
-    return [sum(xs[i:i + batch]) if packed else max(xs[i:i + batch]) * len(xs[i:i + batch]) for i in range(0, len(xs), batch)]
-
-# %% ../nbs/07_preflight.ipynb #73451f6c
-def _shape(cfg) -> dict:
-    "Steps, micro-batches and padded tokens of a config's training (and evaluation) from its data."
-    t = {**_TRAINER_DEFAULTS, **{k: v for k, v in cfg.training.items() if v is not None}}
-    batch, accum = int(t["per_device_train_batch_size"]), int(t["gradient_accumulation_steps"])
-    rows = _row_tokens(cfg.data.train_file, cfg.data.max_samples_train, cfg.model.max_seq_length)
-    mbs = _microbatches(rows, batch, packed=cfg.model.padding_free)
-    per_epoch = max(len(mbs) // accum + int(len(mbs) % accum > 0), 1)
-    steps = int(t["max_steps"]) if int(t["max_steps"]) > 0 else math.ceil(float(t["num_train_epochs"]) * per_epoch)
-    epochs = steps / per_epoch
-    n_evals = 0
-    if str(t["eval_strategy"]) == "steps": n_evals = steps // int(t["eval_steps"] or t["logging_steps"])
-    elif str(t["eval_strategy"]) == "epoch": n_evals = math.ceil(epochs)
-    val = _row_tokens(cfg.data.val_file, cfg.data.max_samples_val, cfg.model.max_seq_length) if n_evals else []
-    curve, recipe = speed_curve(cfg)
-    h100_s = epochs * sum(microbatch_s(x, curve) for x in mbs)  # training on the H100 curve
-    h100_eval_s = n_evals * sum(microbatch_s(x, curve) / 3 for x in _microbatches(val, int(t["per_device_eval_batch_size"]), packed=cfg.model.padding_free)) if val else 0.0
-    return dict(steps=steps, per_epoch=per_epoch, epochs=epochs, rows=len(rows), batch=batch, accum=accum, n_evals=n_evals,
-                tokens=epochs * sum(mbs), h100_s=h100_s, h100_eval_s=h100_eval_s, recipe=recipe)
-
-def estimate_run(cfg, gpu: str = "A100-40GB", step_s: float | None = None, prices: dict | None = None,
-                 step_cfg=None, overhead_s: float = 600.0) -> dict:
-    "Optimizer steps, wall hours and cost of `cfg` on `gpu`; `summary` reads 'full run: ~N steps, ~H h, ~$C on GPU'."
-    key = gpu_key(gpu) or gpu
-    if key not in GPUS and (step_s is None or not (prices and key in prices)):
-        raise ValueError(f"unknown GPU '{gpu}': one of {', '.join(GPUS)} (or pass step_s and prices={{'{gpu}': USD_per_hour}})")
-    sh = _shape(cfg)
-    if step_s is not None:  # the measurement calibrates the curve for this GPU
-        ref = _shape(step_cfg) if step_cfg is not None else sh
-        factor = ref["h100_s"] / ref["steps"] / step_s
-        source = f"measured {step_s:.3g} s/step" + (" (other shapes)" if step_cfg is not None else "") + f" = {factor:.2f} x the H100 {ref['recipe']} curve"
-    else:
-        factor = speed_factor(key)
-        source = f"table: H100 {sh['recipe']} curve x {factor:.2f} ({key}, spec-sheet factor)"
-    train_s, eval_s = sh["h100_s"] / factor, sh["h100_eval_s"] / factor
-    hours = round((train_s + eval_s + overhead_s) / 3600, 3)  # the summary shows the figure the dict holds
-    price_table = {k: v["price"] for k, v in GPUS.items()} | (prices or {})
-    if key not in price_table: raise ValueError(f"no price for '{key}': pass prices={{'{key}': USD_per_hour}}")
-    cost = hours * price_table[key]
-    summary = f"full run: ~{sh['steps']:,} steps, ~{hours:.1f} h, ~${cost:,.2f} on {key}"
-    return dict(steps=sh["steps"], steps_per_epoch=sh["per_epoch"], epochs=round(sh["epochs"], 3), rows=sh["rows"], batch=sh["batch"],
-                accumulation=sh["accum"], tokens_per_step=round(sh["tokens"] / sh["steps"]), step_s=round(train_s / sh["steps"], 3),
-                tokens_per_s=round(sh["tokens"] / train_s, 1), evaluations=sh["n_evals"], train_h=round(train_s / 3600, 3),
-                eval_h=round(eval_s / 3600, 3), overhead_h=round(overhead_s / 3600, 3), hours=round(hours, 3), cost_usd=round(cost, 2),
-                price_per_hour=price_table[key], price_source=GPUS[key]["price_source"] if key in GPUS and not (prices and key in prices) else "given",
-                gpu=key, time_source=source, summary=summary)
 
 # %% ../nbs/07_preflight.ipynb #16a6da23
 def format_report(lines: list[dict], estimate: dict | None = None) -> str:

@@ -192,7 +192,7 @@ def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None 
     child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20 if not torch.cuda.is_available() else summary["peak_gb"]
     rep.run("memory_check", check_memory, max(peak_memory_gb(), child_peak, summary["peak_gb"]), None, _data_estimate(cfg, max_tokens))
     try:
-        from sql_codegen_slm.preflight import estimate_run, gpu_key
+        from sql_codegen_slm.estimate import estimate_run, gpu_key
         # the table's estimate for the full preset, on Colab's A100 and on this GPU; the smoke's own step time does not
         # calibrate it (no checkpointing, r=8 on 2 modules, ~400-token micro-batches: too far from the full preset's shapes)
         here = gpu_key(torch.cuda.get_device_name()) if torch.cuda.is_available() else None
