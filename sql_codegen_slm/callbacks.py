@@ -34,7 +34,7 @@ class CheckpointMirrorCallback(TrainerCallback):
     "Upload each saved `checkpoint-N` to `remote_url` in the background, with retries; failed uploads are kept and retried later."
     def __init__(self, remote_url: str, retries: int = 3, backoff: float = 1.0, retry_interval: float = 30.0,
                  final_timeout: float | None = 600.0):
-        storage._fs(remote_url)  # fail now on a bad URL or the YOUR-BUCKET-NAME placeholder, not after the first save
+        storage.fs_for(remote_url)  # fail now on a bad URL or the YOUR-BUCKET-NAME placeholder, not after the first save
         self.remote_url, self.retries, self.backoff = remote_url, retries, backoff
         self.retry_interval, self.final_timeout = retry_interval, final_timeout
         self.uploaded: dict[int, int] = {}  # step -> bytes

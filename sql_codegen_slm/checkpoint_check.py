@@ -7,8 +7,7 @@ from __future__ import annotations
 import json, statistics, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
-import fsspec
-from .storage import _fs, _safetensors_problem  # storage knows the emulator, the bucket placeholder, safetensors headers
+from .storage import fs_for, file_problem, checkpoint_problems
 
 # %% auto #0
 __all__ = ['CHECKPOINT_THRESHOLDS', 'CheckpointThresholds', 'check_checkpoints']
@@ -37,14 +36,13 @@ def _run_files(url, root, listing) -> tuple[list[dict], dict | None]:
 
 def _run_checkpoints(url):
     "(filesystem, root, checkpoints, final) of the run at `url`; none for a `trainer_state.json` given directly."
-    fs, root = _fs(url)
+    fs, root = fs_for(url)
     fs.invalidate_cache()
     if fs.isfile(root): return fs, root, [], None
     if not fs.isdir(root): raise FileNotFoundError(f"{url}: no such run directory")
     return (fs, root, *_run_files(url, root, fs.find(root, detail=True)))
 
 # %% ../nbs/07c_checkpoints.ipynb #c4c0448c
-_RESUME = ("optimizer.pt", "scheduler.pt", "trainer_state.json")  # the files needed to resume exactly from a checkpoint
 _PROBE = ["Database: shop\nSchema:\nCREATE TABLE orders (id int, customer text, total numeric);\nQuestion: How many orders are there?",
           "Database: library\nSchema:\nCREATE TABLE books (id int, title text, year int);\nQuestion: List the titles of books from 1999."]
 
@@ -60,8 +58,8 @@ def _fetch(fs, root, ck, dest) -> Path:
     src = f"{root}/{ck}"
     if "file" in fs.protocol or "local" in fs.protocol: return Path(src)
     d = Path(dest) / ck; d.mkdir(parents=True, exist_ok=True)
-    for n in ("adapter_config.json", "adapter_model.safetensors"):
-        if fs.exists(f"{src}/{n}"): fs.get_file(f"{src}/{n}", str(d / n))
+    for path in fs.find(src):  # every file: resuming needs the optimizer, scheduler and RNG state too
+        if not path.endswith("/_COMPLETE"): fs.get_file(path, str(d / path[len(src):].lstrip("/")))
     return d
 
 # %% ../nbs/07c_checkpoints.ipynb #40db0c90
@@ -110,7 +108,7 @@ def _check_one(loader, path, label, sizes, device, th) -> dict:
     r = dict(checkpoint=label, status="ok", problems=[], warnings=[], max_abs_diff=None, logits_finite=None)
     f = Path(path) / "adapter_model.safetensors"
     if not f.is_file(): r["problems"].append("no adapter_model.safetensors")
-    elif why := _safetensors_problem(fsspec.filesystem("file"), str(f), f.stat().st_size): r["problems"].append(f"adapter_model.safetensors {why}")
+    elif why := file_problem(f): r["problems"].append(f"adapter_model.safetensors {why}")
     else:
         r["adapter_bytes"] = f.stat().st_size
         sd = load_file(str(f))
@@ -147,9 +145,10 @@ def check_checkpoints(url, th: CheckpointThresholds = CHECKPOINT_THRESHOLDS, dev
         for label, files in items:
             if "adapter_config.json" not in files:
                 results.append(dict(checkpoint=label, status="corrupt", problems=["no adapter_config.json"], warnings=[])); continue
-            r = _check_one(loader, _fetch(fs, root, label, tmp), label, sizes if label != "final" else {}, device, th)
-            if label != "final":
-                r["warnings"] += [f"{n} missing or empty: cannot resume exactly from here" for n in _RESUME if not files.get(n)]
+            local = _fetch(fs, root, label, tmp)
+            r = _check_one(loader, local, label, sizes if label != "final" else {}, device, th)
+            if label != "final":  # the same verification resume uses: a checkpoint that cannot be resumed is not OK
+                r["problems"] += [f"cannot be resumed: {p}" for p in checkpoint_problems(local) if "adapter_model" not in p]
             r["status"] = "corrupt" if r["problems"] else "warning" if r["warnings"] else "ok"
             results.append(r)
     code = 2 if any(r["status"] == "corrupt" for r in results) else 1 if any(r["status"] == "warning" for r in results) else 0

@@ -8,7 +8,7 @@ import argparse, json, math, os, statistics, sys, tempfile, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from .checkpoint_check import CheckpointThresholds, check_checkpoints, _run_files
-from .storage import _fs
+from .storage import fs_for
 _all_ = ["check_checkpoints"]  # re-exported: `from sql_codegen_slm.monitor import check_checkpoints` works as before
 
 # %% auto #0
@@ -184,7 +184,7 @@ def _tb_logs(fs, paths) -> tuple[list[dict], float | None]:
 
 def read_run(url) -> dict:
     "The run at `url`: its newest trainer state, its logs (with TensorBoard's newer ones), checkpoints, final save and last-change time."
-    fs, root = _fs(url)
+    fs, root = fs_for(url)
     fs.invalidate_cache()
     if fs.isfile(root):  # a trainer_state.json given directly
         st = json.loads(fs.cat_file(root))
@@ -275,7 +275,7 @@ def check_run(url, th: Thresholds = THRESHOLDS, now: float | None = None) -> dic
     "Status and red flags of the run at `url`; `exit_code` 0 healthy, 1 warnings, 2 critical."
     run = read_run(url)
     st = run["state"]
-    fs, root = _fs(url)
+    fs, root = fs_for(url)
     times = {}
     for c in run["checkpoints"]:
         if "trainer_state.json" in c["files"]:

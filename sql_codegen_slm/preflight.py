@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse, configparser, importlib.metadata as im, json, os, platform, subprocess, sys, threading, time, uuid
 from pathlib import Path
 from .estimate import GPUS, gpu_key, estimate_run  # the cost half of the preflight: 07a_estimate
+from .storage import probe_url, within
 
 
 # %% auto #0
-__all__ = ['requirements', 'in_colab', 'gcs_credentials', 'probe_url', 'environment_report', 'format_report', 'main']
+__all__ = ['requirements', 'in_colab', 'gcs_credentials', 'environment_report', 'format_report', 'main']
 
 # %% ../nbs/07_preflight.ipynb #d3b68dca
 _PKG = "sql-codegen-slm"
@@ -81,32 +82,6 @@ def gcs_credentials() -> str | None:
     if gce or os.environ.get("GCE_METADATA_HOST"): return "GCE metadata server (VM service account)"
     return None
 
-# %% ../nbs/07_preflight.ipynb #dfddaa03
-def _timed(fn, timeout: float):
-    "Run `fn()` in a daemon thread; (result, error) with a TimeoutError after `timeout` s (gcsfs can wait long for credentials)."
-    box = {}
-    def run():
-        try: box["r"] = fn()
-        except BaseException as e: box["e"] = e
-    t = threading.Thread(target=run, daemon=True); t.start(); t.join(timeout)
-    if t.is_alive(): return None, TimeoutError(f"no answer within {timeout:g} s")
-    return box.get("r"), box.get("e")
-
-def probe_url(url: str, timeout: float = 30.0) -> tuple[bool, str]:
-    "Write, read back and delete a tiny object under `url`; (ok, what happened)."
-    from sql_codegen_slm.storage import _fs
-    def go():
-        fs, root = _fs(url)
-        path, data = f"{root}/_preflight/{uuid.uuid4().hex}.txt", b"sql-codegen-slm preflight\n"
-        if "file" in fs.protocol or "local" in fs.protocol: fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-        t0 = time.time(); fs.pipe_file(path, data)
-        ok = fs.cat_file(path) == data
-        fs.rm_file(path)
-        return ok, f"wrote, read back and deleted a {len(data)}-byte object in {time.time() - t0:.2f} s"
-    r, e = _timed(go, timeout)
-    if e is not None: return False, f"{type(e).__name__}: {str(e)[:200]}"
-    return r if r[0] else (False, "object read back differs from what was written")
-
 # %% ../nbs/07_preflight.ipynb #4d58069b
 def _package_lines(cfg, cuda: bool, reqs: dict) -> list:
     lines = []
@@ -155,7 +130,7 @@ def _remote_lines(cfg, creds) -> list:
         lines.append(_line("gcs credentials", "passed" if creds else "warning", creds or "none found",
                            "" if creds else "Colab: from google.colab import auth; auth.authenticate_user(). Elsewhere: gcloud auth application-default login, or GOOGLE_APPLICATION_CREDENTIALS=key.json"))
     ok, msg = probe_url(url)
-    lines.append(_line("logging.remote_dir", "passed" if ok else "failed", f"{url}: {msg}",
+    lines.append(_line("logging.remote_dir", "passed" if ok else "failed", f"{url}: {msg}" if ok else msg,
                        "" if ok else "check the bucket name, that it exists, and that these credentials may write to it"))
     return lines
 
@@ -165,7 +140,7 @@ def _memory_line(cfg, free_gib: float | None, gpu: str | None) -> dict | None:
     except ImportError: return None
     key = gpu_key(gpu)
     have, where = (free_gib, "free on this GPU") if free_gib is not None else ((GPUS[key]["mib"] / 1024, f"on a {key}") if key else (None, ""))
-    est, err = _timed(lambda: estimate_memory(cfg, gpu_gb=have), 90)  # reading a hub model's config can retry for a while offline
+    est, err = within(lambda: estimate_memory(cfg, gpu_gb=have), 90)  # reading a hub model's config can retry for a while offline
     if err is not None: return _line("memory estimate", "warning", f"could not estimate: {type(err).__name__}: {str(err)[:150]}")
     need = next((est[k] for k in ("device_gib", "total_gb", "peak_allocated_gib") if isinstance(est, dict) and est.get(k) is not None), None)
     if need is None: return _line("memory estimate", "warning", f"unexpected estimate: {str(est)[:150]}")

@@ -10,6 +10,8 @@ import torch
 from transformers import TrainerCallback
 from .config import Config, load_config, check_url
 from .data import read_records, resolve_data_path, sample_data_dir
+from .runlock import RunLock
+from .storage import probe_url
 from .validation import (Report, device_name, peak_memory_gb, check_model_initialization, check_data_loading,
     check_quantization, check_training_step, check_checkpoint_saving, check_checkpoint_loading, check_inference, check_memory, RestoreCheck)
 
@@ -74,13 +76,16 @@ def max_loss_diff(reference: list, resumed: list, steps) -> float:
     return max((abs(a[s] - b[s]) if s in a and s in b else float("inf")) for s in steps)
 
 # %% ../nbs/09_smoke.ipynb #9fbb1953
-def _preflight(cfg: Config, remote: str) -> tuple[bool, dict]:
-    "Config valid, data files readable, environment, memory estimate."
+def _preflight(cfg: Config, remote: str, remote_given: bool = False) -> tuple[bool, dict]:
+    "Config valid, data files readable, the remote writable (when one is given), environment, memory estimate."
     figs = dict(device=device_name(), torch=torch.__version__, remote=remote)
     for key in ("train_file", "val_file"):
         p = resolve_data_path(getattr(cfg.data, key))
         if not p.is_file(): return False, dict(message=f"data.{key}: {p} not found", recommendation=f"fix data.{key}")
         figs[key] = str(p)
+    if remote_given:  # a wrong bucket or missing credentials: fail now, not after the reference run
+        ok, why = probe_url(remote)
+        if not ok: return False, dict(message=f"remote {why}", figures=figs, recommendation="fix remote_dir, or leave it out")
     msg = f"config valid; data readable; {figs['device']}; torch {torch.__version__}"
     if torch.cuda.is_available():  # the estimate models GPU memory; on CPU the process RSS is mostly the runtime itself
         from sql_codegen_slm.memory import estimate_memory
@@ -104,6 +109,10 @@ def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None 
                    min_valid_sql_rate: float | None = None, n_inference: int | None = None, loss_tolerance: float | None = None,
                    timeout: float = 1800) -> Report:
     "Run the smoke protocol for `cfg`; writes report.json / report.md / loss_curve.png into `output_dir` and returns the report."
+    with RunLock(output_dir):  # a second smoke in the same directory fails at once, naming this one
+        return _smoke(cfg, output_dir, remote_dir, compare, min_valid_sql_rate, n_inference, loss_tolerance, timeout)
+
+def _smoke(cfg, output_dir, remote_dir, compare, min_valid_sql_rate, n_inference, loss_tolerance, timeout) -> Report:
     from sql_codegen_slm.storage import download_dir, list_checkpoints, remote_bytes
     from sql_codegen_slm.model import load_model
     from sql_codegen_slm.train import train, plot_losses
@@ -122,7 +131,8 @@ def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None 
         rep.extra["wall_s_training_side"] = round(time.time() - t0, 2)
         rep.save(out); return rep
 
-    if rep.run("preflight", _preflight, cfg, remote).get("message", "").startswith("data."): return finish()
+    if rep.run("preflight", _preflight, cfg, remote, bool(remote_dir)).get("message", "").startswith(("data.", "remote")):
+        return finish()
     m = rep.run("model_init", check_model_initialization, cfg)
     if "model" not in m: return finish()
     d = rep.run("data_loading", check_data_loading, cfg, m["tokenizer"])

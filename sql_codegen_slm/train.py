@@ -4,18 +4,21 @@
 
 # %% ../nbs/06_train.ipynb #7a7fc774
 from __future__ import annotations
-import argparse, importlib.util, json, math, os, sys, time, warnings
+import argparse, copy, importlib.util, json, math, os, shutil, sys, time, warnings
 from pathlib import Path
 import torch
 from transformers import Trainer, TrainingArguments, TrainerCallback, DataCollatorForSeq2Seq, EarlyStoppingCallback, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 from .config import Config, load_config, check_url, resolve_bucket
 from .data import build_datasets
-from .model import load_model, compute_dtype, quantize
+from .model import load_model, compute_dtype
+from . import storage
+from .runlock import RunLock
 
 # %% auto #0
-__all__ = ['training_args', 'make_collator', 'prepare_for_training', 'SaveConfigCallback', 'default_callbacks', 'build_trainer',
-           'resolve_resume', 'evaluate', 'final_save', 'train', 'plot_losses', 'main']
+__all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
+           'SaveConfigCallback', 'default_callbacks', 'build_trainer', 'RunExists', 'resolve_resume', 'evaluate',
+           'final_save', 'RemoteUnavailable', 'train', 'plot_losses', 'main']
 
 # %% ../nbs/06_train.ipynb #ab00d888
 def training_args(cfg: Config, **overrides) -> TrainingArguments:
@@ -54,24 +57,34 @@ def prepare_for_training(model, cfg: Config):
     return model
 
 # %% ../nbs/06_train.ipynb #f3acb364
+def save_args_redacted(args: TrainingArguments, d) -> None:
+    "Rewrite the `training_args.bin` the Trainer pickled into `d` without tokens (`hub_token` would be in plain text)."
+    f = Path(d) / "training_args.bin"
+    if not f.exists(): return
+    safe = copy.copy(args)
+    for k in vars(safe):
+        if k.endswith("_token") and getattr(safe, k): setattr(safe, k, None)  # the names TrainingArguments.to_dict hides
+    torch.save(safe, f)
+
 class SaveConfigCallback(TrainerCallback):
-    "Write the resolved config into each checkpoint directory."
+    "Write the resolved config (secrets redacted) into each checkpoint directory, and strip tokens from its training args."
     def __init__(self, cfg: Config): self.cfg = cfg
     def on_save(self, args, state, control, **kw):
         d = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        if d.exists(): self.cfg.save(d / "config.yaml")
+        if d.exists(): self.cfg.save(d / "config.yaml"); save_args_redacted(args, d)
 
-def default_callbacks(cfg: Config, remote_dir: str | None = None) -> list:
+def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout: float = 120.0) -> list:
     "Config saving, checkpoint mirroring (when a remote is set), red flags, memory, early stopping."
     from sql_codegen_slm.callbacks import CheckpointMirrorCallback, RedFlagCallback, MemoryCallback
     cbs = [SaveConfigCallback(cfg)]
-    if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir)))
+    if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir), final_timeout=mirror_timeout))
     cbs += [RedFlagCallback(), MemoryCallback()]
     if cfg.logging.early_stopping_patience: cbs.append(EarlyStoppingCallback(cfg.logging.early_stopping_patience))
     return cbs
 
 # %% ../nbs/06_train.ipynb #9ab3d047
-def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adapter: str | None = None, **arg_overrides):
+def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adapter: str | None = None,
+                  mirror_timeout: float = 120.0, **arg_overrides):
     "A ready `Trainer` for the config; returns (trainer, info) with the model and data reports."
     set_seed(cfg.training.get("seed", 42))
     t0, args = time.time(), training_args(cfg, **arg_overrides)
@@ -81,33 +94,93 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
     train_ds, val_ds, stats = build_datasets(cfg, tok)
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                       data_collator=make_collator(cfg, tok), processing_class=tok,
-                      callbacks=[*default_callbacks(cfg, remote_dir), *callbacks])
+                      callbacks=[*default_callbacks(cfg, remote_dir, mirror_timeout), *callbacks])
     return trainer, dict(model=model_info, data=stats)
 
 # %% ../nbs/06_train.ipynb #1a45b451
-def _step(path) -> int: return int(str(path).rstrip("/").rsplit("-", 1)[-1])
+class RunExists(RuntimeError):
+    "Starting from scratch would overwrite an existing run."
 
-def resolve_resume(resume: str | None, output_dir, remote_dir: str | None = None) -> tuple[str | None, list[str]]:
-    "Local checkpoint path to resume from (downloading a remote one if needed), and messages saying what was chosen."
-    from sql_codegen_slm import storage
-    if not resume: return None, []
-    out, msgs = Path(output_dir), []
-    if resume != "latest":
-        if "://" in resume and not resume.startswith("file://"):
-            local = storage.download_checkpoint(resume, out / Path(resume.rstrip("/")).name)
-            return str(local), [f"downloaded {resume} to {local}"]
-        if not Path(resume).is_dir(): raise FileNotFoundError(f"resume_from_checkpoint: {resume} is not a checkpoint directory")
-        return resume, []
-    local = get_last_checkpoint(str(out)) if out.is_dir() else None
-    remote = None
+def _local_steps(out: Path) -> dict:
+    return {int(d.name.rsplit("-", 1)[1]): d for d in out.glob("checkpoint-*") if d.is_dir() and d.name[11:].isdigit()}
+
+def _set_aside(d: Path, out: Path) -> Path:
+    "Move a damaged checkpoint to `out/.corrupt/` (evidence, and out of the Trainer's way)."
+    dest = out / ".corrupt" / f"{d.name}.{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+    dest.parent.mkdir(parents=True, exist_ok=True); shutil.move(str(d), str(dest))
+    return dest
+
+# %% ../nbs/06_train.ipynb #cd90f08f
+def _try_remote(url: str, step: int, out: Path, msgs: list) -> str | None:
+    "Download checkpoint `step` from `url` and return its local path when it is whole and loadable; else say why."
+    dest = out / f"checkpoint-{step}"
+    try: why = storage.checkpoint_problem(url, step)
+    except Exception as e: why = f"cannot be read ({type(e).__name__}: {e})"
+    if why is None:
+        try: storage.download_checkpoint(storage._join(url, dest.name), dest)
+        except Exception as e: why = f"download failed ({type(e).__name__}: {e})"
+        else:
+            if not (probs := storage.checkpoint_problems(dest)):
+                msgs.append(f"resuming from {storage._join(url, dest.name)} (downloaded to {dest})"); return str(dest)
+            why = "; ".join(probs) + f" (downloaded copy moved to {_set_aside(dest, out)})"
+    msgs.append(f"skipped remote {dest.name}: {why}")
+    return None
+
+def _latest(out: Path, remote_dir: str | None) -> tuple[str | None, list[str]]:
+    "The newest checkpoint, local or remote, that can be resumed from; messages name the ones skipped."
+    local = _local_steps(out) if out.is_dir() else {}
+    remote = {c["step"] for c in storage.list_checkpoints(remote_dir)} if remote_dir else set()
+    msgs = []
+    for step in sorted(set(local) | remote, reverse=True):
+        if step in local:
+            if not (probs := storage.checkpoint_problems(local[step])):
+                msgs.append(f"resuming from local {local[step]}"); return str(local[step]), msgs
+            msgs.append(f"skipped local checkpoint-{step}: {'; '.join(probs)} (moved to {_set_aside(local[step], out)})")
+        if step in remote and (got := _try_remote(remote_dir, step, out, msgs)): return got, msgs
+    msgs.append("no usable checkpoint: starting from scratch" if local or remote else "no checkpoint found: starting from scratch")
+    return None, msgs
+
+# %% ../nbs/06_train.ipynb #dc446b90
+def _archive(out: Path, remote_dir: str | None) -> list[str]:
+    "Move an existing run's files aside (`.archived-STAMP`), keeping this run's lock and lease in place."
+    stamp, msgs = time.strftime("%Y%m%d-%H%M%S", time.gmtime()), []
+    keep = {".run.lock", "_LEASE.json"}
+    items = [p for p in out.iterdir() if p.name not in keep] if out.is_dir() else []
+    if items:
+        dest = out.with_name(f"{out.name}.archived-{stamp}"); dest.mkdir(parents=True)
+        for p in items: shutil.move(str(p), str(dest / p.name))
+        msgs.append(f"start_fresh: moved the previous run in {out} to {dest}")
     if remote_dir:
-        remote, msgs = storage.latest_checkpoint(check_url(remote_dir))
-    if remote and (local is None or _step(remote) > _step(local)):
-        local = str(storage.download_checkpoint(remote, out / Path(remote.rstrip("/")).name))
-        msgs.append(f"resuming from {remote} (downloaded to {local})")
-    elif local: msgs.append(f"resuming from local {local}")
-    else: msgs.append("no checkpoint found: starting from scratch")
-    return local, msgs
+        fs, root = storage.fs_for(remote_dir); fs.invalidate_cache()
+        names = [p for p in (fs.ls(root, detail=False) if fs.exists(root) else []) if p.rstrip("/").rsplit("/", 1)[-1] not in keep]
+        for p in names: fs.mv(p, f"{root}.archived-{stamp}/{p.rstrip('/').rsplit('/', 1)[-1]}", recursive=True)
+        if names: msgs.append(f"start_fresh: moved the previous run in {remote_dir} to {remote_dir.rstrip('/')}.archived-{stamp}")
+    return msgs
+
+def resolve_resume(resume: str | None, output_dir, remote_dir: str | None = None,
+                   start_fresh: bool = False) -> tuple[str | None, list[str]]:
+    "Local checkpoint path to resume from (downloading a remote one if needed), and messages saying what was chosen."
+    out = Path(output_dir)
+    if start_fresh: return None, _archive(out, remote_dir)
+    if resume in (None, "", "none", "None"):
+        have = sorted(_local_steps(out)) if out.is_dir() else []
+        have_remote = [c["step"] for c in storage.list_checkpoints(remote_dir)] if remote_dir else []
+        if have or have_remote:
+            where = ", ".join(x for x in (f"{out} has checkpoints {have}" if have else "",
+                                          f"{remote_dir} has checkpoints {have_remote}" if have_remote else "") if x)
+            raise RunExists(f"starting from scratch would overwrite an existing run: {where}. Resume it with "
+                            "resume_from_checkpoint='latest' (the default), or pass start_fresh=True (--start_fresh) to "
+                            "move the old run aside first, or choose another output_dir / remote_dir")
+        return None, []
+    if resume == "latest": return _latest(out, remote_dir)
+    local = Path(resume)
+    if "://" in resume and not resume.startswith("file://"):
+        local = storage.download_checkpoint(resume, out / Path(resume.rstrip("/")).name)
+    if not local.is_dir(): raise FileNotFoundError(f"resume_from_checkpoint: {resume} is not a checkpoint directory")
+    if probs := storage.checkpoint_problems(local):
+        raise ValueError(f"resume_from_checkpoint: {resume} cannot be resumed from: {'; '.join(probs)}. "
+                         "Use 'latest' to take the newest checkpoint that can")
+    return str(local), ([f"downloaded {resume} to {local}"] if str(local) != resume else [])
 
 # %% ../nbs/06_train.ipynb #d046a70d
 def evaluate(trainer) -> dict:
@@ -138,6 +211,7 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
     "Save adapter, tokenizer, resolved config and model card to `output_dir/final`."
     out = Path(out_dir or Path(trainer.args.output_dir) / "final")
     trainer.save_model(str(out))
+    save_args_redacted(trainer.args, out)
     cfg.save(out / "config.yaml")
     d = info["data"]
     (out / "README.md").write_text(_CARD.format(
@@ -149,25 +223,46 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
     return out
 
 # %% ../nbs/06_train.ipynb #6135a40a
-def train(cfg: Config, resume_from_checkpoint: str | None = None, remote_dir: str | None = None, callbacks=()) -> dict:
+class RemoteUnavailable(ConnectionError):
+    "The remote named by `logging.remote_dir` / `--remote_dir` cannot be written."
+
+def _mirror_final(final: Path, remote_dir: str, timeout: float) -> tuple[int, str | None]:
+    "Upload `final/` within `timeout` s: (bytes, None) or (0, why not)."
+    n, e = storage.within(lambda: storage.upload_dir(final, remote_dir.rstrip("/") + "/final"), timeout)
+    return (n, None) if e is None else (0, f"{type(e).__name__}: {str(e)[:200]}")
+
+def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir: str | None = None, callbacks=(),
+          start_fresh: bool = False, mirror_timeout: float = 120.0) -> dict:
     "Train (or resume), evaluate, save the final model locally and to `remote_dir`; returns a summary."
-    from sql_codegen_slm import storage
     remote_dir = check_url(remote_dir or cfg.logging.remote_dir)
     out = Path(cfg.training["output_dir"])
-    resume, msgs = resolve_resume(resume_from_checkpoint, out, remote_dir)
-    for m in msgs: print(m, file=sys.stderr)
-    t0 = time.time()
-    trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=callbacks)
-    result = trainer.train(resume_from_checkpoint=resume)
-    last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
-    ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
-    metrics = dict(eval_loss=ev, perplexity=math.exp(min(ev, 50))) if ev is not None else evaluate(trainer)
-    final = final_save(trainer, cfg, info, metrics)
-    uploaded = storage.upload_dir(final, remote_dir.rstrip("/") + "/final") if remote_dir else 0
-    return dict(output_dir=str(out), final_dir=str(final), remote_final=remote_dir and remote_dir.rstrip("/") + "/final",
-                resumed_from=resume, resume_messages=msgs, global_step=trainer.state.global_step, train_loss=result.training_loss,
-                **metrics, wall_s=round(time.time() - t0, 2), log_history=trainer.state.log_history, trainer=trainer, info=info,
-                final_bytes_uploaded=uploaded)
+    if remote_dir:  # a wrong bucket or missing credentials: say so now, not after hours of training
+        ok, msg = storage.probe_url(remote_dir)
+        if not ok: raise RemoteUnavailable(f"remote_dir {msg}")
+    with RunLock(out, remote_dir) as lock:
+        resume, msgs = resolve_resume(resume_from_checkpoint, out, remote_dir, start_fresh)
+        msgs = lock.warnings + msgs
+        for m in msgs: print(m, file=sys.stderr)
+        t0 = time.time()
+        trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=callbacks, mirror_timeout=mirror_timeout)
+        result = trainer.train(resume_from_checkpoint=resume)
+        last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
+        ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
+        metrics = dict(eval_loss=ev, perplexity=math.exp(min(ev, 50))) if ev is not None else evaluate(trainer)
+        final = final_save(trainer, cfg, info, metrics)
+        uploaded, why = _mirror_final(final, remote_dir, mirror_timeout) if remote_dir else (0, None)
+        pending = [f"checkpoint-{s}" for cb in trainer.callback_handler.callbacks for s in getattr(cb, "pending", [])]
+        not_mirrored = pending + (["final"] if why else [])
+    r = dict(output_dir=str(out), final_dir=str(final), remote_final=remote_dir and remote_dir.rstrip("/") + "/final",
+             resumed_from=resume, resume_messages=msgs, global_step=trainer.state.global_step, train_loss=result.training_loss,
+             **metrics, wall_s=round(time.time() - t0, 2), log_history=trainer.state.log_history, trainer=trainer, info=info,
+             final_bytes_uploaded=uploaded, not_mirrored=not_mirrored)
+    if not_mirrored:
+        r["sync_command"] = f"python -m sql_codegen_slm.storage sync {out} {remote_dir}"
+        print(f"training finished, but {', '.join(not_mirrored)} could not be mirrored to {remote_dir}"
+              f"{f' ({why})' if why else ''}. Nothing is lost: the final model is at {final} and the checkpoints under {out}. "
+              f"When the remote is reachable again, run: {r['sync_command']}", file=sys.stderr)
+    return r
 
 # %% ../nbs/06_train.ipynb #30f87a2c
 def plot_losses(histories: dict, path=None, title: str = "loss"):
@@ -190,21 +285,31 @@ def plot_losses(histories: dict, path=None, title: str = "loss"):
 def _parser():
     p = argparse.ArgumentParser(prog="sql-codegen-train", description="Fine-tune a LoRA adapter for text-to-SQL.")
     p.add_argument("--config", default="smoke", help="preset name (smoke, full) or YAML path")
-    p.add_argument("--resume_from_checkpoint", default=None, help="latest, a checkpoint directory or a remote URL")
+    p.add_argument("--resume_from_checkpoint", default="latest",
+                   help="latest (default: the newest checkpoint that can be resumed, local or remote), a checkpoint "
+                        "directory or URL, or none (start from scratch; refused where a run already is)")
+    p.add_argument("--start_fresh", action="store_true",
+                   help="start over: move an existing run in output_dir / remote_dir aside (.archived-STAMP) first")
+    p.add_argument("--mirror_timeout", type=float, default=120.0,
+                   help="seconds to wait at the end for uploads to the remote before giving up (exit code 3)")
     p.add_argument("--output_dir", default=None, help="local output directory (overrides training.output_dir)")
     p.add_argument("--remote_dir", default=None, help="fsspec URL to mirror checkpoints to, e.g. gs://bucket/run")
     p.add_argument("--bucket", default=None, help="replaces YOUR-BUCKET-NAME in the config")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="config override, repeatable")
     return p
 
+EXIT_NOT_MIRRORED = 3  # training finished and everything is on the local disk, but not (all) in the remote
+
 def main(argv=None) -> int:
-    "Console entry point."
+    "Console entry point: 0 done, 3 done but not mirrored (see `sync_command`), an exception otherwise."
     a = _parser().parse_args(argv)
     ov = a.overrides + ([f"training.output_dir={a.output_dir}"] if a.output_dir else [])
     cfg = resolve_bucket(load_config(a.config, ov), a.bucket)
-    r = train(cfg, a.resume_from_checkpoint, a.remote_dir)
-    print(json.dumps({k: r[k] for k in ("final_dir", "remote_final", "resumed_from", "global_step", "train_loss", "eval_loss", "perplexity", "wall_s")}, indent=1))
-    return 0
+    r = train(cfg, a.resume_from_checkpoint, a.remote_dir, start_fresh=a.start_fresh, mirror_timeout=a.mirror_timeout)
+    keys = ("final_dir", "remote_final", "resumed_from", "global_step", "train_loss", "eval_loss", "perplexity", "wall_s",
+            "not_mirrored", "sync_command")
+    print(json.dumps({k: r[k] for k in keys if k in r}, indent=1))
+    return EXIT_NOT_MIRRORED if r["not_mirrored"] else 0
 
 # %% ../nbs/06_train.ipynb #19ed1d4b
 from fastcore.imports import in_ipython

@@ -43,7 +43,7 @@ def gcs_bucket(bucket: str, data_dir=None):
     try:
         os.environ.update(env)
         from sql_codegen_slm import storage
-        fs, _ = storage._fs(f"gs://{bucket}")
+        fs, _ = storage.fs_for(f"gs://{bucket}")
         fs.mkdir(bucket)
         assert bucket in [b.rstrip("/") for b in fs.ls("")], "bucket not created"
         yield env

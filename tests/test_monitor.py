@@ -214,6 +214,6 @@ def test_gcs_run_status_and_checkpoints(real_run, gcs):
     assert r["exit_code"] == 0 and r["status"]["checkpoints"] == [2, 4] and r["status"]["final_saved"], flags(r)
     ck = check_checkpoints(url)
     assert [c["status"] for c in ck["checkpoints"]] == ["ok", "ok", "ok"], ck
-    fs, root = storage._fs(url)
+    fs, root = storage.fs_for(url)
     fs.rm_file(f"{root}/checkpoint-4/_COMPLETE")
     assert ("checkpoint_incomplete", 4, "warning") in flags(check_run(url))

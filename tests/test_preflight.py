@@ -47,7 +47,7 @@ def test_gcs_remote_write_test(gcs, tmp_path):
     assert "wrote, read back and deleted" in lines["logging.remote_dir"]["value"]
     assert lines["gcs credentials"]["status"] == "passed"  # the emulator needs none
     from sql_codegen_slm import storage
-    fs, root = storage._fs("gs://preflight-test/runs/a")
+    fs, root = storage.fs_for("gs://preflight-test/runs/a")
     assert not [p for p in fs.find("preflight-test") if "_preflight" in p]  # nothing left behind
     rc, out, _, _ = _cli(*base, "--set", "logging.remote_dir=gs://no-such-bucket/x", env=env)
     line = _by_name(out)["logging.remote_dir"]

@@ -46,7 +46,7 @@ def test_papermill_smoke_against_gcs_emulator(emulator, tmp_path):
     assert f"{remote}/checkpoint-10" in checks["resume"]["message"], checks["resume"]["message"]  # resumed from the bucket
     ckpts = {c["step"]: c for c in storage.list_checkpoints(remote)}
     assert 10 in ckpts and ckpts[10]["complete"], ckpts
-    fs, root = storage._fs(remote)
+    fs, root = storage.fs_for(remote)
     assert fs.exists(f"{root}/checkpoint-10/{storage.MARKER}") and fs.size(f"{root}/checkpoint-10/adapter_model.safetensors") > 0
     assert fs.exists(f"{root}/final/{storage.MARKER}") and fs.size(f"{root}/final/adapter_model.safetensors") > 0
     assert fs.exists(f"{root}/final/adapter_config.json")

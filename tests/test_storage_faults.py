@@ -18,7 +18,7 @@ BUCKET = "test-bucket"
 
 
 def _make_bucket(name=BUCKET):
-    fs, _ = storage._fs(f"gs://{name}")
+    fs, _ = storage.fs_for(f"gs://{name}")
     try: fs.mkdir(name)
     except FileExistsError: pass
 
@@ -86,7 +86,7 @@ def test_kill_during_upload(emulator, tmp_path):
     # machine every data file could land between two listings), so the kill reliably falls after some files, before the marker
     c20 = _fake_checkpoint(tmp_path, 20, extra={f"optimizer-shard{i}.bin": 24 << 20 for i in range(6)})
     child = subprocess.Popen([sys.executable, "-c", "import sys, time; from sql_codegen_slm import storage; "
-                              "fs, _ = storage._fs(sys.argv[2]); "
+                              "fs, _ = storage.fs_for(sys.argv[2]); "
                               "fs.put = lambda ls, rs, **kw: [(fs.put_file(l, r), time.sleep(0.5)) for l, r in zip(ls, rs)]; "
                               "storage.upload_checkpoint(sys.argv[1], sys.argv[2])", str(c20), url])
     deadline = time.time() + 60
@@ -115,7 +115,7 @@ def test_kill_during_upload(emulator, tmp_path):
 def test_truncated_adapter(emulator, tmp_path):
     url = f"{emulator}/truncated"
     for s in (10, 20): storage.upload_checkpoint(_fake_checkpoint(tmp_path, s), url)
-    fs, root = storage._fs(url)
+    fs, root = storage.fs_for(url)
     path = f"{root}/checkpoint-20/adapter_model.safetensors"
     full = fs.cat_file(path)
     fs.pipe_file(path, full[: len(full) // 2])  # damaged in the bucket after a complete upload
