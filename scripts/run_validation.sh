@@ -11,7 +11,7 @@ Runs `sql-codegen-smoke` (the smoke protocol) and summarises its report.json:
   - detects Colab and the GPU (without CUDA the embedded tiny model runs on the CPU, ~1-3 min);
   - trains 20 steps in a child process, SIGKILLs it after checkpoint 10 is complete on the remote,
     resumes on an empty disk, compares losses with an uninterrupted run, generates SQL;
-  - prints the verdict and every failed check with its recommendation.
+  - prints the verdict and every failed check with its advice.
 
 Options (all but --output_dir are passed to sql-codegen-smoke unchanged):
   --output_dir DIR     where the run and report.json/report.md go (default: runs/validation)
@@ -86,7 +86,7 @@ if d.get("failure_point"): print(f"failure point: {d['failure_point']}")
 for c in d["checks"]:
     if c["status"] == "failed":
         print(f"  FAILED  {c['name']}: {c['message'].splitlines()[0] if c['message'] else ''}")
-        if c.get("recommendation"): print(f"          what to do: {c['recommendation'].splitlines()[0]}")
+        if c.get("advice"): print(f"          what to do: {c['advice'].splitlines()[0]}")
     elif c["status"] == "skipped":
         print(f"  skipped {c['name']}: {c['message']}")
 r = next((c for c in d["checks"] if c["name"] == "resume"), None)

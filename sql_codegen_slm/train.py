@@ -17,7 +17,7 @@ from .runlock import RunLock
 
 # %% auto #0
 __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
-           'SaveConfigCallback', 'default_callbacks', 'build_trainer', 'RunExists', 'resolve_resume', 'evaluate',
+           'SaveConfigCallback', 'default_callbacks', 'build_trainer', 'RunExists', 'resolve_resume', 'eval_loss',
            'final_save', 'RemoteUnavailable', 'train', 'plot_losses', 'main']
 
 # %% ../nbs/06_train.ipynb #ab00d888
@@ -183,8 +183,8 @@ def resolve_resume(resume: str | None, output_dir, remote_dir: str | None = None
     return str(local), ([f"downloaded {resume} to {local}"] if str(local) != resume else [])
 
 # %% ../nbs/06_train.ipynb #d046a70d
-def evaluate(trainer) -> dict:
-    "Validation loss and perplexity."
+def eval_loss(trainer) -> dict:
+    "Validation loss and perplexity (the loss evaluation; `sql_eval.evaluate` judges SQL)."
     m = trainer.evaluate()
     return dict(eval_loss=m["eval_loss"], perplexity=math.exp(min(m["eval_loss"], 50)))
 
@@ -248,14 +248,16 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         result = trainer.train(resume_from_checkpoint=resume)
         last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
         ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
-        metrics = dict(eval_loss=ev, perplexity=math.exp(min(ev, 50))) if ev is not None else evaluate(trainer)
+        metrics = dict(eval_loss=ev, perplexity=math.exp(min(ev, 50))) if ev is not None else eval_loss(trainer)
         final = final_save(trainer, cfg, info, metrics)
         uploaded, why = _mirror_final(final, remote_dir, mirror_timeout) if remote_dir else (0, None)
-        pending = [f"checkpoint-{s}" for cb in trainer.callback_handler.callbacks for s in getattr(cb, "pending", [])]
+        cbs = trainer.callback_handler.callbacks
+        pending = [f"checkpoint-{s}" for cb in cbs for s in getattr(cb, "pending", [])]
         not_mirrored = pending + (["final"] if why else [])
     r = dict(output_dir=str(out), final_dir=str(final), remote_final=remote_dir and remote_dir.rstrip("/") + "/final",
              resumed_from=resume, resume_messages=msgs, global_step=trainer.state.global_step, train_loss=result.training_loss,
-             **metrics, wall_s=round(time.time() - t0, 2), log_history=trainer.state.log_history, trainer=trainer, info=info,
+             **metrics, wall_s=round(time.time() - t0, 2), log_history=trainer.state.log_history, data=info["data"],
+             model=info["model"], uploaded_bytes=sum(getattr(cb, "bytes_uploaded", 0) for cb in cbs),
              final_bytes_uploaded=uploaded, not_mirrored=not_mirrored)
     if not_mirrored:
         r["sync_command"] = f"python -m sql_codegen_slm.storage sync {out} {remote_dir}"
