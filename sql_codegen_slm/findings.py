@@ -36,7 +36,8 @@ class Finding:
     advice: str | None = None  # what to do; kept for warnings and failures only
 
     def __post_init__(self):
-        if self.status not in STATUSES: raise ValueError(f"{self.name}: status {self.status!r} is not one of {STATUSES}")
+        if self.status not in STATUSES:
+            raise ValueError(f"{self.name}: status {self.status!r} is not one of {STATUSES}")
         self.figures = plain(self.figures or {})
         if self.status not in ("warning", "failed"): self.advice = None
 
@@ -48,6 +49,7 @@ def exit_code(findings) -> int:
     st = {f.status for f in findings}
     return 2 if "failed" in st else 1 if "warning" in st else 0
 
+# %% ../nbs/00a_findings.ipynb #7a6db993
 def first_failure(findings) -> Finding | None:
     "The first failed finding (the one a failed protocol's exception names), or None."
     return next((f for f in findings if f.status == "failed"), None)
@@ -57,8 +59,10 @@ ICONS = dict(passed="✅", warning="⚠️", failed="❌", skipped="⏭️")
 
 def _fmt(v): return f"{v:.6g}" if isinstance(v, float) else str(v)
 
+# %% ../nbs/00a_findings.ipynb #238ea8b2
 def counts(findings) -> dict: return {s: sum(f.status == s for f in findings) for s in STATUSES}
 
+# %% ../nbs/00a_findings.ipynb #b9868e19
 def to_markdown(findings, title: str = "") -> str:
     "A Markdown table of `findings`, their scalar figures, and what to do about each warning or failure."
     n = counts(findings)
@@ -71,6 +75,7 @@ def to_markdown(findings, title: str = "") -> str:
         if f.advice: lines += ["", f"> what to do: {f.advice}"]
     return "\n".join(lines) + "\n"
 
+# %% ../nbs/00a_findings.ipynb #daaca99d
 def to_terminal(findings, title: str = "") -> str:
     "One aligned line per finding, and an indented `->` line with the advice for each warning or failure."
     w = max([len(f.name) for f in findings] or [0])
@@ -80,6 +85,7 @@ def to_terminal(findings, title: str = "") -> str:
         if f.advice: out.append(f"{'':8} {'':{w}}  -> {f.advice}")
     return "\n".join(out)
 
+# %% ../nbs/00a_findings.ipynb #532b07f7
 def to_json(findings, **extra) -> str:
     "`{**extra, counts, exit_code, findings}` as JSON."
     return json.dumps(plain(extra) | dict(counts=counts(findings), exit_code=exit_code(findings),
@@ -93,6 +99,7 @@ class Check:
     fn: Callable
     stop: bool = False
 
+# %% ../nbs/00a_findings.ipynb #3b55aef8
 def run_checks(checks, ctx: dict | None = None, on_finding: Callable | None = None) -> list[Finding]:
     "Run `checks` in order on the shared `ctx`; return their findings, stopping after a failed `stop` check."
     ctx, out = ({} if ctx is None else ctx), []

@@ -18,6 +18,7 @@ LOCK_NAME, LEASE_NAME = ".run.lock", "_LEASE.json"
 class RunLocked(RuntimeError):
     "Another live run holds this output directory or remote."
 
+# %% ../nbs/03b_runlock.ipynb #1f3dce5f
 def _stale(info: dict, ttl: float, now: float) -> str | None:
     "Why the holder `info` no longer holds its lock, or None while it may still be running."
     if info.get("host") == socket.gethostname():
@@ -27,12 +28,15 @@ def _stale(info: dict, ttl: float, now: float) -> str | None:
     age = now - float(info.get("renewed", 0))
     return f"it was not renewed for {age:.0f} s (ttl {ttl:g} s)" if age > ttl else None
 
+# %% ../nbs/03b_runlock.ipynb #a4061081
 def _describe(info: dict, where: str, ttl: float) -> str:
     age = time.time() - float(info.get("renewed", 0))
-    return (f"{where} is in use by another run: pid {info.get('pid')} on host {info.get('host')}, started "
-            f"{info.get('started')} UTC, last renewed {age:.0f} s ago. Wait for it to finish or stop it, or use another "
-            f"output_dir / remote_dir. A lock whose process is gone is taken over at once on the same machine, and after "
-            f"{ttl:g} s without renewal from another machine (in {max(0, ttl - age):.0f} s).")
+    return (
+        f"{where} is in use by another run: pid {info.get('pid')} on host {info.get('host')}, started "
+        f"{info.get('started')} UTC, last renewed {age:.0f} s ago. Wait for it to finish or stop it, or use another "
+        f"output_dir / remote_dir. A lock whose process is gone is taken over at once on the same machine, and after "
+        f"{ttl:g} s without renewal from another machine (in {max(0, ttl - age):.0f} s)."
+    )
 
 # %% ../nbs/03b_runlock.ipynb #02f265ed
 class RunLock:
@@ -64,6 +68,7 @@ def _read_json(read) -> dict:
     try: return json.loads(read())
     except (ValueError, UnicodeDecodeError): return dict(renewed=0, host="?", pid="?", started="?")
 
+# %% ../nbs/03b_runlock.ipynb #472ec4d9
 @patch
 def _take_local(self: RunLock):
     self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,17 +81,20 @@ def _take_local(self: RunLock):
         return self._write_local()
     with os.fdopen(fd, "w") as f: json.dump(self.info, f)
 
+# %% ../nbs/03b_runlock.ipynb #59e800a8
 @patch
 def _write_local(self: RunLock):
     tmp = self.path.with_name(f"{LOCK_NAME}.{self.info['id']}")
     tmp.write_text(json.dumps(self.info)); os.replace(tmp, self.path)
 
+# %% ../nbs/03b_runlock.ipynb #630d4283
 @patch
 def _drop_local(self: RunLock):
     try:
         if _read_json(self.path.read_bytes).get("id") == self.info["id"]: self.path.unlink()
     except FileNotFoundError: pass
 
+# %% ../nbs/03b_runlock.ipynb #1f6bf3a8
 @patch
 def _warn(self: RunLock, msg: str): self.warnings.append(msg); logger.warning(msg)
 
@@ -109,12 +117,14 @@ def _take_remote(self: RunLock):
         self._remote = None
         raise RunLocked(_describe(other, self.remote_url, self.ttl))
 
+# %% ../nbs/03b_runlock.ipynb #a71196bc
 @patch
 def _write_remote(self: RunLock):
     fs, path = self._remote
     if "file" in fs.protocol: fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     fs.pipe_file(path, json.dumps(self.info).encode())
 
+# %% ../nbs/03b_runlock.ipynb #a841093b
 @patch
 def _beat(self: RunLock):
     "Renew the lock and lease every `heartbeat` s; a remote that is away is retried at the next beat."
@@ -123,8 +133,9 @@ def _beat(self: RunLock):
         self._write_local()
         if self._remote:
             try: self._write_remote()
-            except Exception as e: logger.warning(f"run lease at {self.remote_url} not renewed: {type(e).__name__}: {e}")
+            except Exception as e: logger.warning(f"run lease at {self.remote_url} not renewed: {type(e).__name__}")
 
+# %% ../nbs/03b_runlock.ipynb #e5778ecd
 @patch
 def release(self: RunLock):
     "Stop the heartbeat, remove the lease and the lock (only when they are still this run's)."

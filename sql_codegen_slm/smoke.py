@@ -40,22 +40,29 @@ _SUMMARY = ("final_dir", "remote_final", "resumed_from", "resume_messages", "glo
             "perplexity", "wall_s", "log_history", "uploaded_bytes", "final_bytes_uploaded")
 
 def _child(argv=None):
-    "Entry point of the smoke's training child processes: `train` plus progress (and restore) callbacks; writes summary.json."
+    "Entry point of the smoke's training children: `train` with progress (and restore) callbacks; writes summary.json."
     p = argparse.ArgumentParser()
     for a in ("--config", "--output_dir", "--remote_dir", "--resume", "--restore_check"): p.add_argument(a)
     p.add_argument("--hold_at_step", type=int)
     a = p.parse_args(argv)
     cfg = load_config(a.config, [f"training.output_dir={a.output_dir}"])
     out = Path(a.output_dir); out.mkdir(parents=True, exist_ok=True)
-    cbs = [_Progress(out / "progress.json", a.hold_at_step)] + ([RestoreCheck(None, a.restore_check)] if a.restore_check else [])
+    cbs = [_Progress(out / "progress.json", a.hold_at_step)] + (
+        [RestoreCheck(None, a.restore_check)] if a.restore_check else []
+    )
     r = train(cfg, resume_from_checkpoint=a.resume, remote_dir=a.remote_dir, callbacks=cbs)
-    (out / "summary.json").write_text(json.dumps({k: r[k] for k in _SUMMARY} | dict(peak_gb=peak_memory_gb()), indent=1, default=str))
+    (out / "summary.json").write_text(
+        json.dumps({k: r[k] for k in _SUMMARY} | dict(peak_gb=peak_memory_gb()), indent=1, default=str)
+    )
 
 # %% ../nbs/09_smoke.ipynb #95fc6609
 def _spawn(args: list[str], log: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "sql_codegen_slm.smoke", "child", *args]
-    return subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.Popen(
+        cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
 
+# %% ../nbs/09_smoke.ipynb #b91f3fac
 def _tail(path: Path, n: int = 15) -> str:
     return "\n".join(Path(path).read_text(errors="replace").splitlines()[-n:]) if Path(path).exists() else ""
 
@@ -83,14 +90,20 @@ class SmokeRun:
     "The kill-and-resume phases of the smoke: reference, interrupted, resumed, comparison."
     def __init__(self, cfg: Config, out: Path, remote: str, timeout: float, tol: float):
         self.cfg, self.out, self.remote, self.timeout, self.tol = cfg, Path(out), remote, timeout, tol
-        self.max_steps, self.save_steps = int(cfg.training.get("max_steps", 20)), int(cfg.training.get("save_steps", 10))
+        self.max_steps, self.save_steps = int(cfg.training.get("max_steps", 20)), int(
+            cfg.training.get("save_steps", 10)
+        )
         if not 0 < self.save_steps < self.max_steps:
-            raise ValueError(f"the smoke needs 0 < training.save_steps ({self.save_steps}) < training.max_steps ({self.max_steps})")
+            raise ValueError(
+                f"the smoke needs 0 < training.save_steps ({self.save_steps}) < training.max_steps ({self.max_steps})"
+            )
         self.cfg_path, self.ref, self.summary = cfg.save(self.out / "config.yaml"), None, None
 
     def reference(self, ctx=None) -> Finding:
         "The uninterrupted run of the same seed, in this process: the ground truth for the comparison."
-        cfg = Config(**{**self.cfg.__dict__, "training": {**self.cfg.training, "output_dir": str(self.out / "reference")}})
+        cfg = Config(
+            **{**self.cfg.__dict__, "training": {**self.cfg.training, "output_dir": str(self.out / "reference")}}
+        )
         r = self.ref = train(cfg)
         ev = [h["step"] for h in r["log_history"] if "eval_loss" in h]
         return Finding("training", "passed" if torch.isfinite(torch.tensor(r["train_loss"])) else "failed",
@@ -104,8 +117,19 @@ class SmokeRun:
 def interrupted(self: SmokeRun, ctx=None) -> Finding:
     "A child trains with checkpoints mirrored to the remote; SIGKILL once checkpoint `save_steps` is complete there."
     log = self.out / "interrupted.log"
-    child = _spawn(["--config", str(self.cfg_path), "--output_dir", str(self.out / "interrupted"), "--remote_dir", self.remote,
-                    "--hold_at_step", str(self.save_steps)], log)
+    child = _spawn(
+        [
+            "--config",
+            str(self.cfg_path),
+            "--output_dir",
+            str(self.out / "interrupted"),
+            "--remote_dir",
+            self.remote,
+            "--hold_at_step",
+            str(self.save_steps),
+        ],
+        log,
+    )
     try:
         self.waited = _wait_for_checkpoint(self.remote, self.save_steps, child, log, self.timeout)
         self.killed_at = json.loads((self.out / "interrupted" / "progress.json").read_text())["step"]
@@ -122,12 +146,34 @@ def resumed(self: SmokeRun, ctx=None) -> Finding:
     "A new process on an empty local directory resumes from the remote and finishes; the restored state is compared."
     log = self.out / "resumed.log"
     with open(log, "w") as f:
-        res = subprocess.run([sys.executable, "-m", "sql_codegen_slm.smoke", "child", "--config", str(self.cfg_path),
-                              "--output_dir", str(self.out / "resumed"), "--remote_dir", self.remote, "--resume", "latest",
-                              "--restore_check", str(self.out / "restore.json")], stdout=f, stderr=subprocess.STDOUT,
-                             timeout=self.timeout)
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sql_codegen_slm.smoke",
+                "child",
+                "--config",
+                str(self.cfg_path),
+                "--output_dir",
+                str(self.out / "resumed"),
+                "--remote_dir",
+                self.remote,
+                "--resume",
+                "latest",
+                "--restore_check",
+                str(self.out / "restore.json"),
+            ],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            timeout=self.timeout,
+        )
     if res.returncode != 0:
-        return Finding("resume", "failed", f"resumed run exited with code {res.returncode}:\n{_tail(log)}", advice="see resumed.log")
+        return Finding(
+            "resume",
+            "failed",
+            f"resumed run exited with code {res.returncode}:\n{_tail(log)}",
+            advice="see resumed.log",
+        )
     self.summary = json.loads((self.out / "resumed" / "summary.json").read_text())
     return check_checkpoint_loading(json.loads((self.out / "restore.json").read_text()))
 
@@ -139,15 +185,30 @@ def comparison(self: SmokeRun, ctx=None) -> Finding:
     resumed_step = int(Path(s["resumed_from"] or "checkpoint-0").name.rsplit("-", 1)[-1])
     diff = max_loss_diff(self.ref["log_history"], s["log_history"], range(first, last + 1)) if self.ref else None
     ok = resumed_step == self.save_steps and s["global_step"] == last and (diff is None or diff <= self.tol)
-    return Finding("resume", "passed" if ok else "failed",
-        f"killed (SIGKILL) at step {self.killed_at} after checkpoint-{self.save_steps} landed remotely ({self.waited:.1f} s wait); "
-        f"new process on an empty disk {'; '.join(s['resume_messages'])}; reached step {s['global_step']}" +
-        (f"; max abs loss diff vs uninterrupted run over steps {first}-{last}: {diff:.3g} (tolerance {self.tol:g})" if diff is not None else ""),
-        dict(killed_at_step=self.killed_at, resumed_from=resumed_step, final_step=s["global_step"], max_loss_diff=diff,
-             tolerance=self.tol, resume_messages=s["resume_messages"],
-             checkpoints_remote=[c["step"] for c in list_checkpoints(self.remote) if c["complete"]],
-             uploaded_bytes_resumed=s["uploaded_bytes"] + s["final_bytes_uploaded"], remote_bytes=remote_bytes(self.remote)),
-        "resume does not reproduce training: check the checkpoint files (rng_state, optimizer) and data_seed")
+    return Finding(
+        "resume",
+        "passed" if ok else "failed",
+        f"killed (SIGKILL) at step {self.killed_at} after checkpoint-{self.save_steps} landed remotely "
+        f"({self.waited:.1f} s wait); "
+        f"new process on an empty disk {'; '.join(s['resume_messages'])}; reached step {s['global_step']}"
+        + (
+            f"; max abs loss diff vs uninterrupted run over steps {first}-{last}: {diff:.3g} (tolerance {self.tol:g})"
+            if diff is not None
+            else ""
+        ),
+        dict(
+            killed_at_step=self.killed_at,
+            resumed_from=resumed_step,
+            final_step=s["global_step"],
+            max_loss_diff=diff,
+            tolerance=self.tol,
+            resume_messages=s["resume_messages"],
+            checkpoints_remote=[c["step"] for c in list_checkpoints(self.remote) if c["complete"]],
+            uploaded_bytes_resumed=s["uploaded_bytes"] + s["final_bytes_uploaded"],
+            remote_bytes=remote_bytes(self.remote),
+        ),
+        "resume does not reproduce training: check the checkpoint files (rng_state, optimizer) and data_seed",
+    )
 
 # %% ../nbs/09_smoke.ipynb #de80e2f5
 @patch
@@ -160,10 +221,15 @@ def inference(self: SmokeRun, ctx: dict, min_valid_sql_rate: float, n: int | Non
     model, tok, _ = load_model(cfg, adapter=str(final))
     return check_inference(model, tok, val, dbs, min_valid_sql_rate)
 
+# %% ../nbs/09_smoke.ipynb #3fb4f923
 @patch
 def memory(self: SmokeRun, ctx: dict) -> Finding:
     "Peak memory of this process and the training children, beside the estimate for the data's largest batch."
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20 if not torch.cuda.is_available() else self.summary["peak_gb"]
+    child = (
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+        if not torch.cuda.is_available()
+        else self.summary["peak_gb"]
+    )
     est = None
     if torch.cuda.is_available() and ctx.get("max_tokens"):  # on CPU the process RSS is mostly the runtime itself
         bs = int(self.cfg.training.get("per_device_train_batch_size", 8))
@@ -179,10 +245,14 @@ def plot(self: SmokeRun) -> str | None:
                      title=f"smoke: kill at step {self.killed_at}, resume from checkpoint-{self.save_steps}")
     except ImportError as e: return f"not drawn: {e} (pip install matplotlib)"
 
+# %% ../nbs/09_smoke.ipynb #b7328e71
 def _full_run_estimate() -> str:
     "The table's estimate for the full preset on Colab's A100 and on this GPU (the smoke's shapes are too far from it)."
     here = gpu_key(torch.cuda.get_device_name()) if torch.cuda.is_available() else None
-    return "; ".join(estimate_run(load_config("full"), gpu=g)["summary"] for g in dict.fromkeys(["A100-40GB", here] if here else ["A100-40GB"]))
+    return "; ".join(
+        estimate_run(load_config("full"), gpu=g)["summary"]
+        for g in dict.fromkeys(["A100-40GB", here] if here else ["A100-40GB"])
+    )
 
 # %% ../nbs/09_smoke.ipynb #8f0ef697
 def smoke_preflight(ctx: dict) -> Finding:
@@ -202,41 +272,73 @@ def smoke_preflight(ctx: dict) -> Finding:
         figs["estimate_gb"] = est["peak_allocated_gib"]
         msg += f"; GPU memory estimate {est['peak_allocated_gib']:.2f} GiB (rows of max_seq_length)"
         if est.get("fits") is False:
-            return Finding("preflight", "failed", msg + " — does not fit this GPU", figs, "lower the batch size or sequence length")
+            return Finding(
+                "preflight", "failed", msg + " — does not fit this GPU", figs, "lower the batch size or sequence length"
+            )
     return Finding("preflight", "passed", msg, figs)
 
 # %% ../nbs/09_smoke.ipynb #0d0201d3
-def smoke_checks(run: SmokeRun, min_valid_sql_rate: float, n_inference: int | None, compare: bool = True) -> list[Check]:
+def smoke_checks(
+    run: SmokeRun, min_valid_sql_rate: float, n_inference: int | None, compare: bool = True
+) -> list[Check]:
     "The smoke protocol, in order."
+
     def release(ctx):  # the component checks' model is not needed any more: free it before the training runs
-        for k in ("model", "tokenizer", "datasets"): ctx.pop(k, None)
-        if torch.cuda.is_available(): torch.cuda.empty_cache()
-    def then(fn, before): return lambda ctx: (before(ctx), fn(ctx))[1]
-    return [Check("preflight", smoke_preflight, stop=True), *component_checks(),
-            *([Check("training", then(run.reference, release), stop=True)] if compare else []),
-            Check("checkpoint_save", run.interrupted if compare else then(run.interrupted, release), stop=True),
-            Check("checkpoint_load", run.resumed, stop=True), Check("resume", run.comparison),
-            Check("inference", lambda ctx: run.inference(ctx, min_valid_sql_rate, n_inference)),
-            Check("memory_check", run.memory)]
+        for k in ("model", "tokenizer", "datasets"):
+            ctx.pop(k, None)
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def then(fn, before):
+        return lambda ctx: (before(ctx), fn(ctx))[1]
+
+    return [
+        Check("preflight", smoke_preflight, stop=True),
+        *component_checks(),
+        *([Check("training", then(run.reference, release), stop=True)] if compare else []),
+        Check("checkpoint_save", run.interrupted if compare else then(run.interrupted, release), stop=True),
+        Check("checkpoint_load", run.resumed, stop=True),
+        Check("resume", run.comparison),
+        Check("inference", lambda ctx: run.inference(ctx, min_valid_sql_rate, n_inference)),
+        Check("memory_check", run.memory),
+    ]
 
 # %% ../nbs/09_smoke.ipynb #ea09001c
-def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None = None, compare: bool = True,
-                   min_valid_sql_rate: float | None = None, n_inference: int | None = None, loss_tolerance: float | None = None,
-                   timeout: float = 1800) -> Report:
-    "Run the smoke protocol for `cfg`; writes report.json / report.md / loss_curve.png into `output_dir` and returns the report."
+def run_smoke_test(
+    cfg: Config,
+    output_dir="runs/smoke",
+    remote_dir: str | None = None,
+    compare: bool = True,
+    min_valid_sql_rate: float | None = None,
+    n_inference: int | None = None,
+    loss_tolerance: float | None = None,
+    timeout: float = 1800,
+) -> Report:
+    "Run the smoke protocol for `cfg`: report.json, report.md and loss_curve.png go into `output_dir`."
     out, t0 = Path(output_dir), time.time()
     with RunLock(out):  # a second smoke in the same directory fails at once, naming this one
-        for sub in ("reference", "interrupted", "resumed", "final", "remote"): shutil.rmtree(out / sub, ignore_errors=True)
-        remote = check_url(remote_dir).rstrip("/") + "/" + time.strftime("smoke-%Y%m%d-%H%M%S") if remote_dir \
-                 else str((out / "remote").resolve())
+        for sub in ("reference", "interrupted", "resumed", "final", "remote"):
+            shutil.rmtree(out / sub, ignore_errors=True)
+        remote = (
+            check_url(remote_dir).rstrip("/") + "/" + time.strftime("smoke-%Y%m%d-%H%M%S")
+            if remote_dir
+            else str((out / "remote").resolve())
+        )
         tol = loss_tolerance if loss_tolerance is not None else (1e-6 if not torch.cuda.is_available() else 5e-3)
         rate = min_valid_sql_rate if min_valid_sql_rate is not None else 0.5 if cfg.model.name == "tiny" else 0.0
-        rep = Report("smoke", cfg.model.name, device_name()); rep.extra["remote"] = remote
+        rep = Report("smoke", cfg.model.name, device_name())
+        rep.extra["remote"] = remote
         run = SmokeRun(cfg, out, remote, timeout, tol)
-        rep.add(*run_checks(smoke_checks(run, rate, n_inference, compare), dict(cfg=cfg, remote=remote, remote_given=bool(remote_dir))))
+        rep.add(
+            *run_checks(
+                smoke_checks(run, rate, n_inference, compare),
+                dict(cfg=cfg, remote=remote, remote_given=bool(remote_dir)),
+            )
+        )
         if run.summary:  # the resumed run finished: the full-run estimate and the loss plot
             rep.extra["estimate"] = _full_run_estimate()
-            if run.ref and (why := run.plot()): rep.extra["loss_curve"] = why
+            if run.ref and (why := run.plot()):
+                rep.extra["loss_curve"] = why
         rep.extra["wall_s_training_side"] = round(time.time() - t0, 2)
         rep.save(out)
     return rep
@@ -247,7 +349,9 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["child"]: _child(argv[1:]); return 0
     p = argparse.ArgumentParser(prog="sql-codegen-smoke", description="Run the smoke protocol.")
-    p.add_argument("--config", default="smoke"); p.add_argument("--output_dir", default="runs/smoke"); p.add_argument("--remote_dir")
+    p.add_argument("--config", default="smoke")
+    p.add_argument("--output_dir", default="runs/smoke")
+    p.add_argument("--remote_dir")
     p.add_argument("--set", dest="overrides", action="append", default=[])
     a = p.parse_args(argv)
     rep = run_smoke_test(load_config(a.config, a.overrides), a.output_dir, a.remote_dir)

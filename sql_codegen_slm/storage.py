@@ -27,7 +27,9 @@ def fs_for(url: str):
     "(filesystem, path) for `url`; gcsfs goes to `STORAGE_EMULATOR_HOST` when that is set."
     url = str(url)
     if PLACEHOLDER.lower() in url.lower():
-        raise ValueError(f"{url!r} still contains {PLACEHOLDER}: replace it with your bucket name (or set logging.remote_dir)")
+        raise ValueError(
+            f"{url!r} still contains {PLACEHOLDER}: replace it with your bucket name (or set logging.remote_dir)"
+        )
     opts = {}
     emu = os.environ.get("STORAGE_EMULATOR_HOST")
     if emu and url.startswith(("gs://", "gcs://")):
@@ -36,6 +38,7 @@ def fs_for(url: str):
     fs, path = fsspec.core.url_to_fs(url, **opts)
     return fs, path.rstrip("/")
 
+# %% ../nbs/03_storage.ipynb #b657be61
 def _join(url: str, *parts) -> str: return "/".join([str(url).rstrip("/"), *parts])
 
 # %% ../nbs/03_storage.ipynb #fec7f90b
@@ -45,20 +48,25 @@ def _sha256(path, bufsize=1 << 20) -> str:
         while chunk := f.read(bufsize): h.update(chunk)
     return h.hexdigest()
 
+# %% ../nbs/03_storage.ipynb #0a3bd355
 def _local_files(local_dir) -> dict:
     "Relative posix name -> Path for every file under `local_dir`."
     root = Path(local_dir)
     if not root.is_dir(): raise FileNotFoundError(f"{root} is not a directory")
     return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file() and p.name != MARKER}
 
+# %% ../nbs/03_storage.ipynb #400b514f
 def upload_dir(local_dir, remote_url, step: int | None = None) -> int:
     "Copy every file of `local_dir` to `remote_url`, then write the `_COMPLETE` marker last; returns bytes uploaded."
     files = _local_files(local_dir)
     fs, root = fs_for(remote_url)
     try: fs.rm_file(f"{root}/{MARKER}")  # a re-upload must not look complete while its files are being replaced
     except FileNotFoundError: pass
-    if "file" in fs.protocol:  # only local paths need parent directories; on object stores makedirs could create a bucket
-        for d in sorted({f"{root}/{n}".rsplit("/", 1)[0] for n in files} | {root}): fs.makedirs(d, exist_ok=True)
+    if (
+        "file" in fs.protocol
+    ):  # only local paths need parent directories; on object stores makedirs could create a bucket
+        for d in sorted({f"{root}/{n}".rsplit("/", 1)[0] for n in files} | {root}):
+            fs.makedirs(d, exist_ok=True)
     manifest = {n: dict(size=p.stat().st_size, sha256=_sha256(p)) for n, p in files.items()}
     if files: fs.put([str(p) for p in files.values()], [f"{root}/{n}" for n in files])
     marker = json.dumps(dict(step=step, files=manifest, total_bytes=sum(m["size"] for m in manifest.values()),
@@ -66,6 +74,7 @@ def upload_dir(local_dir, remote_url, step: int | None = None) -> int:
     fs.pipe_file(f"{root}/{MARKER}", marker)
     return sum(m["size"] for m in manifest.values()) + len(marker)
 
+# %% ../nbs/03_storage.ipynb #1be49b0f
 def upload_checkpoint(local_dir, remote_url) -> int:
     "Upload a `checkpoint-N` directory to `remote_url/checkpoint-N/` (marker last); returns bytes uploaded."
     name = Path(local_dir).name
@@ -85,12 +94,14 @@ def _remote_index(fs, root) -> dict:
         if m and name: out.setdefault(int(m.group(1)), {})[name] = info.get("size")
     return out
 
+# %% ../nbs/03_storage.ipynb #21fb369c
 def remote_bytes(remote_url) -> int:
     "Total size of every file under `remote_url` (what a run has stored there)."
     fs, root = fs_for(remote_url)
     fs.invalidate_cache()
     return int(fs.du(root)) if fs.exists(root) else 0
 
+# %% ../nbs/03_storage.ipynb #569a3564
 def list_checkpoints(remote_url) -> list[dict]:
     "Checkpoints under `remote_url` as dicts (step, url, complete, files, bytes), sorted by step."
     fs, root = fs_for(remote_url)
@@ -108,9 +119,15 @@ def _safetensors_problem(fs, path, size) -> str | None:
     try: header = json.loads(fs.cat_file(path, start=8, end=8 + n))
     except ValueError: return "corrupt header (not JSON)"
     end = max([v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"] or [0])
-    if 8 + n + end != size: return f"truncated ({size} of {8 + n + end} bytes)" if size < 8 + n + end else f"has {size - 8 - n - end} trailing bytes"
+    if 8 + n + end != size:
+        return (
+            f"truncated ({size} of {8 + n + end} bytes)"
+            if size < 8 + n + end
+            else f"has {size - 8 - n - end} trailing bytes"
+        )
     return None
 
+# %% ../nbs/03_storage.ipynb #c968459f
 def _problem(fs, root, step, files) -> str | None:
     "Why checkpoint `step` (remote listing `files`) cannot be used, or None."
     if MARKER not in files: return "incomplete (no _COMPLETE marker: upload interrupted or still running)"
@@ -119,14 +136,19 @@ def _problem(fs, root, step, files) -> str | None:
     for name, meta in manifest.items():
         if name not in files: return f"{name} missing"
         if files[name] != meta["size"]:
-            return f"{name} truncated ({files[name]} of {meta['size']} bytes)" if files[name] < meta["size"] else f"{name} has size {files[name]}, expected {meta['size']}"
+            return (
+                f"{name} truncated ({files[name]} of {meta['size']} bytes)"
+                if files[name] < meta["size"]
+                else f"{name} has size {files[name]}, expected {meta['size']}"
+            )
     for name in manifest:
         if name.endswith(".safetensors"):
             if why := _safetensors_problem(fs, f"{root}/checkpoint-{step}/{name}", files[name]): return f"{name} {why}"
     return None
 
+# %% ../nbs/03_storage.ipynb #ee54820a
 def latest_checkpoint(remote_url) -> tuple[str | None, list[str]]:
-    "URL of the newest complete, intact checkpoint under `remote_url` (or None), and messages naming each skipped one and why."
+    "URL of the newest complete, intact checkpoint under `remote_url` (or None), and why each newer one was skipped."
     fs, root = fs_for(remote_url)
     skipped, found = [], None
     for step, files in sorted(_remote_index(fs, root).items(), reverse=True):
@@ -136,18 +158,20 @@ def latest_checkpoint(remote_url) -> tuple[str | None, list[str]]:
     tail = f"using checkpoint-{found}" if found is not None else "no usable checkpoint"
     return (_join(remote_url, f"checkpoint-{found}") if found is not None else None), [f"{m}; {tail}" for m in skipped]
 
+# %% ../nbs/03_storage.ipynb #395e675e
 def checkpoint_problem(remote_url, step: int) -> str | None:
-    "Why the remote `checkpoint-{step}` under `remote_url` cannot be used (no marker, missing or truncated files), or None."
+    "Why the remote `checkpoint-{step}` under `remote_url` cannot be used (no marker, missing, truncated), or None."
     fs, root = fs_for(remote_url)
     files = _remote_index(fs, root).get(step)
     return "not found" if files is None else _problem(fs, root, step, files)
 
 # %% ../nbs/03_storage.ipynb #12920ca1
 def download_dir(remote_url, local_dir, verify: bool = True) -> Path:
-    "Copy the files listed in `remote_url`'s `_COMPLETE` marker into `local_dir` (replacing it), checking sizes and sha256."
+    "Copy the files in `remote_url`'s `_COMPLETE` marker into `local_dir` (replacing it); sizes and sha256 checked."
     fs, root = fs_for(remote_url)
     try: manifest = json.loads(fs.cat_file(f"{root}/{MARKER}"))["files"]
-    except FileNotFoundError: raise FileNotFoundError(f"{remote_url} has no {MARKER} marker: incomplete upload") from None
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{remote_url} has no {MARKER} marker: incomplete upload") from None
     dest = Path(local_dir)
     part = dest.with_name(dest.name + ".partial")  # a killed download must not look like a checkpoint
     shutil.rmtree(part, ignore_errors=True)
@@ -162,12 +186,19 @@ def download_dir(remote_url, local_dir, verify: bool = True) -> Path:
     part.rename(dest)
     return dest
 
+# %% ../nbs/03_storage.ipynb #93aa2a57
 def download_checkpoint(url, local_dir) -> Path:
     "Download the checkpoint at `url` into `local_dir` (the checkpoint directory itself, e.g. `out/checkpoint-10`)."
     return download_dir(url, local_dir)
 
 # %% ../nbs/03_storage.ipynb #7d839a4c
-RESUME_FILES = ("adapter_model.safetensors", "adapter_config.json", "trainer_state.json", "optimizer.pt", "scheduler.pt")
+RESUME_FILES = (
+    "adapter_model.safetensors",
+    "adapter_config.json",
+    "trainer_state.json",
+    "optimizer.pt",
+    "scheduler.pt",
+)
 
 def file_problem(p: Path) -> str | None:
     "Why the file `p` of a checkpoint cannot be read the way the Trainer reads it, or None."
@@ -182,8 +213,9 @@ def file_problem(p: Path) -> str | None:
         return f"corrupt: cannot be loaded safely ({type(e).__name__})"
     return None
 
+# %% ../nbs/03_storage.ipynb #374fbea1
 def checkpoint_problems(local_dir) -> list[str]:
-    "Why the local checkpoint `local_dir` cannot be resumed from: missing, empty or unreadable files (empty list: it can)."
+    "Why the local checkpoint `local_dir` cannot be resumed from: missing, empty or unreadable files (none: it can)."
     d = Path(local_dir)
     if not d.is_dir(): return [f"{d} is not a directory"]
     rng = sorted(d.glob("rng_state*.pth"))  # rng_state.pth, or one per rank under DDP
@@ -196,15 +228,21 @@ def checkpoint_problems(local_dir) -> list[str]:
 def _explain(e: BaseException) -> str:
     "What a storage error most likely means, in words a user can act on."
     s, code = f"{type(e).__name__}: {e}", getattr(e, "code", None) or getattr(e, "status", None)
-    if code in (401, 403) or any(w in s.lower() for w in ("credential", "unauthorized", "forbidden", "permission", "401", "403")):
-        return f"not allowed ({s[:160]}): authenticate (Colab: from google.colab import auth; auth.authenticate_user(); "\
-               "elsewhere: gcloud auth application-default login) with an account that may write to the bucket"
+    if code in (401, 403) or any(
+        w in s.lower() for w in ("credential", "unauthorized", "forbidden", "permission", "401", "403")
+    ):
+        return (
+            f"not allowed ({s[:160]}): authenticate (Colab: from google.colab import auth; auth.authenticate_user(); "
+            "elsewhere: gcloud auth application-default login) with an account that may write to the bucket"
+        )
     if code == 404 or isinstance(e, FileNotFoundError) or "not found" in s.lower() or "nosuchbucket" in s.lower():
-        return f"not found ({s[:160]}): check the bucket name and that the bucket exists (gcloud storage buckets create gs://NAME)"
+        return f"not found ({s[:160]}): check the bucket name and that the bucket exists " \
+               "(gcloud storage buckets create gs://NAME)"
     if isinstance(e, (TimeoutError, ConnectionError, OSError)) or "timeout" in s.lower() or "connect" in s.lower():
         return f"unreachable ({s[:160]}): check the network (and STORAGE_EMULATOR_HOST if you use an emulator)"
     return s[:200]
 
+# %% ../nbs/03_storage.ipynb #b55856d1
 def within(fn, timeout: float):
     "Run `fn()` in a daemon thread: (result, None), (None, its exception), or (None, TimeoutError) after `timeout` s."
     box = {}
@@ -215,6 +253,7 @@ def within(fn, timeout: float):
     if t.is_alive(): return None, TimeoutError(f"no answer within {timeout:g} s")
     return box.get("r"), box.get("e")
 
+# %% ../nbs/03_storage.ipynb #c080a804
 def probe_url(url: str, timeout: float = 30.0) -> tuple[bool, str]:
     "Write, read back and delete a tiny object under `url`: (ok, what happened or what is wrong and what to do)."
     data = b"sql-codegen-slm probe\n"
@@ -233,17 +272,19 @@ def probe_url(url: str, timeout: float = 30.0) -> tuple[bool, str]:
 
 # %% ../nbs/03_storage.ipynb #ee5411a7
 def sync_run(local_dir, remote_url) -> dict:
-    "Upload every checkpoint of the run at `local_dir` that is not complete at `remote_url`, and `final/`; {name: bytes}."
+    "Upload every checkpoint of `local_dir` that is not complete at `remote_url`, and `final/`: {name: bytes}."
     root, done = Path(local_dir), {c["step"] for c in list_checkpoints(remote_url) if c["complete"]}
     found = {}
     for d in sorted([*root.glob("checkpoint-*"), *(root / ".mirror_staging").glob("checkpoint-*")]):
         m = _CKPT_RE.match(d.name)
-        if m and d.is_dir() and int(m.group(1)) not in done: found.setdefault(d.name, d)  # the live copy over a staged one
+        if m and d.is_dir() and int(m.group(1)) not in done:
+            found.setdefault(d.name, d)  # the live copy over a staged one
     out = {name: upload_checkpoint(d, remote_url) for name, d in found.items()}
     if (root / "final").is_dir(): out["final"] = upload_dir(root / "final", _join(remote_url, "final"))
     for name in found: shutil.rmtree(root / ".mirror_staging" / name, ignore_errors=True)
     return out
 
+# %% ../nbs/03_storage.ipynb #a6334cae
 def main(argv=None) -> int:
     "`python -m sql_codegen_slm.storage sync LOCAL_RUN REMOTE`: upload what the remote lacks."
     p = argparse.ArgumentParser(prog="python -m sql_codegen_slm.storage")

@@ -7,7 +7,14 @@ from __future__ import annotations
 import argparse, copy, importlib.util, json, math, os, shutil, sys, time, warnings
 from pathlib import Path
 import torch
-from transformers import Trainer, TrainingArguments, TrainerCallback, DataCollatorForSeq2Seq, EarlyStoppingCallback, set_seed
+from transformers import (
+    Trainer,
+    TrainingArguments,
+    TrainerCallback,
+    DataCollatorForSeq2Seq,
+    EarlyStoppingCallback,
+    set_seed,
+)
 from transformers.trainer_utils import get_last_checkpoint
 from .config import Config, load_config, check_url, resolve_bucket
 from .data import build_datasets
@@ -24,20 +31,30 @@ __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_t
 def training_args(cfg: Config, **overrides) -> TrainingArguments:
     "`TrainingArguments` from `cfg.training` plus logging, precision and device settings."
     kw = dict(cfg.training)
-    kw.update(logging_steps=cfg.logging.logging_steps, report_to=cfg.logging.report_to, label_names=["labels"], remove_unused_columns=False)
+    kw.update(
+        logging_steps=cfg.logging.logging_steps,
+        report_to=cfg.logging.report_to,
+        label_names=["labels"],
+        remove_unused_columns=False,
+    )
     if torch.cuda.is_available():
         dt = compute_dtype(cfg)
         kw.setdefault("bf16", dt == torch.bfloat16); kw.setdefault("fp16", dt == torch.float16)
     else: kw["use_cpu"] = True
     if kw.get("use_liger_kernel"):  # fail here, before the model loads, not in trainer.train()
         if not torch.cuda.is_available():
-            warnings.warn("training.use_liger_kernel: Liger's Triton kernels need CUDA; training without them on this machine")
+            warnings.warn(
+                "training.use_liger_kernel: Liger's Triton kernels need CUDA; training without them on this machine"
+            )
             kw["use_liger_kernel"] = False
         elif importlib.util.find_spec("liger_kernel") is None:
-            raise ValueError('training.use_liger_kernel is true but liger-kernel is not installed: pip install -e ".[gpu]" '
-                             "(or pip install liger-kernel), or set training.use_liger_kernel=false")
+            raise ValueError(
+                'training.use_liger_kernel is true but liger-kernel is not installed: pip install -e ".[gpu]" '
+                "(or pip install liger-kernel), or set training.use_liger_kernel=false"
+            )
     if kw.get("gradient_checkpointing"): kw.setdefault("gradient_checkpointing_kwargs", {"use_reentrant": False})
-    if cfg.logging.early_stopping_patience: kw.update(load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False)
+    if cfg.logging.early_stopping_patience:
+        kw.update(load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False)
     kw.update(overrides)
     return TrainingArguments(**kw)
 
@@ -47,8 +64,11 @@ def make_collator(cfg: Config, tokenizer):
     if cfg.model.padding_free:
         from sql_codegen_slm.packing import packed_collator
         return packed_collator()
-    return DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100, pad_to_multiple_of=8 if torch.cuda.is_available() else None)
+    return DataCollatorForSeq2Seq(
+        tokenizer, padding=True, label_pad_token_id=-100, pad_to_multiple_of=8 if torch.cuda.is_available() else None
+    )
 
+# %% ../nbs/06_train.ipynb #13dd7b70
 def prepare_for_training(model, cfg: Config):
     "Switch `model` to what its collator needs: exact per-row attention (`varlen_packed`) when rows are packed."
     if cfg.model.padding_free:
@@ -63,16 +83,19 @@ def save_args_redacted(args: TrainingArguments, d) -> None:
     if not f.exists(): return
     safe = copy.copy(args)
     for k in vars(safe):
-        if k.endswith("_token") and getattr(safe, k): setattr(safe, k, None)  # the names TrainingArguments.to_dict hides
+        if k.endswith("_token") and getattr(safe, k):
+            setattr(safe, k, None)  # the names TrainingArguments.to_dict hides
     torch.save(safe, f)
 
+# %% ../nbs/06_train.ipynb #fc980cab
 class SaveConfigCallback(TrainerCallback):
-    "Write the resolved config (secrets redacted) into each checkpoint directory, and strip tokens from its training args."
+    "Write the resolved config (secrets redacted) into each checkpoint, and strip tokens from its training args."
     def __init__(self, cfg: Config): self.cfg = cfg
     def on_save(self, args, state, control, **kw):
         d = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if d.exists(): self.cfg.save(d / "config.yaml"); save_args_redacted(args, d)
 
+# %% ../nbs/06_train.ipynb #9a24a9f7
 def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout: float = 120.0) -> list:
     "Config saving, checkpoint mirroring (when a remote is set), red flags, memory, early stopping."
     from sql_codegen_slm.callbacks import CheckpointMirrorCallback, RedFlagCallback, MemoryCallback
@@ -101,9 +124,11 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
 class RunExists(RuntimeError):
     "Starting from scratch would overwrite an existing run."
 
+# %% ../nbs/06_train.ipynb #a33f6639
 def _local_steps(out: Path) -> dict:
     return {int(d.name.rsplit("-", 1)[1]): d for d in out.glob("checkpoint-*") if d.is_dir() and d.name[11:].isdigit()}
 
+# %% ../nbs/06_train.ipynb #28057e2e
 def _set_aside(d: Path, out: Path) -> Path:
     "Move a damaged checkpoint to `out/.corrupt/` (evidence, and out of the Trainer's way)."
     dest = out / ".corrupt" / f"{d.name}.{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
@@ -126,6 +151,7 @@ def _try_remote(url: str, step: int, out: Path, msgs: list) -> str | None:
     msgs.append(f"skipped remote {dest.name}: {why}")
     return None
 
+# %% ../nbs/06_train.ipynb #be910ff4
 def _latest(out: Path, remote_dir: str | None) -> tuple[str | None, list[str]]:
     "The newest checkpoint, local or remote, that can be resumed from; messages name the ones skipped."
     local = _local_steps(out) if out.is_dir() else {}
@@ -135,9 +161,15 @@ def _latest(out: Path, remote_dir: str | None) -> tuple[str | None, list[str]]:
         if step in local:
             if not (probs := storage.checkpoint_problems(local[step])):
                 msgs.append(f"resuming from local {local[step]}"); return str(local[step]), msgs
-            msgs.append(f"skipped local checkpoint-{step}: {'; '.join(probs)} (moved to {_set_aside(local[step], out)})")
+            msgs.append(
+                f"skipped local checkpoint-{step}: {'; '.join(probs)} (moved to {_set_aside(local[step], out)})"
+            )
         if step in remote and (got := _try_remote(remote_dir, step, out, msgs)): return got, msgs
-    msgs.append("no usable checkpoint: starting from scratch" if local or remote else "no checkpoint found: starting from scratch")
+    msgs.append(
+        "no usable checkpoint: starting from scratch"
+        if local or remote
+        else "no checkpoint found: starting from scratch"
+    )
     return None, msgs
 
 # %% ../nbs/06_train.ipynb #dc446b90
@@ -152,11 +184,19 @@ def _archive(out: Path, remote_dir: str | None) -> list[str]:
         msgs.append(f"start_fresh: moved the previous run in {out} to {dest}")
     if remote_dir:
         fs, root = storage.fs_for(remote_dir); fs.invalidate_cache()
-        names = [p for p in (fs.ls(root, detail=False) if fs.exists(root) else []) if p.rstrip("/").rsplit("/", 1)[-1] not in keep]
+        names = [
+            p
+            for p in (fs.ls(root, detail=False) if fs.exists(root) else [])
+            if p.rstrip("/").rsplit("/", 1)[-1] not in keep
+        ]
         for p in names: fs.mv(p, f"{root}.archived-{stamp}/{p.rstrip('/').rsplit('/', 1)[-1]}", recursive=True)
-        if names: msgs.append(f"start_fresh: moved the previous run in {remote_dir} to {remote_dir.rstrip('/')}.archived-{stamp}")
+        if names:
+            msgs.append(
+                f"start_fresh: moved the previous run in {remote_dir} to {remote_dir.rstrip('/')}.archived-{stamp}"
+            )
     return msgs
 
+# %% ../nbs/06_train.ipynb #de89c11f
 def resolve_resume(resume: str | None, output_dir, remote_dir: str | None = None,
                    start_fresh: bool = False) -> tuple[str | None, list[str]]:
     "Local checkpoint path to resume from (downloading a remote one if needed), and messages saying what was chosen."
@@ -168,9 +208,11 @@ def resolve_resume(resume: str | None, output_dir, remote_dir: str | None = None
         if have or have_remote:
             where = ", ".join(x for x in (f"{out} has checkpoints {have}" if have else "",
                                           f"{remote_dir} has checkpoints {have_remote}" if have_remote else "") if x)
-            raise RunExists(f"starting from scratch would overwrite an existing run: {where}. Resume it with "
-                            "resume_from_checkpoint='latest' (the default), or pass start_fresh=True (--start_fresh) to "
-                            "move the old run aside first, or choose another output_dir / remote_dir")
+            raise RunExists(
+                f"starting from scratch would overwrite an existing run: {where}. Resume it with "
+                "resume_from_checkpoint='latest' (the default), or pass start_fresh=True (--start_fresh) to "
+                "move the old run aside first, or choose another output_dir / remote_dir"
+            )
         return None, []
     if resume == "latest": return _latest(out, remote_dir)
     local = Path(resume)
@@ -188,6 +230,7 @@ def eval_loss(trainer) -> dict:
     m = trainer.evaluate()
     return dict(eval_loss=m["eval_loss"], perplexity=math.exp(min(m["eval_loss"], 50)))
 
+# %% ../nbs/06_train.ipynb #bb57f4b4
 _CARD = """---
 library_name: peft
 base_model: {base}
@@ -214,10 +257,24 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
     save_args_redacted(trainer.args, out)
     cfg.save(out / "config.yaml")
     d = info["data"]
-    (out / "README.md").write_text(_CARD.format(
-        base=cfg.model.name, name=out.name, quant=info["model"]["quantization"], r=cfg.lora.r, alpha=cfg.lora.lora_alpha,
-        dropout=cfg.lora.lora_dropout, targets=", ".join(cfg.lora.target_modules), train=cfg.data.train_file, n_train=d.n_train,
-        val=cfg.data.val_file, n_val=d.n_val, steps=trainer.state.global_step, eval_loss=metrics["eval_loss"], ppl=metrics["perplexity"]))
+    (out / "README.md").write_text(
+        _CARD.format(
+            base=cfg.model.name,
+            name=out.name,
+            quant=info["model"]["quantization"],
+            r=cfg.lora.r,
+            alpha=cfg.lora.lora_alpha,
+            dropout=cfg.lora.lora_dropout,
+            targets=", ".join(cfg.lora.target_modules),
+            train=cfg.data.train_file,
+            n_train=d.n_train,
+            val=cfg.data.val_file,
+            n_val=d.n_val,
+            steps=trainer.state.global_step,
+            eval_loss=metrics["eval_loss"],
+            ppl=metrics["perplexity"],
+        )
+    )
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     trainer.state.save_to_json(str(out / "trainer_state.json"))  # the whole log history, for the monitor
     return out
@@ -226,11 +283,13 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
 class RemoteUnavailable(ConnectionError):
     "The remote named by `logging.remote_dir` / `--remote_dir` cannot be written."
 
+# %% ../nbs/06_train.ipynb #33b8f023
 def _mirror_final(final: Path, remote_dir: str, timeout: float) -> tuple[int, str | None]:
     "Upload `final/` within `timeout` s: (bytes, None) or (0, why not)."
     n, e = storage.within(lambda: storage.upload_dir(final, remote_dir.rstrip("/") + "/final"), timeout)
     return (n, None) if e is None else (0, f"{type(e).__name__}: {str(e)[:200]}")
 
+# %% ../nbs/06_train.ipynb #ed5983be
 def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir: str | None = None, callbacks=(),
           start_fresh: bool = False, mirror_timeout: float = 120.0) -> dict:
     "Train (or resume), evaluate, save the final model locally and to `remote_dir`; returns a summary."
@@ -254,16 +313,32 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         cbs = trainer.callback_handler.callbacks
         pending = [f"checkpoint-{s}" for cb in cbs for s in getattr(cb, "pending", [])]
         not_mirrored = pending + (["final"] if why else [])
-    r = dict(output_dir=str(out), final_dir=str(final), remote_final=remote_dir and remote_dir.rstrip("/") + "/final",
-             resumed_from=resume, resume_messages=msgs, global_step=trainer.state.global_step, train_loss=result.training_loss,
-             **metrics, wall_s=round(time.time() - t0, 2), log_history=trainer.state.log_history, data=info["data"],
-             model=info["model"], uploaded_bytes=sum(getattr(cb, "bytes_uploaded", 0) for cb in cbs),
-             final_bytes_uploaded=uploaded, not_mirrored=not_mirrored)
+    r = dict(
+        output_dir=str(out),
+        final_dir=str(final),
+        remote_final=remote_dir and remote_dir.rstrip("/") + "/final",
+        resumed_from=resume,
+        resume_messages=msgs,
+        global_step=trainer.state.global_step,
+        train_loss=result.training_loss,
+        **metrics,
+        wall_s=round(time.time() - t0, 2),
+        log_history=trainer.state.log_history,
+        data=info["data"],
+        model=info["model"],
+        uploaded_bytes=sum(getattr(cb, "bytes_uploaded", 0) for cb in cbs),
+        final_bytes_uploaded=uploaded,
+        not_mirrored=not_mirrored
+    )
     if not_mirrored:
         r["sync_command"] = f"python -m sql_codegen_slm.storage sync {out} {remote_dir}"
-        print(f"training finished, but {', '.join(not_mirrored)} could not be mirrored to {remote_dir}"
-              f"{f' ({why})' if why else ''}. Nothing is lost: the final model is at {final} and the checkpoints under {out}. "
-              f"When the remote is reachable again, run: {r['sync_command']}", file=sys.stderr)
+        print(
+            f"training finished, but {', '.join(not_mirrored)} could not be mirrored to {remote_dir}"
+            f"{f' ({why})' if why else ''}. Nothing is lost: the final model is at {final}, "
+            f"the checkpoints under {out}. "
+            f"When the remote is reachable again, run: {r['sync_command']}",
+            file=sys.stderr,
+        )
     return r
 
 # %% ../nbs/06_train.ipynb #30f87a2c
@@ -275,9 +350,14 @@ def plot_losses(histories: dict, path=None, title: str = "loss"):
     for i, (label, hist) in enumerate(histories.items()):
         tr = [(h["step"], h["loss"]) for h in hist if "loss" in h]
         ev = [(h["step"], h["eval_loss"]) for h in hist if "eval_loss" in h]
-        style = dict(linewidth=4, alpha=0.35) if i == 0 else dict(linewidth=1.2, marker="x")  # later runs drawn over the first, visibly
+        style = (
+            dict(linewidth=4, alpha=0.35) if i == 0 else dict(linewidth=1.2, marker="x")
+        )  # later runs drawn over the first, visibly
         if tr: ax.plot(*zip(*tr), label=f"{label} train", color=f"C{i}", **style)
-        if ev: ax.plot(*zip(*ev), linestyle="--", marker="o", label=f"{label} eval", color=f"C{i + 2}", alpha=0.7 if i else 0.4)
+        if ev:
+            ax.plot(
+                *zip(*ev), linestyle="--", marker="o", label=f"{label} eval", color=f"C{i + 2}", alpha=0.7 if i else 0.4
+            )
     ax.set_xlabel("step"); ax.set_ylabel("loss"); ax.set_title(title); ax.legend(fontsize=8); ax.grid(alpha=0.3)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=100)
@@ -297,9 +377,12 @@ def _parser():
     p.add_argument("--output_dir", default=None, help="local output directory (overrides training.output_dir)")
     p.add_argument("--remote_dir", default=None, help="fsspec URL to mirror checkpoints to, e.g. gs://bucket/run")
     p.add_argument("--bucket", default=None, help="replaces YOUR-BUCKET-NAME in the config")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="config override, repeatable")
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="config override, repeatable"
+    )
     return p
 
+# %% ../nbs/06_train.ipynb #1725e586
 EXIT_NOT_MIRRORED = 3  # training finished and everything is on the local disk, but not (all) in the remote
 
 def main(argv=None) -> int:
@@ -308,8 +391,18 @@ def main(argv=None) -> int:
     ov = a.overrides + ([f"training.output_dir={a.output_dir}"] if a.output_dir else [])
     cfg = resolve_bucket(load_config(a.config, ov), a.bucket)
     r = train(cfg, a.resume_from_checkpoint, a.remote_dir, start_fresh=a.start_fresh, mirror_timeout=a.mirror_timeout)
-    keys = ("final_dir", "remote_final", "resumed_from", "global_step", "train_loss", "eval_loss", "perplexity", "wall_s",
-            "not_mirrored", "sync_command")
+    keys = (
+        "final_dir",
+        "remote_final",
+        "resumed_from",
+        "global_step",
+        "train_loss",
+        "eval_loss",
+        "perplexity",
+        "wall_s",
+        "not_mirrored",
+        "sync_command",
+    )
     print(json.dumps({k: r[k] for k in keys if k in r}, indent=1))
     return EXIT_NOT_MIRRORED if r["not_mirrored"] else 0
 

@@ -32,6 +32,7 @@ __all__ = ['CHECKPOINT_FILES', 'ProtocolFailed', 'Report', 'device_name', 'peak_
 class ProtocolFailed(RuntimeError):
     "A protocol failed; the message names the failed check and says why (what papermill and the terminal show)."
 
+# %% ../nbs/08_validation.ipynb #98eb72c7
 class Report:
     "The findings of one protocol run, its identity (mode, model, device) and its verdict."
     def __init__(self, mode: str = "validation", model: str = "", device: str = ""):
@@ -46,10 +47,19 @@ class Report:
 # %% ../nbs/08_validation.ipynb #35ce9992
 @patch
 def to_dict(self: Report) -> dict:
-    return dict(passed=self.passed, mode=self.mode, model=self.model, device=self.device, failure_point=self.failure_point,
-                wall_s=round(time.time() - self._t0, 2), counts=counts(self.checks), checks=[f.to_dict() for f in self.checks],
-                **plain(self.extra))
+    return dict(
+        passed=self.passed,
+        mode=self.mode,
+        model=self.model,
+        device=self.device,
+        failure_point=self.failure_point,
+        wall_s=round(time.time() - self._t0, 2),
+        counts=counts(self.checks),
+        checks=[f.to_dict() for f in self.checks],
+        **plain(self.extra)
+    )
 
+# %% ../nbs/08_validation.ipynb #ce3c2f12
 @patch
 def to_markdown(self: Report) -> str:
     d = self.to_dict()
@@ -59,6 +69,7 @@ def to_markdown(self: Report) -> str:
     return "\n".join([f"# Validation report: {'PASSED' if d['passed'] else 'FAILED'}", "", head, "", *fail]) + "\n" + \
            to_markdown(self.checks) + ("\n" + "\n".join(tail) if tail else "")
 
+# %% ../nbs/08_validation.ipynb #4dc79e14
 @patch
 def save(self: Report, out_dir) -> Path:
     "Write report.json and report.md into `out_dir`."
@@ -67,6 +78,7 @@ def save(self: Report, out_dir) -> Path:
     (out / "report.md").write_text(self.to_markdown())
     return out / "report.json"
 
+# %% ../nbs/08_validation.ipynb #f39e8b55
 @patch
 def raise_if_failed(self: Report):
     "Raise `ProtocolFailed` with the failed check's name and message (a data error names its file and line)."
@@ -77,11 +89,13 @@ def device_name() -> str:
     "The accelerator this process trains on, in words."
     return f"cuda:{torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else f"cpu ({platform.machine()})"
 
+# %% ../nbs/08_validation.ipynb #32eb39df
 def peak_memory_gb() -> float:
     "Peak GPU memory allocated by this process, or its peak resident memory on CPU."
     if torch.cuda.is_available(): return torch.cuda.max_memory_allocated() / 2**30
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
+# %% ../nbs/08_validation.ipynb #51cbec49
 def total_memory_gb() -> float:
     "The GPU's memory, or the machine's on CPU."
     if torch.cuda.is_available(): return torch.cuda.get_device_properties(0).total_memory / 2**30
@@ -96,10 +110,14 @@ def check_model_init(ctx: dict) -> Finding:
     ctx.update(model=model, tokenizer=tok)
     ok = 0 < info["trainable_params"] < info["total_params"] and \
          all("lora_" in n for n, p in model.named_parameters() if p.requires_grad)
-    return Finding("model_init", "passed" if ok else "failed",
-                   f"{info['total_params']:,} parameters, {info['trainable_params']:,} trainable ({info['trainable_pct']}%), "
-                   f"{info['dtype']} on {info['device']}", {k: v for k, v in info.items() if k != "path"},
-                   "check model.name and lora.target_modules (they must name modules of this architecture)")
+    return Finding(
+        "model_init",
+        "passed" if ok else "failed",
+        f"{info['total_params']:,} parameters, {info['trainable_params']:,} trainable ({info['trainable_pct']}%), "
+        f"{info['dtype']} on {info['device']}",
+        {k: v for k, v in info.items() if k != "path"},
+        "check model.name and lora.target_modules (they must name modules of this architecture)",
+    )
 
 # %% ../nbs/08_validation.ipynb #9afdcd45
 def check_data(ctx: dict) -> Finding:
@@ -113,19 +131,34 @@ def check_data(ctx: dict) -> Finding:
         f"line {x['line']} of {Path(x['file']).name}: {x['reason']}" for x in s.skipped[:5])
     if s.truncated: msg += f"; {s.truncated} rows truncated to {cfg.model.max_seq_length} tokens"
     ok = s.n_train > 0 and s.n_val > 0 and empty == 0
-    return Finding("data_loading", "passed" if ok else "failed", msg if ok else msg + f"; {empty} rows have no target tokens",
-                   dict(n_train=s.n_train, n_val=s.n_val, skipped=len(s.skipped), truncated=s.truncated,
-                        too_long_skipped=s.too_long_skipped, max_tokens=s.max_tokens, mean_tokens=s.mean_tokens,
-                        label_tokens=s.label_tokens, rows_without_labels=empty),
-                   "check data.train_file / data.val_file and model.max_seq_length")
+    return Finding(
+        "data_loading",
+        "passed" if ok else "failed",
+        msg if ok else msg + f"; {empty} rows have no target tokens",
+        dict(
+            n_train=s.n_train,
+            n_val=s.n_val,
+            skipped=len(s.skipped),
+            truncated=s.truncated,
+            too_long_skipped=s.too_long_skipped,
+            max_tokens=s.max_tokens,
+            mean_tokens=s.mean_tokens,
+            label_tokens=s.label_tokens,
+            rows_without_labels=empty,
+        ),
+        "check data.train_file / data.val_file and model.max_seq_length",
+    )
 
 # %% ../nbs/08_validation.ipynb #475d32b8
 def check_quantization(ctx: dict) -> Finding:
     "4-bit weights really in place (or why they are not)."
     cfg, model = ctx["cfg"], ctx.get("model")
-    if not cfg.quantization.load_in_4bit: return Finding("quantization", "skipped", "skipped (quantization.load_in_4bit=false)")
+    if not cfg.quantization.load_in_4bit:
+        return Finding("quantization", "skipped", "skipped (quantization.load_in_4bit=false)")
     if not torch.cuda.is_available():
-        return Finding("quantization", "skipped", "skipped (no CUDA): 4-bit NF4 needs a GPU; the CPU run used full precision")
+        return Finding(
+            "quantization", "skipped", "skipped (no CUDA): 4-bit NF4 needs a GPU; the CPU run used full precision"
+        )
     n4 = sum(p.__class__.__name__ == "Params4bit" for p in model.parameters())
     fp = model.get_memory_footprint() / 2**30
     return Finding("quantization", "passed" if n4 else "failed",
@@ -161,27 +194,49 @@ def check_training_step(ctx: dict, steps: int = 3, lr: float = 1e-3) -> Finding:
     with torch.no_grad():
         for p, s in zip(params, saved): p.copy_(s)
     nonzero, finite = sum(g > 0 for g in grads), all(l == l and abs(l) != float("inf") for l in losses)
-    msg = (f"loss {losses[0]:.4f} → {losses[-1]:.4f} over {steps} steps; {nonzero}/{len(params)} LoRA tensors got gradients "
-           "on step 1 (lora_B; lora_A follows once B is non-zero)" + (f"; non-LoRA gradients on {bad[:3]}" if bad else "") +
-           ("" if finite else "; loss is not finite"))
-    return Finding("training_step", "passed" if finite and losses[-1] < losses[0] and nonzero and not bad else "failed", msg,
-                   dict(losses=losses, first_loss=losses[0], last_loss=losses[-1], lora_tensors_with_grad=nonzero,
-                        step_s=round(step_s, 3), peak_gb=round(peak_memory_gb(), 3)),
-                   "a NaN/inf or rising loss on one batch: lower training.learning_rate, check the data labels, "
-                   "or use bf16 instead of fp16")
+    msg = (f"loss {losses[0]:.4f} → {losses[-1]:.4f} over {steps} steps; {nonzero}/{len(params)} LoRA tensors got "
+           "gradients on step 1 (lora_B; lora_A follows once B is non-zero)")
+    if bad: msg += f"; non-LoRA gradients on {bad[:3]}"
+    if not finite: msg += "; loss is not finite"
+    return Finding(
+        "training_step",
+        "passed" if finite and losses[-1] < losses[0] and nonzero and not bad else "failed",
+        msg,
+        dict(
+            losses=losses,
+            first_loss=losses[0],
+            last_loss=losses[-1],
+            lora_tensors_with_grad=nonzero,
+            step_s=round(step_s, 3),
+            peak_gb=round(peak_memory_gb(), 3),
+        ),
+        "a NaN/inf or rising loss on one batch: lower training.learning_rate, check the data labels, "
+        "or use bf16 instead of fp16",
+    )
 
 # %% ../nbs/08_validation.ipynb #fc70389e
 def component_checks() -> list[Check]:
     "The checks every protocol starts with, in order; a failure in any stops the protocol (nothing after can run)."
-    return [Check("model_init", check_model_init, stop=True), Check("data_loading", check_data, stop=True),
-            Check("quantization", check_quantization, stop=True), Check("training_step", check_training_step, stop=True)]
+    return [
+        Check("model_init", check_model_init, stop=True),
+        Check("data_loading", check_data, stop=True),
+        Check("quantization", check_quantization, stop=True),
+        Check("training_step", check_training_step, stop=True),
+    ]
 
 # %% ../nbs/08_validation.ipynb #6e51dc4f
-CHECKPOINT_FILES = ("adapter_model.safetensors", "adapter_config.json", "optimizer.pt", "scheduler.pt", "trainer_state.json",
-                    "rng_state.pth", "config.yaml")
+CHECKPOINT_FILES = (
+    "adapter_model.safetensors",
+    "adapter_config.json",
+    "optimizer.pt",
+    "scheduler.pt",
+    "trainer_state.json",
+    "rng_state.pth",
+    "config.yaml",
+)
 
 def check_checkpoint_saving(url: str, local_dir=None) -> Finding:
-    "A checkpoint (local path or remote URL) is complete: required files present, not empty, equal in size to the local copy."
+    "A checkpoint (local path or URL) is complete: required files present, not empty, as large as the local copy."
     fs, root = fs_for(str(url))
     fs.invalidate_cache()
     sizes = {Path(p).name: fs.size(p) for p in fs.ls(root, detail=False)}
@@ -191,13 +246,17 @@ def check_checkpoint_saving(url: str, local_dir=None) -> Finding:
               and (Path(local_dir) / f).stat().st_size != sizes[f]]
     msg = f"{url}: {len(sizes)} files, {sum(sizes.values()):,} bytes" + (f"; missing {missing}" if missing else "") + \
           (f"; empty {empty}" if empty else "") + (f"; size differs from local: {differ}" if differ else "")
-    return Finding("checkpoint_save", "failed" if missing or empty or differ else "passed", msg,
-                   dict(files=len(sizes), bytes=sum(sizes.values()), adapter_bytes=sizes.get("adapter_model.safetensors", 0)),
-                   "checkpoint upload incomplete: check the remote URL, credentials and free space")
+    return Finding(
+        "checkpoint_save",
+        "failed" if missing or empty or differ else "passed",
+        msg,
+        dict(files=len(sizes), bytes=sum(sizes.values()), adapter_bytes=sizes.get("adapter_model.safetensors", 0)),
+        "checkpoint upload incomplete: check the remote URL, credentials and free space",
+    )
 
 # %% ../nbs/08_validation.ipynb #9f16f290
 class RestoreCheck(TrainerCallback):
-    "At the first step after a resume, compare the model, optimizer and scheduler with the checkpoint's files; write JSON."
+    "At the first step after a resume, compare model, optimizer and scheduler with the checkpoint's files; write JSON."
     def __init__(self, checkpoint_dir, out_json): self.ckpt, self.out, self.done = checkpoint_dir, Path(out_json), False
     def on_step_begin(self, args, state, control, model=None, optimizer=None, lr_scheduler=None, **kw):
         if self.done: return
@@ -205,6 +264,7 @@ class RestoreCheck(TrainerCallback):
         ckpt = self.ckpt or get_last_checkpoint(args.output_dir)  # None: the checkpoint the run resumed from
         self.out.write_text(json.dumps(compare_restored(ckpt, model, optimizer, lr_scheduler, state.global_step)))
 
+# %% ../nbs/08_validation.ipynb #7096740e
 def _max_diff(a, b) -> float:
     if isinstance(a, torch.Tensor): return (a.float() - b.float().to(a.device)).abs().max().item() if a.numel() else 0.0
     return 0.0 if a == b else float("inf")
@@ -213,30 +273,55 @@ def _max_diff(a, b) -> float:
 def compare_restored(ckpt, model, optimizer, lr_scheduler, step) -> dict:
     "Max differences between the live training state and a checkpoint's files (loaded safely, as the Trainer does)."
     saved, live = load_file(str(Path(ckpt) / "adapter_model.safetensors")), get_peft_model_state_dict(model)
-    w = max((_max_diff(live[k], saved[k]) for k in saved), default=float("inf")) if set(saved) == set(live) else float("inf")
+    w = (
+        max((_max_diff(live[k], saved[k]) for k in saved), default=float("inf"))
+        if set(saved) == set(live)
+        else float("inf")
+    )
     with safe_globals():
         so = torch.load(Path(ckpt) / "optimizer.pt", map_location="cpu", weights_only=True)
         sched = torch.load(Path(ckpt) / "scheduler.pt", weights_only=True)
     lo = optimizer.state_dict()
-    o = max((_max_diff(lo["state"][i][k], so["state"][i][k]) for i in so["state"] for k in so["state"][i]), default=0.0) \
-        if set(so["state"]) == set(lo["state"]) and so["state"] else float("inf")
-    return dict(step=step, checkpoint=str(ckpt), weights_max_diff=w, optimizer_max_diff=o,
-                scheduler_equal=sched == lr_scheduler.state_dict(), n_weight_tensors=len(saved), n_optimizer_states=len(so["state"]))
+    o = (
+        max((_max_diff(lo["state"][i][k], so["state"][i][k]) for i in so["state"] for k in so["state"][i]), default=0.0)
+        if set(so["state"]) == set(lo["state"]) and so["state"]
+        else float("inf")
+    )
+    return dict(
+        step=step,
+        checkpoint=str(ckpt),
+        weights_max_diff=w,
+        optimizer_max_diff=o,
+        scheduler_equal=sched == lr_scheduler.state_dict(),
+        n_weight_tensors=len(saved),
+        n_optimizer_states=len(so["state"]),
+    )
 
+# %% ../nbs/08_validation.ipynb #886e529c
 def check_checkpoint_loading(restore: dict) -> Finding:
     "The resumed Trainer holds exactly the saved weights, optimizer and scheduler state."
     r = restore
-    ok = r["weights_max_diff"] == 0 and r["optimizer_max_diff"] == 0 and r["scheduler_equal"] and r["n_optimizer_states"] > 0
-    return Finding("checkpoint_load", "passed" if ok else "failed",
-                   f"resumed at step {r['step']} from {Path(r['checkpoint']).name}: {r['n_weight_tensors']} LoRA tensors (max diff "
-                   f"{r['weights_max_diff']}), {r['n_optimizer_states']} optimizer states (max diff {r['optimizer_max_diff']}), "
-                   f"scheduler {'equal' if r['scheduler_equal'] else 'DIFFERENT'}", r,
-                   "the checkpoint does not restore the training state: check the files and transformers/peft versions")
+    ok = (
+        r["weights_max_diff"] == 0
+        and r["optimizer_max_diff"] == 0
+        and r["scheduler_equal"]
+        and r["n_optimizer_states"] > 0
+    )
+    return Finding(
+        "checkpoint_load",
+        "passed" if ok else "failed",
+        f"resumed at step {r['step']} from {Path(r['checkpoint']).name}: {r['n_weight_tensors']} LoRA tensors "
+        f"(max diff "
+        f"{r['weights_max_diff']}), {r['n_optimizer_states']} optimizer states (max diff {r['optimizer_max_diff']}), "
+        f"scheduler {'equal' if r['scheduler_equal'] else 'DIFFERENT'}",
+        r,
+        "the checkpoint does not restore the training state: check the files and transformers/peft versions",
+    )
 
 # %% ../nbs/08_validation.ipynb #70202ed0
 def check_inference(model, tokenizer, records, db_sql_dir=None, min_valid_sql_rate: float = 0.0,
                     max_new_tokens: int = 128) -> Finding:
-    "Generate SQL for held-out prompts; the share that parses as PostgreSQL, and execution accuracy on a real PostgreSQL."
+    "Generate SQL for held-out prompts: the share that parses as PostgreSQL, and execution accuracy on PostgreSQL."
     t0 = time.time()
     preds = generate_sql(model, tokenizer, records, max_new_tokens=max_new_tokens)
     gen_s = time.time() - t0
@@ -249,23 +334,34 @@ def check_inference(model, tokenizer, records, db_sql_dir=None, min_valid_sql_ra
     msg = f"{len(preds)} queries generated ({fig['queries_per_s']}/s): {valid:.0%} parse as PostgreSQL" + \
           (f", {res['execution_accuracy']:.0%} execution accuracy" if res else "") + \
           (f" (pass mark: {min_valid_sql_rate:.0%} valid)" if min_valid_sql_rate else "")
-    return Finding("inference", "passed" if len(preds) == len(records) and valid >= min_valid_sql_rate else "failed", msg, fig,
-                   "the adapter does not produce SQL: train longer or check the prompt format")
+    return Finding(
+        "inference",
+        "passed" if len(preds) == len(records) and valid >= min_valid_sql_rate else "failed",
+        msg,
+        fig,
+        "the adapter does not produce SQL: train longer or check the prompt format",
+    )
 
 # %% ../nbs/08_validation.ipynb #4c26f11c
 def check_memory(peak_gb: float, limit_gb: float | None = None, estimate_gb: float | None = None) -> Finding:
     "Peak memory below the device's capacity (and the estimate beside it)."
     limit_gb = limit_gb or total_memory_gb()
-    msg = f"peak {peak_gb:.2f} GB of {limit_gb:.1f} GB ({'GPU allocated' if torch.cuda.is_available() else 'process RSS'})"
+    kind = "GPU allocated" if torch.cuda.is_available() else "process RSS"
+    msg = f"peak {peak_gb:.2f} GB of {limit_gb:.1f} GB ({kind})"
     if estimate_gb: msg += f"; estimated {estimate_gb:.2f} GB ({100 * (estimate_gb - peak_gb) / peak_gb:+.0f}%)"
-    return Finding("memory_check", "passed" if peak_gb < 0.95 * limit_gb else "failed", msg,
-                   dict(peak_gb=round(peak_gb, 3), limit_gb=round(limit_gb, 2), estimate_gb=estimate_gb),
-                   "lower per_device_train_batch_size (raise gradient_accumulation_steps), enable gradient_checkpointing "
-                   "or shorten model.max_seq_length")
+    return Finding(
+        "memory_check",
+        "passed" if peak_gb < 0.95 * limit_gb else "failed",
+        msg,
+        dict(peak_gb=round(peak_gb, 3), limit_gb=round(limit_gb, 2), estimate_gb=estimate_gb),
+        "lower per_device_train_batch_size (raise gradient_accumulation_steps), enable gradient_checkpointing "
+        "or shorten model.max_seq_length",
+    )
 
 # %% ../nbs/08_validation.ipynb #12fbf736
 def _sub(cfg: Config, **training) -> Config: return Config(**{**cfg.__dict__, "training": {**cfg.training, **training}})
 
+# %% ../nbs/08_validation.ipynb #753164e4
 def _saved_and_resumed(ctx: dict, out: Path) -> Finding:
     "Train to the first save, then resume from that checkpoint for one step, recording what the resumed Trainer holds."
     cfg = ctx["cfg"]; step = int(cfg.training.get("save_steps", 10))
@@ -273,10 +369,15 @@ def _saved_and_resumed(ctx: dict, out: Path) -> Finding:
     train(short)
     ctx["checkpoint"] = ckpt = out / "run" / f"checkpoint-{step}"
     f = check_checkpoint_saving(str(ckpt))
-    r = train(_sub(short, max_steps=step + 1), resume_from_checkpoint=str(ckpt), callbacks=[RestoreCheck(ckpt, out / "restore.json")])
+    r = train(
+        _sub(short, max_steps=step + 1),
+        resume_from_checkpoint=str(ckpt),
+        callbacks=[RestoreCheck(ckpt, out / "restore.json")],
+    )
     ctx.update(final=r["final_dir"], restore=json.loads((out / "restore.json").read_text()))
     return f
 
+# %% ../nbs/08_validation.ipynb #fd6953ac
 def validation_checks(out: Path, min_valid_sql_rate: float = 0.0) -> list[Check]:
     "The validate protocol: component checks, checkpoint save and load, inference with the saved adapter, memory."
     def infer(ctx):
@@ -288,6 +389,7 @@ def validation_checks(out: Path, min_valid_sql_rate: float = 0.0) -> list[Check]
             Check("checkpoint_load", lambda ctx: check_checkpoint_loading(ctx["restore"])),
             Check("inference", infer), Check("memory_check", lambda ctx: check_memory(peak_memory_gb()))]
 
+# %% ../nbs/08_validation.ipynb #b1d3b8a8
 def validate_training_pipeline(cfg: Config, out_dir=None, min_valid_sql_rate: float = 0.0) -> Report:
     "Run the validate protocol on `cfg` and save its report into `out_dir`."
     out = Path(out_dir or cfg.training["output_dir"])
