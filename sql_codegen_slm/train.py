@@ -17,7 +17,9 @@ from transformers import (
 )
 from transformers.trainer_utils import get_last_checkpoint
 from .config import Config, load_config, check_url, resolve_bucket
+from .callbacks import CheckpointMirrorCallback, MemoryCallback, ProgressLogCallback, RedFlagCallback
 from .data import build_datasets
+from .packing import enable_packed_attention, packed_collator
 from .model import load_model, compute_dtype
 from . import storage
 from .runlock import RunLock
@@ -25,7 +27,7 @@ from .runlock import RunLock
 # %% auto #0
 __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
            'SaveConfigCallback', 'default_callbacks', 'build_trainer', 'RunExists', 'resolve_resume', 'eval_loss',
-           'final_save', 'RemoteUnavailable', 'train', 'plot_losses', 'main']
+           'final_metrics', 'final_save', 'RemoteUnavailable', 'train', 'plot_losses', 'main']
 
 # %% ../nbs/06_train.ipynb #ab00d888
 def training_args(cfg: Config, **overrides) -> TrainingArguments:
@@ -62,7 +64,6 @@ def training_args(cfg: Config, **overrides) -> TrainingArguments:
 def make_collator(cfg: Config, tokenizer):
     "The data collator for the config: rows packed into one (padding-free), or padded to the longest row."
     if cfg.model.padding_free:
-        from sql_codegen_slm.packing import packed_collator
         return packed_collator()
     return DataCollatorForSeq2Seq(
         tokenizer, padding=True, label_pad_token_id=-100, pad_to_multiple_of=8 if torch.cuda.is_available() else None
@@ -72,7 +73,6 @@ def make_collator(cfg: Config, tokenizer):
 def prepare_for_training(model, cfg: Config):
     "Switch `model` to what its collator needs: exact per-row attention (`varlen_packed`) when rows are packed."
     if cfg.model.padding_free:
-        from sql_codegen_slm.packing import enable_packed_attention
         enable_packed_attention(model)
     return model
 
@@ -97,11 +97,10 @@ class SaveConfigCallback(TrainerCallback):
 
 # %% ../nbs/06_train.ipynb #9a24a9f7
 def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout: float = 120.0) -> list:
-    "Config saving, checkpoint mirroring (when a remote is set), red flags, memory, early stopping."
-    from sql_codegen_slm.callbacks import CheckpointMirrorCallback, RedFlagCallback, MemoryCallback
+    "Config saving, checkpoint mirroring (when a remote is set), red flags, memory, progress/ETA, early stopping."
     cbs = [SaveConfigCallback(cfg)]
     if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir), final_timeout=mirror_timeout))
-    cbs += [RedFlagCallback(), MemoryCallback()]
+    cbs += [RedFlagCallback(), MemoryCallback(), ProgressLogCallback()]
     if cfg.logging.early_stopping_patience: cbs.append(EarlyStoppingCallback(cfg.logging.early_stopping_patience))
     return cbs
 
@@ -230,6 +229,24 @@ def eval_loss(trainer) -> dict:
     m = trainer.evaluate()
     return dict(eval_loss=m["eval_loss"], perplexity=math.exp(min(m["eval_loss"], 50)))
 
+# %% ../nbs/06_train.ipynb #2108a298
+def final_metrics(trainer, eval_loss: float) -> dict:
+    "What `final/` holds — the best checkpoint when `load_best_model_at_end` — with its eval loss, and why training stopped."
+    st, args, cbs = trainer.state, trainer.args, trainer.callback_handler.callbacks
+    best = st.best_model_checkpoint if args.load_best_model_at_end else None
+    evals = {h["step"]: h["eval_loss"] for h in st.log_history if "eval_loss" in h}
+    step = int(str(best).rstrip("/").rsplit("-", 1)[1]) if best else st.global_step
+    loss = evals.get(step, eval_loss) if best else eval_loss
+    es = next((c for c in cbs if isinstance(c, EarlyStoppingCallback)), None)
+    fatal = [f for c in cbs for f in getattr(c, "fatal", [])]
+    if st.global_step >= st.max_steps: why = f"the planned {st.max_steps} steps were done"
+    elif es and es.early_stopping_patience_counter >= es.early_stopping_patience:
+        why = f"early stopping: eval_loss did not improve in {es.early_stopping_patience} evaluations"
+    elif fatal: why = f"red flag: {getattr(fatal[0], 'message', None) or fatal[0]['message']}"
+    else: why = "a callback stopped it"
+    return dict(eval_loss=loss, perplexity=math.exp(min(loss, 50)), saved_step=step, best_checkpoint=best,
+                stopped_at_step=st.global_step, stop_reason=why)
+
 # %% ../nbs/06_train.ipynb #bb57f4b4
 _CARD = """---
 library_name: peft
@@ -244,7 +261,8 @@ LoRA adapter that writes PostgreSQL from a question and a schema, trained with
 - base model: `{base}` ({quant})
 - LoRA: r={r}, alpha={alpha}, dropout={dropout}, target modules {targets}
 - data: `{train}` ({n_train} examples), validation `{val}` ({n_val})
-- steps: {steps}; final eval loss {eval_loss:.4f} (perplexity {ppl:.2f})
+- this adapter: step {saved_step}{best}, eval loss {eval_loss:.4f} (perplexity {ppl:.2f})
+- training stopped at step {stopped_at}: {stop_reason}
 
 Prompt format: `<s>[INST] {{system}}\\n{{user}} [/INST]` — the model answers with the SQL.
 The resolved training config is in `config.yaml` beside this card.
@@ -270,7 +288,10 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
             n_train=d.n_train,
             val=cfg.data.val_file,
             n_val=d.n_val,
-            steps=trainer.state.global_step,
+            saved_step=metrics["saved_step"],
+            best=" (the best evaluation)" if metrics["best_checkpoint"] else "",
+            stopped_at=metrics["stopped_at_step"],
+            stop_reason=metrics["stop_reason"],
             eval_loss=metrics["eval_loss"],
             ppl=metrics["perplexity"],
         )
@@ -307,7 +328,7 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         result = trainer.train(resume_from_checkpoint=resume)
         last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
         ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
-        metrics = dict(eval_loss=ev, perplexity=math.exp(min(ev, 50))) if ev is not None else eval_loss(trainer)
+        metrics = final_metrics(trainer, ev if ev is not None else eval_loss(trainer)["eval_loss"])
         final = final_save(trainer, cfg, info, metrics)
         uploaded, why = _mirror_final(final, remote_dir, mirror_timeout) if remote_dir else (0, None)
         cbs = trainer.callback_handler.callbacks
