@@ -19,8 +19,16 @@ class RunLocked(RuntimeError):
     "Another live run holds this output directory or remote."
 
 # %% ../nbs/03b_runlock.ipynb #1f3dce5f
+def _boot_id() -> str:
+    "This boot of this machine (a pid from before a reboot or a VM preemption may belong to another process now)."
+    try: return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError: return ""
+
+# %% ../nbs/03b_runlock.ipynb #c7be7dc1
 def _stale(info: dict, ttl: float, now: float) -> str | None:
     "Why the holder `info` no longer holds its lock, or None while it may still be running."
+    if info.get("host") == socket.gethostname() and info.get("boot", _boot_id()) != _boot_id():
+        return f"{info['host']} has rebooted since (process {info.get('pid')} is gone)"
     if info.get("host") == socket.gethostname():
         try: os.kill(int(info["pid"]), 0)
         except ProcessLookupError: return f"its process {info['pid']} on {info['host']} is gone"
@@ -43,7 +51,7 @@ class RunLock:
     "Hold `output_dir` (lock file) and `remote_url` (lease object) for one run; a context manager."
     def __init__(self, output_dir, remote_url: str | None = None, ttl: float = 120.0, heartbeat: float = 30.0):
         self.path, self.remote_url, self.ttl, self.heartbeat = Path(output_dir) / LOCK_NAME, remote_url, ttl, heartbeat
-        self.info = dict(id=uuid.uuid4().hex, host=socket.gethostname(), pid=os.getpid(),
+        self.info = dict(id=uuid.uuid4().hex, host=socket.gethostname(), pid=os.getpid(), boot=_boot_id(),
                          started=time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), renewed=time.time())
         self.warnings: list[str] = []  # locks taken over
         self._stop, self._thread, self._remote = threading.Event(), None, None
