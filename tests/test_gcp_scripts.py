@@ -255,3 +255,19 @@ def test_startup_script_failure_stops_the_vm(tmp_path, metadata_server):
         fs, root = storage._fs(run_url)
         assert not fs.exists(f"{root}/DONE")
         assert [p for p in fs.ls(f"{root}/logs") if p.endswith("-failed.log")], fs.ls(f"{root}/logs")
+
+
+def test_readme_price_table_is_the_estimators():
+    "The README's one price table states, per GPU, the price, source and date the run estimate uses, and the scripts' machine types."
+    from sql_codegen_slm.estimate import GPUS
+    text = (REPO / "README.md").read_text()
+    sec = text[text.index("## Training on a GCP VM (spot)"):]
+    rows = [[c.strip() for c in l.strip().strip("|").split("|")] for l in sec.splitlines() if re.match(r"^\| [A-Z]\w*[-\w]* \|", l)]
+    assert [r[0] for r in rows[1:]] and rows[0][:5] == ["GPU", "GCP machine type", "$/h (incl. VM, disk)", "source", "date"], rows[:1]
+    table = {r[0]: r for r in rows[1:]}
+    assert sorted(table) == sorted(GPUS), (sorted(table), sorted(GPUS))
+    for gpu, (_, machine, price, source, date) in table.items():
+        assert (float(price), source, date) == (GPUS[gpu]["price"], GPUS[gpu]["price_source"], GPUS[gpu]["price_date"]), gpu
+        if m := re.search(r"`GCP_GPU=([\w-]+)`", machine):  # the machine type the scripts create for that GPU
+            create = _dry("create_training_instance.sh", env={"GCP_GPU": m.group(1)})[-1]
+            assert f"--machine-type={machine.split()[0]}" in create, (gpu, create)
