@@ -12,10 +12,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 GCP = REPO / "scripts" / "gcp"
-SCRIPTS = ["create_training_instance.sh", "sync_data_to_gcp.sh", "connect_to_instance.sh", "stop_instance.sh", "startup_train.sh"]
+SCRIPTS = ["create_training_instance.sh", "sync_data_to_gcp.sh", "connect_to_instance.sh", "stop_instance.sh",
+           "startup_train.sh"]
 BASE = {"GCP_PROJECT_ID": "my-proj", "GCS_BUCKET": "my-bucket"}
 # the user's own settings must not leak into the commands the tests expect
-CLEAN = {k: v for k, v in os.environ.items() if not k.startswith(("GCP_", "GCS_", "TRAIN_", "PACKAGE_SPEC", "HF_TOKEN"))}
+CLEAN = {k: v for k, v in os.environ.items()
+         if not k.startswith(("GCP_", "GCS_", "TRAIN_", "PACKAGE_SPEC", "HF_TOKEN"))}
 CLEAN["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
@@ -54,7 +56,9 @@ def test_help_shows_env_and_defaults(script):
     r = _sh(script, "--help", env={"GCP_PROJECT_ID": "", "GCS_BUCKET": ""})
     assert r.returncode == 0 and r.stdout.startswith(f"Usage: scripts/gcp/{script}"), r.stdout + r.stderr
     assert "--dry-run" in r.stdout
-    for var, default in [("GCP_PROJECT_ID", "unset: required"), ("GCP_ZONE", "us-central1-a"), ("GCP_INSTANCE", "sql-codegen-train")]:
+    defaults = [("GCP_PROJECT_ID", "unset: required"), ("GCP_ZONE", "us-central1-a"),
+                ("GCP_INSTANCE", "sql-codegen-train")]
+    for var, default in defaults:
         assert re.search(rf"^  {var} .*\[{re.escape(default)}\]$", r.stdout, re.M), (var, r.stdout)
 
 
@@ -63,10 +67,12 @@ def _create(gpu, spot):
            f"--machine-type={gpu}", "--image-family=common-cu128-ubuntu-2204-nvidia-570",
            "--image-project=deeplearning-platform-release", "--boot-disk-size=200GB", "--boot-disk-type=pd-balanced",
            "--scopes=cloud-platform"]
-    return cmd + (["--provisioning-model=SPOT", "--instance-termination-action=STOP"] if spot else ["--maintenance-policy=TERMINATE"])
+    spot_flags = ["--provisioning-model=SPOT", "--instance-termination-action=STOP"]
+    return cmd + (spot_flags if spot else ["--maintenance-policy=TERMINATE"])
 
 
-@pytest.mark.parametrize("gpu,machine", [("a100-40gb", "a2-highgpu-1g"), ("a100-80gb", "a2-ultragpu-1g"), ("l4", "g2-standard-8")])
+@pytest.mark.parametrize("gpu,machine", [("a100-40gb", "a2-highgpu-1g"), ("a100-80gb", "a2-ultragpu-1g"),
+                                         ("l4", "g2-standard-8")])
 @pytest.mark.parametrize("spot", [True, False])
 def test_create_dry_run(gpu, machine, spot):
     cmds = _dry("create_training_instance.sh", *(["--spot"] if spot else []), env={"GCP_GPU": gpu})
@@ -90,13 +96,16 @@ def test_create_dry_run_settings_and_interactive():
     create = _dry("create_training_instance.sh", "--spot", env=env)[-1]
     assert create[4] == "vm2" and "--zone=europe-west4-a" in create
     meta = _metadata(create)  # a comma inside a value survives the ^@^ separator
-    assert meta["train-args"] == env["TRAIN_ARGS"] and meta["run-url"] == "gs://my-bucket/p/smoke" and meta["train-config"] == "smoke"
+    assert meta["train-args"] == env["TRAIN_ARGS"]
+    assert meta["run-url"] == "gs://my-bucket/p/smoke" and meta["train-config"] == "smoke"
     cmds = _dry("create_training_instance.sh", "--interactive", env={"GCP_GPU": "l4"})
     assert cmds == [_create("g2-standard-8", False) + ["--metadata=^@^install-nvidia-driver=True"]], cmds
 
 
-@pytest.mark.parametrize("env,msg", [({"GCP_PROJECT_ID": ""}, "GCP_PROJECT_ID is not set"), ({"GCS_BUCKET": ""}, "GCS_BUCKET is not set"),
-                                     ({"GCS_BUCKET": "gs://b"}, "bucket name only"), ({"GCP_GPU": "h100"}, "unknown GPU; choose one of a100-40gb"),
+@pytest.mark.parametrize("env,msg", [({"GCP_PROJECT_ID": ""}, "GCP_PROJECT_ID is not set"),
+                                     ({"GCS_BUCKET": ""}, "GCS_BUCKET is not set"),
+                                     ({"GCS_BUCKET": "gs://b"}, "bucket name only"),
+                                     ({"GCP_GPU": "h100"}, "unknown GPU; choose one of a100-40gb"),
                                      ({"TRAIN_ARGS": "--set a=b@c"}, "contains '@'")])
 def test_create_refuses_bad_settings(env, msg):
     r = _sh("create_training_instance.sh", "--dry-run", env=env)
@@ -107,14 +116,17 @@ def test_other_dry_runs(tmp_path):
     cmds = _dry("sync_data_to_gcp.sh")
     data = REPO / "sql_codegen_slm" / "sample_data"
     tar = f"{os.environ.get('TMPDIR', '/tmp')}/sql-codegen-slm-src.tar.gz"
-    assert cmds[0] == ["gcloud", "storage", "cp", str(data / "train.jsonl"), "gs://my-bucket/sql-codegen-slm/data/train.jsonl"]
-    assert cmds[1] == ["gcloud", "storage", "cp", str(data / "val.jsonl"), "gs://my-bucket/sql-codegen-slm/data/val.jsonl"]
-    assert cmds[2][:7] == ["git", "-C", str(REPO), "archive", "--format=tar.gz", "--prefix=sql-codegen-slm/", "-o"] and cmds[2][7] == tar
-    assert cmds[3] == ["gcloud", "storage", "cp", tar, "gs://my-bucket/sql-codegen-slm/code/sql-codegen-slm.tar.gz"] and len(cmds) == 4
+    dest = "gs://my-bucket/sql-codegen-slm"
+    assert cmds[0] == ["gcloud", "storage", "cp", str(data / "train.jsonl"), f"{dest}/data/train.jsonl"]
+    assert cmds[1] == ["gcloud", "storage", "cp", str(data / "val.jsonl"), f"{dest}/data/val.jsonl"]
+    assert cmds[2][:8] == ["git", "-C", str(REPO), "archive", "--format=tar.gz", "--prefix=sql-codegen-slm/", "-o", tar]
+    assert cmds[3] == ["gcloud", "storage", "cp", tar, f"{dest}/code/sql-codegen-slm.tar.gz"] and len(cmds) == 4
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "SELECT 1"}]}\n{"messages": 3}\n')
+    good = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "SELECT 1"}]}'
+    bad.write_text(good + '\n{"messages": 3}\n')
     r = _sh("sync_data_to_gcp.sh", "--dry-run", "--data-only", env={"TRAIN_FILE": str(bad)})
-    assert r.returncode == 2 and f"{bad}:2:" in r.stderr and "gcloud" not in r.stdout, r.stdout + r.stderr  # names file and line
+    assert r.returncode == 2 and f"{bad}:2:" in r.stderr, r.stdout + r.stderr  # names file and line
+    assert "gcloud" not in r.stdout  # nothing uploaded
 
     ssh = ["gcloud", "compute", "ssh", "sql-codegen-train", "--project=my-proj", "--zone=us-central1-a"]
     fwd = ["--", "-L", "6006:localhost:6006", "-L", "8888:localhost:8888"]
@@ -127,10 +139,11 @@ def test_other_dry_runs(tmp_path):
     assert _dry("stop_instance.sh", "--delete") == [["gcloud", "compute", "instances", "delete", *vm, "--quiet"]]
 
 
-@pytest.mark.skipif(not shutil.which("gcloud"), reason="gcloud is not installed: its own parsing of the command lines is not checked")
+@pytest.mark.skipif(not shutil.which("gcloud"), reason="gcloud not installed: its parsing is not checked")
 def test_gcloud_parses_the_dry_run_commands(tmp_path):
     """The real gcloud accepts every flag of the printed commands: with no account configured it gets as far as
-    'You do not currently have an active account' (exit 1); an unknown flag fails earlier, with exit 2. Nothing reaches GCP."""
+    'You do not currently have an active account' (exit 1); an unknown flag fails earlier, with exit 2.
+    Nothing reaches GCP."""
     env = {**CLEAN, "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"), "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"}
     cmds = [_dry("create_training_instance.sh", "--spot", env={"TRAIN_ARGS": "--set a=[b,c]"})[-1],
             _dry("create_training_instance.sh", env={"GCP_GPU": "l4"})[-1], _dry("sync_data_to_gcp.sh")[0],
@@ -148,10 +161,12 @@ class _Metadata(http.server.BaseHTTPRequestHandler):
     attrs: dict = {}
     def do_GET(self):
         key = self.path.rsplit("/", 1)[-1]
-        ok = self.path.startswith("/computeMetadata/v1/instance/attributes/") and self.headers.get("Metadata-Flavor") == "Google"
+        ok = (self.path.startswith("/computeMetadata/v1/instance/attributes/")
+              and self.headers.get("Metadata-Flavor") == "Google")
         if not ok or key not in self.attrs: self.send_response(404); self.end_headers(); return
         body = self.attrs[key].encode()
-        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
     def log_message(self, *a): pass
 
 
@@ -165,12 +180,13 @@ def metadata_server():
 
 def _boot(emu_env, md_url, work_dir, stop_log, log_path):
     "One boot of the VM: the startup script as GCE runs it, with only its external actions replaced."
-    env = {**CLEAN, **emu_env, "METADATA_URL": md_url, "WORK_DIR": str(work_dir), "SKIP_INSTALL": "1", "TENSORBOARD": "0",
+    env = {**CLEAN, **emu_env, "METADATA_URL": md_url, "WORK_DIR": str(work_dir), "SKIP_INSTALL": "1",
+           "TENSORBOARD": "0",
            "PYTHON": sys.executable, "TRAIN_CMD": f"{sys.executable} -m sql_codegen_slm.train",
            "STOP_CMD": f"echo stop >> {stop_log}", "PYTHONPATH": str(REPO)}
     f = open(log_path, "w")
-    return subprocess.Popen(["bash", str(GCP / "startup_train.sh")], cwd=REPO, env=env, stdout=f, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # its own process group: SIGKILL takes the whole "VM"
+    return subprocess.Popen(["bash", str(GCP / "startup_train.sh")], cwd=REPO, env=env, stdout=f,
+                            stderr=subprocess.STDOUT, start_new_session=True)  # a process group: SIGKILL takes the "VM"
 
 
 def test_startup_script_spot_lifecycle(tmp_path, metadata_server):
@@ -199,7 +215,7 @@ def test_startup_script_spot_lifecycle(tmp_path, metadata_server):
         while time.time() < deadline and p.poll() is None:
             if any(c["complete"] for c in storage.list_checkpoints(run_url)): break
             time.sleep(0.2)
-        assert p.poll() is None, "boot 1 ended before a checkpoint landed:\n" + (tmp_path / "boot1.log").read_text()[-3000:]
+        assert p.poll() is None, "boot 1 ended before a checkpoint landed:\n" + (tmp_path / "boot1.log").read_text()
         os.killpg(p.pid, signal.SIGKILL); p.wait()
         time.sleep(0.5)
         complete = [c["step"] for c in storage.list_checkpoints(run_url) if c["complete"]]
@@ -207,7 +223,8 @@ def test_startup_script_spot_lifecycle(tmp_path, metadata_server):
         assert not fs.exists(f"{run_url[5:]}/DONE") and not fs.exists(f"{run_url[5:]}/final/{storage.MARKER}")
         assert not stop_log.exists()  # a lost VM does not stop itself
         log1 = (tmp_path / "boot1.log").read_text()
-        assert "training.max_steps=8" in log1 and f"--remote_dir {run_url} --resume_from_checkpoint latest" in log1, log1[-2000:]
+        assert "training.max_steps=8" in log1, log1[-2000:]
+        assert f"--remote_dir {run_url} --resume_from_checkpoint latest" in log1, log1[-2000:]
 
         # boot 2, on an empty disk: resumes from the newest complete checkpoint in the bucket, finishes, DONE, stops
         t2 = time.time()
@@ -218,11 +235,13 @@ def test_startup_script_spot_lifecycle(tmp_path, metadata_server):
         assert f"resuming from {run_url}/checkpoint-{max(complete)} (downloaded to" in log2, log2[-3000:]
         summary = json.loads(log2[log2.rindex("\n{") + 1: log2.rindex("}") + 1])
         assert summary["global_step"] == 8 and summary["resumed_from"].endswith(f"checkpoint-{max(complete)}"), summary
-        assert (tmp_path / "disk2" / "data" / "train.jsonl").read_text() == "".join(train_rows)  # the data came from the bucket
+        # the data came from the bucket
+        assert (tmp_path / "disk2" / "data" / "train.jsonl").read_text() == "".join(train_rows)
         fs.invalidate_cache()  # this process listed the run before boot 2 wrote to it
         done = json.loads(fs.cat_file(f"{run_url[5:]}/DONE"))
         assert done["finished_at"] and done["boot"] in log2
-        assert fs.exists(f"{run_url[5:]}/final/{storage.MARKER}") and fs.size(f"{run_url[5:]}/final/adapter_model.safetensors") > 0
+        assert fs.exists(f"{run_url[5:]}/final/{storage.MARKER}")
+        assert fs.size(f"{run_url[5:]}/final/adapter_model.safetensors") > 0
         assert fs.exists(f"{run_url[5:]}/logs/{done['boot']}.log")
         assert stop_log.read_text() == "stop\n"  # the VM stopped itself
         boot2_s = time.time() - t2
@@ -240,13 +259,14 @@ def test_startup_script_spot_lifecycle(tmp_path, metadata_server):
 
 
 def test_startup_script_failure_stops_the_vm(tmp_path, metadata_server):
-    "A run that fails (here a bad config key) uploads its log, writes no DONE, and stops the VM rather than idle on a GPU."
+    "A failing run (a bad config key) uploads its log, writes no DONE, and stops the VM rather than idle on a GPU."
     from sql_codegen_slm import storage
     srv, md_url = metadata_server
     stop_log = tmp_path / "stop.log"
     with gcs_bucket("fail-bucket", tmp_path / "gcs") as emu:
         run_url = "gs://fail-bucket/run"
-        _Metadata.attrs = {"run-url": run_url, "data-url": "", "train-config": "smoke", "train-args": "--set training.no_such_key=1"}
+        _Metadata.attrs = {"run-url": run_url, "data-url": "", "train-config": "smoke",
+                           "train-args": "--set training.no_such_key=1"}
         p = _boot(emu, md_url, tmp_path / "disk", stop_log, tmp_path / "boot.log")
         rc = p.wait(180)
         log = (tmp_path / "boot.log").read_text()
@@ -258,16 +278,18 @@ def test_startup_script_failure_stops_the_vm(tmp_path, metadata_server):
 
 
 def test_readme_price_table_is_the_estimators():
-    "The README's one price table states, per GPU, the price, source and date the run estimate uses, and the scripts' machine types."
+    "The README's price table: per GPU the estimate's price, source and date, and the scripts' machine types."
     from sql_codegen_slm.estimate import GPUS
     text = (REPO / "README.md").read_text()
     sec = text[text.index("## Training on a GCP VM (spot)"):]
-    rows = [[c.strip() for c in l.strip().strip("|").split("|")] for l in sec.splitlines() if re.match(r"^\| [A-Z]\w*[-\w]* \|", l)]
-    assert [r[0] for r in rows[1:]] and rows[0][:5] == ["GPU", "GCP machine type", "$/h (incl. VM, disk)", "source", "date"], rows[:1]
+    rows = [[c.strip() for c in l.strip().strip("|").split("|")] for l in sec.splitlines()
+            if re.match(r"^\| [A-Z]\w*[-\w]* \|", l)]
+    assert rows[0] == ["GPU", "GCP machine type", "$/h (incl. VM, disk)", "source", "date"], rows[:1]
     table = {r[0]: r for r in rows[1:]}
     assert sorted(table) == sorted(GPUS), (sorted(table), sorted(GPUS))
     for gpu, (_, machine, price, source, date) in table.items():
-        assert (float(price), source, date) == (GPUS[gpu]["price"], GPUS[gpu]["price_source"], GPUS[gpu]["price_date"]), gpu
+        g = GPUS[gpu]
+        assert (float(price), source, date) == (g["price"], g["price_source"], g["price_date"]), gpu
         if m := re.search(r"`GCP_GPU=([\w-]+)`", machine):  # the machine type the scripts create for that GPU
             create = _dry("create_training_instance.sh", env={"GCP_GPU": m.group(1)})[-1]
             assert f"--machine-type={machine.split()[0]}" in create, (gpu, create)

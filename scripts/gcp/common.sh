@@ -33,14 +33,21 @@ run() {
   "$@"
 }
 
-require_project() { [[ -n "$GCP_PROJECT_ID" ]] || die "GCP_PROJECT_ID is not set: export GCP_PROJECT_ID=my-project (gcloud projects list shows yours)"; }
+require_project() {
+  [[ -n "$GCP_PROJECT_ID" ]] || die "GCP_PROJECT_ID is not set: export GCP_PROJECT_ID=my-project" \
+    "(gcloud projects list shows yours)"
+}
 require_bucket() {
-  [[ -n "$GCS_BUCKET" ]] || die "GCS_BUCKET is not set: export GCS_BUCKET=my-bucket (a bucket name, no gs://; create it with: gcloud storage buckets create gs://my-bucket --location=us-central1)"
-  [[ "$GCS_BUCKET" != gs://* && "$GCS_BUCKET" != */* ]] || die "GCS_BUCKET=$GCS_BUCKET: give the bucket name only (e.g. my-bucket), not a URL or path; the prefix is GCS_PREFIX"
+  [[ -n "$GCS_BUCKET" ]] || die "GCS_BUCKET is not set: export GCS_BUCKET=my-bucket (a bucket name, no gs://;" \
+    "create it with: gcloud storage buckets create gs://my-bucket --location=us-central1)"
+  [[ "$GCS_BUCKET" != gs://* && "$GCS_BUCKET" != */* ]] \
+    || die "GCS_BUCKET=$GCS_BUCKET: give the bucket name only (e.g. my-bucket), not a URL or path;" \
+      "the folder is GCS_PREFIX"
 }
 # gcloud is only needed when something really runs; a dry run works without it.
 require_gcloud() {
-  [[ $DRY_RUN == 1 ]] || command -v gcloud >/dev/null 2>&1 || die "gcloud not found: install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install), run gcloud auth login, or use --dry-run to see the commands"
+  [[ $DRY_RUN == 1 ]] || command -v gcloud >/dev/null 2>&1 || die "gcloud not found: install the Google Cloud CLI" \
+    "(https://cloud.google.com/sdk/docs/install), run gcloud auth login, or use --dry-run to see the commands"
 }
 
 # GPU name -> machine type. A2 and G2 are accelerator-optimized: the GPU comes with the machine type (no --accelerator).
@@ -48,7 +55,7 @@ machine_type() {
   case "$1" in
     a100-40gb) echo a2-highgpu-1g ;;   # 1x A100 40GB, 12 vCPU, 85 GB
     a100-80gb) echo a2-ultragpu-1g ;;  # 1x A100 80GB, 12 vCPU, 170 GB
-    l4)        echo g2-standard-8 ;;   # 1x L4 24GB, 8 vCPU, 32 GB (g2-standard-4 has 16 GB: too little to load a 7B model)
+    l4)        echo g2-standard-8 ;;   # 1x L4 24GB, 8 vCPU, 32 GB (g2-standard-4's 16 GB: too little to load a 7B)
     *) return 1 ;;
   esac
 }

@@ -42,11 +42,14 @@ while [[ $# -gt 0 ]]; do
 done
 require_project
 require_gcloud
-for p in "$TB_PORT" "$JUPYTER_PORT"; do [[ "$p" =~ ^[0-9]+$ ]] || die "port '$p' is not a number (TB_PORT, JUPYTER_PORT)"; done
+for p in "$TB_PORT" "$JUPYTER_PORT"; do
+  [[ "$p" =~ ^[0-9]+$ ]] || die "port '$p' is not a number (TB_PORT, JUPYTER_PORT)"
+done
 
 CMD=(gcloud compute ssh "$GCP_INSTANCE" --project="$GCP_PROJECT_ID" --zone="$GCP_ZONE")
 [[ $GCP_SSH_IAP == 1 ]] && CMD+=(--tunnel-through-iap)
 [[ ${#REMOTE[@]} -gt 0 ]] && CMD+=(--command="${REMOTE[*]}")
 CMD+=(-- -L "$TB_PORT:localhost:6006" -L "$JUPYTER_PORT:localhost:8888")
-[[ $DRY_RUN == 1 ]] || echo "TensorBoard: http://localhost:$TB_PORT   Jupyter: http://localhost:$JUPYTER_PORT (once started on the VM)" >&2
+[[ $DRY_RUN == 1 ]] || echo "TensorBoard: http://localhost:$TB_PORT" \
+  "  Jupyter: http://localhost:$JUPYTER_PORT (once started on the VM)" >&2
 run "${CMD[@]}"

@@ -39,7 +39,8 @@ $(env_help)
   GCS_RUN_URL      checkpoints, final adapter, DONE marker           [${GCS_RUN_URL:-gs://BUCKET/PREFIX/RUN}]
                    (RUN = the config's name, so the full preset writes where its logging.remote_dir points)
   GCS_DATA_URL     train.jsonl/val.jsonl to train on ('' = config's)  [${GCS_DATA_URL:-gs://BUCKET/PREFIX/data}]
-  PACKAGE_SPEC     what the VM pip-installs (gs:// tarball or pip spec) [${PACKAGE_SPEC:-gs://BUCKET/PREFIX/code/sql-codegen-slm.tar.gz}]
+  PACKAGE_SPEC     what the VM pip-installs: a gs:// tarball of the repo or a pip spec
+                   [${PACKAGE_SPEC:-gs://BUCKET/PREFIX/code/sql-codegen-slm.tar.gz}]
   TRAIN_CONFIG     preset name or YAML path inside the repo          [$TRAIN_CONFIG]
   TRAIN_ARGS       more sql-codegen-train arguments, split on spaces [$TRAIN_ARGS]
   HF_TOKEN_SECRET  Secret Manager secret holding a Hugging Face token, for gated models (optional) [$HF_TOKEN_SECRET]
@@ -103,7 +104,9 @@ run "${CMD[@]}"
 if [[ $DRY_RUN == 0 ]]; then
   echo
   echo "created $GCP_INSTANCE ($MACHINE, $GCP_GPU$([[ $SPOT == 1 ]] && echo ', spot')) in $GCP_ZONE."
-  [[ $INTERACTIVE == 0 ]] && echo "It trains on boot and stops itself when $GCS_RUN_URL/DONE is written. Check: gcloud storage ls $GCS_RUN_URL/"
-  [[ $SPOT == 1 ]] && echo "After a preemption: gcloud compute instances start $GCP_INSTANCE --zone=$GCP_ZONE --project=$GCP_PROJECT_ID"
+  [[ $INTERACTIVE == 0 ]] && echo "It trains on boot and stops itself when $GCS_RUN_URL/DONE is written." \
+    "Check: gcloud storage ls $GCS_RUN_URL/"
+  [[ $SPOT == 1 ]] && echo "After a preemption:" \
+    "gcloud compute instances start $GCP_INSTANCE --zone=$GCP_ZONE --project=$GCP_PROJECT_ID"
   echo "Connect: scripts/gcp/connect_to_instance.sh; stop: scripts/gcp/stop_instance.sh"
 fi

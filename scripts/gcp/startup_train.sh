@@ -57,7 +57,8 @@ fail() {
   say "FAILED: $*"
   if [[ -n "$RUN_URL" && -x "$PYTHON" ]]; then gcs put "$LOG" "$RUN_URL/logs/$BOOT-failed.log" || true; fi
   if [[ $STOP_ON_FAILURE == 1 ]]; then
-    say "fix the cause, then start the VM again (gcloud compute instances start ...): it resumes from the last checkpoint"
+    say "fix the cause, then start the VM again (gcloud compute instances start ...): it resumes from the last" \
+      "checkpoint"
     stop_vm
   fi
   exit 1
@@ -73,7 +74,8 @@ try:
     import fsspec
     url = args[1] if op == "put" else args[0]
     opts, emu = {}, os.environ.get("STORAGE_EMULATOR_HOST")
-    if emu and url.startswith(("gs://", "gcs://")): opts = dict(token="anon", endpoint_url=emu if "://" in emu else f"http://{emu}")
+    if emu and url.startswith(("gs://", "gcs://")):
+        opts = dict(token="anon", endpoint_url=emu if "://" in emu else f"http://{emu}")
     fs, path = fsspec.core.url_to_fs(url, **opts)
     if op == "exists": sys.exit(0 if fs.exists(path) else 1)
     elif op == "get": fs.get(path, args[1])
@@ -91,15 +93,18 @@ install() {
   if [[ -f "$WORK_DIR/.installed" && "$(cat "$WORK_DIR/.installed")" == "$PACKAGE_SPEC" ]]; then
     say "installed on an earlier boot: $PACKAGE_SPEC"; return 0
   fi
-  [[ -n "$PACKAGE_SPEC" ]] || fail "no package-spec metadata: what should be installed? (create_training_instance.sh sets it)"
+  [[ -n "$PACKAGE_SPEC" ]] || fail "no package-spec metadata: what to install? (create_training_instance.sh sets it)"
   say "installing $PACKAGE_SPEC into $VENV"
-  python3 -m venv "$VENV" 2>/dev/null || { apt-get update -q && apt-get install -y -q python3-venv && python3 -m venv "$VENV"; } \
+  python3 -m venv "$VENV" 2>/dev/null \
+    || { apt-get update -q && apt-get install -y -q python3-venv && python3 -m venv "$VENV"; } \
     || fail "could not create a Python venv in $VENV"
   "$VENV/bin/pip" install -q -U pip gcsfs || fail "pip install gcsfs failed"
   if [[ "$PACKAGE_SPEC" == gs://* ]]; then
-    gcs get "$PACKAGE_SPEC" "$WORK_DIR/src.tar.gz" || fail "cannot download $PACKAGE_SPEC (run scripts/gcp/sync_data_to_gcp.sh)"
+    gcs get "$PACKAGE_SPEC" "$WORK_DIR/src.tar.gz" \
+      || fail "cannot download $PACKAGE_SPEC (run scripts/gcp/sync_data_to_gcp.sh)"
     rm -rf "$WORK_DIR/src" && mkdir -p "$WORK_DIR/src"
-    tar -xzf "$WORK_DIR/src.tar.gz" -C "$WORK_DIR/src" --strip-components=1 || fail "$PACKAGE_SPEC is not a .tar.gz of the repo"
+    tar -xzf "$WORK_DIR/src.tar.gz" -C "$WORK_DIR/src" --strip-components=1 \
+      || fail "$PACKAGE_SPEC is not a .tar.gz of the repo"
     "$VENV/bin/pip" install -q "$WORK_DIR/src[gpu]" || fail "pip install of $PACKAGE_SPEC failed"
   else
     "$VENV/bin/pip" install -q "$PACKAGE_SPEC" || fail "pip install $PACKAGE_SPEC failed"
@@ -108,7 +113,8 @@ install() {
 }
 
 say "boot $BOOT on $(hostname): run ${RUN_URL:-?}, config $TRAIN_CONFIG"
-[[ -n "$RUN_URL" ]] || fail "no run-url metadata (nor RUN_URL): where do the checkpoints go? (create_training_instance.sh sets it)"
+[[ -n "$RUN_URL" ]] || fail "no run-url metadata (nor RUN_URL): where do checkpoints go?" \
+  "(create_training_instance.sh sets it)"
 install
 [[ -x "$PYTHON" ]] || fail "$PYTHON not found: the install did not complete"
 
@@ -123,14 +129,16 @@ DATA_ARGS=()
 if [[ -n "$DATA_URL" ]]; then
   mkdir -p "$WORK_DIR/data"
   for f in train.jsonl val.jsonl; do
-    gcs get "$DATA_URL/$f" "$WORK_DIR/data/$f" || fail "cannot download $DATA_URL/$f (run scripts/gcp/sync_data_to_gcp.sh)"
+    gcs get "$DATA_URL/$f" "$WORK_DIR/data/$f" \
+      || fail "cannot download $DATA_URL/$f (run scripts/gcp/sync_data_to_gcp.sh)"
   done
   DATA_ARGS=(--set "data.train_file=$WORK_DIR/data/train.jsonl" --set "data.val_file=$WORK_DIR/data/val.jsonl")
   say "data: $DATA_URL -> $WORK_DIR/data ($(wc -l < "$WORK_DIR/data/train.jsonl") train rows)"
 fi
 
 if [[ -n "$HF_TOKEN_SECRET" ]]; then
-  HF_TOKEN=$(gcloud secrets versions access latest --secret="$HF_TOKEN_SECRET") || fail "cannot read secret $HF_TOKEN_SECRET"
+  HF_TOKEN=$(gcloud secrets versions access latest --secret="$HF_TOKEN_SECRET") \
+    || fail "cannot read Secret Manager secret $HF_TOKEN_SECRET"
   export HF_TOKEN
 fi
 

@@ -77,7 +77,9 @@ if [[ $CODE == 1 ]]; then
   TARBALL="${TMPDIR:-/tmp}/sql-codegen-slm-src.tar.gz"
   # `git stash create` gives a commit of the uncommitted changes to tracked files (nothing when the tree is clean)
   REF=$(git -C "$REPO" stash create); REF="${REF:-HEAD}"
-  [[ -z "$(git -C "$REPO" ls-files --others --exclude-standard)" ]] || echo "note: untracked files are not uploaded (git add them)" >&2
+  if [[ -n "$(git -C "$REPO" ls-files --others --exclude-standard)" ]]; then
+    echo "note: untracked files are not uploaded (git add them)" >&2
+  fi
   run git -C "$REPO" archive --format=tar.gz --prefix=sql-codegen-slm/ -o "$TARBALL" "$REF"
   run gcloud storage cp "$TARBALL" "$DEST/code/sql-codegen-slm.tar.gz"
 fi
