@@ -267,11 +267,14 @@ def test_startup_script_failure_stops_the_vm(tmp_path, metadata_server):
         run_url = "gs://fail-bucket/run"
         _Metadata.attrs = {"run-url": run_url, "data-url": "", "train-config": "smoke",
                            "train-args": "--set training.no_such_key=1"}
+        torn = tmp_path / "disk" / "run" / "checkpoint-99"  # a save cut short by a power loss on the same disk
+        torn.mkdir(parents=True); (torn / "adapter_model.safetensors").write_bytes(b"\0" * 10)
         p = _boot(emu, md_url, tmp_path / "disk", stop_log, tmp_path / "boot.log")
         rc = p.wait(180)
         log = (tmp_path / "boot.log").read_text()
         assert rc == 1 and "FAILED: training exited with" in log and "no_such_key" in log, log[-3000:]
         assert stop_log.read_text() == "stop\n"
+        assert not torn.exists() and "discarding local checkpoints" in log and "checkpoint-99" in log, log
         fs, root = storage._fs(run_url)
         assert not fs.exists(f"{root}/DONE")
         assert [p for p in fs.ls(f"{root}/logs") if p.endswith("-failed.log")], fs.ls(f"{root}/logs")

@@ -4,8 +4,8 @@
 #   2. install the project into a venv (first boot only: the boot disk survives a stop or a Spot preemption);
 #   3. pull train.jsonl / val.jsonl from DATA_URL;
 #   4. sql-codegen-train --config TRAIN_CONFIG --remote_dir RUN_URL --resume_from_checkpoint latest TRAIN_ARGS
-#      (resumes from the newest complete checkpoint, local or in the bucket: a preemption loses at most the steps
-#      since the last checkpoint);
+#      (resumes from the newest complete checkpoint in the bucket; local ones, maybe torn by the power cut, are
+#      discarded: a preemption loses at most the steps since the last checkpoint that reached the bucket);
 #   5. on success write RUN_URL/DONE, upload this boot's log to RUN_URL/logs/ and stop the VM; on failure upload the
 #      log and stop the VM too (a broken run must not keep a GPU busy), so start it again once fixed.
 # Settings: an environment variable of the same name wins (tests, or running it by hand), else the instance metadata
@@ -143,6 +143,12 @@ if [[ -n "$HF_TOKEN_SECRET" ]]; then
 fi
 
 OUT="$WORK_DIR/run"
+# Resume only from the bucket: a checkpoint being saved when the VM lost power can be torn on this disk, and
+# transformers would pick the newest local folder without checking it. The bucket's are verified (complete marker).
+if compgen -G "$OUT/checkpoint-*" >/dev/null; then
+  say "discarding local checkpoints (the bucket's newest verified one is used):" "$(cd "$OUT" && echo checkpoint-*)"
+  rm -rf "$OUT"/checkpoint-*
+fi
 if [[ $TENSORBOARD == 1 && -x "$VENV/bin/tensorboard" ]]; then
   "$VENV/bin/tensorboard" --logdir "$OUT" --host localhost --port 6006 >/dev/null 2>&1 &
 fi
