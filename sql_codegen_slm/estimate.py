@@ -12,15 +12,25 @@ __all__ = ['GPUS', 'H100_CURVE', 'H100_LEAN_CURVE', 'NO_LIGER_SLOWDOWN', 'REFERE
 
 # %% ../nbs/07a_estimate.ipynb #02173561
 # Per GPU: usable memory (MiB as nvidia-smi shows it), dense bf16/fp16 tensor TFLOPS and memory bandwidth (TB/s) from NVIDIA's
-# spec sheets, and price per hour (USD). Seed prices: GCP incl. VM and disk. "estimate" prices are ours (GCP on-demand list
-# price of the 1-GPU machine type, rounded up for disk), to be checked against your own bill.
+# spec sheets, price per hour (USD), where the price comes from and when. "seed" prices came with the project brief (GCP
+# incl. VM and disk; machine type and date not stated). "estimate" prices are ours: the GCP on-demand list price of the
+# 1-GPU machine type in us-central1 as listed on the GCP pricing page in 2025, rounded up for the boot disk. Neither was
+# checked against GCP here (no internet on the build machine): check them against the pricing page and your own bill.
+_OURS = "as listed on the GCP pricing page, 2025, unverified here"
+_SEED = "date not stated in the seed, unverified here"
 GPUS = {
-    "H100-80GB": dict(mib=81559, tflops=989, tbps=3.35, price=11.00, price_source="estimate: GCP a3-highgpu-1g on-demand incl. disk"),
-    "A100-80GB": dict(mib=81920, tflops=312, tbps=2.04, price=5.60, price_source="estimate: GCP a2-ultragpu-1g on-demand incl. disk"),
-    "A100-40GB": dict(mib=40960, tflops=312, tbps=1.56, price=4.41, price_source="seed: GCP incl. VM and disk"),
-    "L4":        dict(mib=23034, tflops=121, tbps=0.30, price=1.20, price_source="estimate: GCP g2-standard-8 on-demand incl. disk"),
-    "V100":      dict(mib=16384, tflops=125, tbps=0.90, price=2.50, price_source="seed: GCP incl. VM and disk"),
-    "T4":        dict(mib=15360, tflops=65,  tbps=0.32, price=1.50, price_source="seed: GCP incl. VM and disk"),
+    "H100-80GB": dict(mib=81559, tflops=989, tbps=3.35, price=11.00, price_date=_OURS,
+                      price_source="estimate: GCP a3-highgpu-1g on-demand incl. disk"),
+    "A100-80GB": dict(mib=81920, tflops=312, tbps=2.04, price=5.60, price_date=_OURS,
+                      price_source="estimate: GCP a2-ultragpu-1g on-demand incl. disk"),
+    "A100-40GB": dict(mib=40960, tflops=312, tbps=1.56, price=4.41, price_date=_SEED,
+                      price_source="seed: GCP incl. VM and disk"),
+    "L4":        dict(mib=23034, tflops=121, tbps=0.30, price=1.20, price_date=_OURS,
+                      price_source="estimate: GCP g2-standard-8 on-demand incl. disk"),
+    "V100":      dict(mib=16384, tflops=125, tbps=0.90, price=2.50, price_date=_SEED,
+                      price_source="seed: GCP incl. VM and disk"),
+    "T4":        dict(mib=15360, tflops=65,  tbps=0.32, price=1.50, price_date=_SEED,
+                      price_source="seed: GCP incl. VM and disk"),
 }
 
 def gpu_key(name: str | None) -> str | None:
@@ -121,10 +131,12 @@ def estimate_run(cfg, gpu: str = "A100-40GB", step_s: float | None = None, price
     price_table = {k: v["price"] for k, v in GPUS.items()} | (prices or {})
     if key not in price_table: raise ValueError(f"no price for '{key}': pass prices={{'{key}': USD_per_hour}}")
     cost = hours * price_table[key]
+    given = key not in GPUS or (prices and key in prices)
+    price_source = "given" if given else f'{GPUS[key]["price_source"]} ({GPUS[key]["price_date"]})'
     summary = f"full run: ~{sh['steps']:,} steps, ~{hours:.1f} h, ~${cost:,.2f} on {key}"
     return dict(steps=sh["steps"], steps_per_epoch=sh["per_epoch"], epochs=round(sh["epochs"], 3), rows=sh["rows"], batch=sh["batch"],
                 accumulation=sh["accum"], tokens_per_step=round(sh["tokens"] / sh["steps"]), step_s=round(train_s / sh["steps"], 3),
                 tokens_per_s=round(sh["tokens"] / train_s, 1), evaluations=sh["n_evals"], train_h=round(train_s / 3600, 3),
                 eval_h=round(eval_s / 3600, 3), overhead_h=round(overhead_s / 3600, 3), hours=round(hours, 3), cost_usd=round(cost, 2),
-                price_per_hour=price_table[key], price_source=GPUS[key]["price_source"] if key in GPUS and not (prices and key in prices) else "given",
+                price_per_hour=price_table[key], price_source=price_source,
                 gpu=key, time_source=source, summary=summary)
