@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from execnb.nbio import read_nb, write_nb, mk_cell
 from nbdev.config import get_config
-from nbdev.doclinks import nbglob
+from nbdev.doclinks import nbglob, _nbpath2html
 from nbdev.processors import FilterDefaults, add_show_docs, exec_show_docs, _do_eval
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,14 +55,17 @@ class DocsProcs(FilterDefaults):
         return [swap.get(p, p) for p in super().base_procs()]
 
 
-def page_name(nb, fm, taken):
-    "nbdev's page name (`output-file`), made unique: `train.ipynb` and `06_train.ipynb` would both be `train`"
-    name = Path(fm.get("output-file", nb.name)).stem
-    return name if name not in taken else nb.stem + "_notebook"
+def page_names(nbs, readme_nb):
+    "nbdev's page names (`00_config.ipynb` -> `config`), made unique: `train.ipynb` and `06_train.ipynb` are both `train`"
+    names = {}
+    for p in nbs:
+        name = "index" if p.name == readme_nb else _nbpath2html(Path(p.name)).stem
+        names[p] = name if name not in names.values() else p.stem + "_notebook"
+    return names
 
 
-def to_myst(nb, doc_url):
-    "Turn what nbdev leaves for Quarto into what myst-nb reads; returns the page title"
+def to_myst(nb, links):
+    "Turn what nbdev leaves for Quarto into what myst-nb reads"
     fm, cells = {}, []
     for c in nb.cells:
         if c.cell_type == "raw" and c.source.startswith("---"):
@@ -83,22 +86,26 @@ def to_myst(nb, doc_url):
                 md = re.sub(r"^\s*---\n", "", md)  # show_doc's leading rule: the heading already separates entries
                 src = re.search(r"\n\[source\]\([^)]*\)[^\n]*\n", md)  # floated right by Quarto; here it goes last
                 if src: md = md.replace(src.group(0), "\n") + "\n\n" + src.group(0).strip()
-                cells.append(mk_cell(fix_md(md, doc_url), "markdown"))
+                cells.append(mk_cell(fix_md(md, links), "markdown"))
                 continue
             if tags: c.metadata["tags"] = sorted(set(c.metadata.get("tags", [])) | set(tags))
             if not c.source and not c.get("outputs"): continue
             for o in c.get("outputs", []):
-                if "text/markdown" in o.get("data", {}): o["data"]["text/markdown"] = fix_md(o["data"]["text/markdown"], doc_url)
-        else: c.source = fix_md(c.source, doc_url)
+                if o.get("output_type") == "error":
+                    sys.exit(f"docs: a saved output is an error ({o.get('ename')}: {o.get('evalue')}) in the cell:\n{c.source}\n"
+                             "re-run the notebook, or clear that output, and save it")
+                if "text/markdown" in o.get("data", {}): o["data"]["text/markdown"] = fix_md(o["data"]["text/markdown"], links)
+        else: c.source = fix_md(c.source, links)
         cells.append(c)
     nb.cells = cells
-    return fm
 
 
-def fix_md(text, doc_url):
-    "Links nbdev writes to the published site point to the sibling page; pandoc-only link attributes go"
+def fix_md(text, links):
+    "Links nbdev writes to the published site, and to a notebook's file, go to the page; pandoc-only attributes go"
+    doc_url, pages = links
     if isinstance(text, list): text = "".join(text)
     text = re.sub(r"\[`(_\w+)`\]\(" + re.escape(doc_url) + r"[^)]*\)", r"`\1`", text)  # private: no doc to link
+    text = re.sub(r"\]\((?:\./)?([\w.-]+)\.ipynb", lambda m: f"]({pages.get(m[1], m[1])}.ipynb", text)
     text = re.sub(re.escape(doc_url) + r"([\w.-]+)\.html", r"\1.ipynb", text)
     return re.sub(r'\]\((https?://[^)]+)\)\{target="_blank"[^}]*\}', r"](\1)", text)
 
@@ -117,15 +124,16 @@ def build():
     shutil.copytree(cfg.nbs_path / "images", SRC / "images")
     doc_url = f"{cfg.doc_host.rstrip('/')}{cfg.doc_baseurl.rstrip('/')}/"
     nbs = sorted(nbglob(cfg.nbs_path, func=Path), key=lambda p: (p.name != cfg.readme_nb, not p.name[0].isdigit(), p.name))
-    pages, taken, mods = [], set(), []
+    names = page_names(nbs, cfg.readme_nb)
+    links = doc_url, {p.stem: n for p, n in names.items()}
+    pages, mods = [], []
     for path in nbs:
         nb = read_nb(path)
         mods += [f"{cfg.lib_path.name}.{m}" for m in re.findall(r"^#\|\s*default_exp\s+(\S+)",
                  "\n".join(c.source for c in nb.cells if c.cell_type == "code"), re.M)]
         DocsProcs()(nb)
-        fm = to_myst(nb, doc_url)
-        name = "index" if path.name == cfg.readme_nb else page_name(path, fm, taken)
-        taken.add(name)
+        to_myst(nb, links)
+        name = names[path]
         write_nb(nb, SRC / f"{name}.ipynb")
         if name != "index": pages.append(name)
         print(f"processed {path.name} -> {name}.html", flush=True)
