@@ -7,8 +7,9 @@ conventions and swaps only the renderer:
 2. the few Quarto-only marks those processors leave (`#| echo: false`, pandoc link attributes, absolute doc links) are
    turned into what myst-nb reads (cell tags, plain links to the sibling page);
 3. an API reference page per module is generated: Sphinx autodoc over `__all__`;
-4. Sphinx (myst-nb + furo, `docs/conf.py`) renders the saved outputs (nothing is executed but nbdev's own `show_doc`
-   cells) and fails on any warning: a missing page or anchor, a missing image, a cell error output.
+4. Sphinx (myst-nb + furo, `docs/conf.py`) renders the saved outputs (only the imports and exported definitions that
+   `show_doc` needs are run, as nbdev does) and fails on any warning: a missing page or anchor, a missing image; a saved
+   error output fails the build too.
 Pages keep nbdev's names (`00_config.ipynb` -> `config.html`), so links nbdev writes (`config.html#load_config`) hold.
 """
 import ast, os, re, shutil, subprocess, sys, time, warnings
@@ -29,7 +30,8 @@ _TAGS = {("echo", "false"): "remove-input", ("output", "false"): "remove-output"
 class exec_show_docs_imports(exec_show_docs):
     "nbdev's `exec_show_docs`, but a cell mixing imports with other code runs its imports only (nbdev runs it all)"
     def __call__(self, cell):
-        if cell.cell_type == "code" and _do_eval(cell) and not (cell.directives_.keys() & {"export", "exports", "exporti"}):
+        exported = cell.cell_type == "code" and cell.directives_.keys() & {"export", "exports", "exporti"}
+        if cell.cell_type == "code" and _do_eval(cell) and not exported:
             tree = ast.parse("\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!"))))
             imps = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
             if imps and len(imps) < len(tree.body):
@@ -56,7 +58,7 @@ class DocsProcs(FilterDefaults):
 
 
 def page_names(nbs, readme_nb):
-    "nbdev's page names (`00_config.ipynb` -> `config`), made unique: `train.ipynb` and `06_train.ipynb` are both `train`"
+    "nbdev's page names (`00_config.ipynb` -> `config`), made unique (`train.ipynb` and `06_train.ipynb` are `train`)"
     names = {}
     for p in nbs:
         name = "index" if p.name == readme_nb else _nbpath2html(Path(p.name)).stem
@@ -66,7 +68,7 @@ def page_names(nbs, readme_nb):
 
 def to_myst(nb, links):
     "Turn what nbdev leaves for Quarto into what myst-nb reads"
-    fm, cells = {}, []
+    cells = []
     for c in nb.cells:
         if c.cell_type == "raw" and c.source.startswith("---"):
             fm = yaml.safe_load(c.source.strip().strip("-")) or {}
@@ -92,9 +94,10 @@ def to_myst(nb, links):
             if not c.source and not c.get("outputs"): continue
             for o in c.get("outputs", []):
                 if o.get("output_type") == "error":
-                    sys.exit(f"docs: a saved output is an error ({o.get('ename')}: {o.get('evalue')}) in the cell:\n{c.source}\n"
-                             "re-run the notebook, or clear that output, and save it")
-                if "text/markdown" in o.get("data", {}): o["data"]["text/markdown"] = fix_md(o["data"]["text/markdown"], links)
+                    sys.exit(f"docs: a saved output is an error ({o.get('ename')}: {o.get('evalue')}) in the cell:\n"
+                             f"{c.source}\nre-run the notebook, or clear that output, and save it")
+                if "text/markdown" in o.get("data", {}):
+                    o["data"]["text/markdown"] = fix_md(o["data"]["text/markdown"], links)
         else: c.source = fix_md(c.source, links)
         cells.append(c)
     nb.cells = cells
@@ -121,9 +124,10 @@ def build():
     warnings.filterwarnings("ignore", "Found cells containing imports")  # handled by exec_show_docs_imports
     os.environ["IN_TEST"] = "1"  # as nbdev's processing sets it: notebooks' own guards skip heavy work
     shutil.rmtree(BUILD, ignore_errors=True); SRC.mkdir(parents=True)
-    shutil.copytree(cfg.nbs_path / "images", SRC / "images")
+    if (cfg.nbs_path / "images").is_dir(): shutil.copytree(cfg.nbs_path / "images", SRC / "images")
     doc_url = f"{cfg.doc_host.rstrip('/')}{cfg.doc_baseurl.rstrip('/')}/"
-    nbs = sorted(nbglob(cfg.nbs_path, func=Path), key=lambda p: (p.name != cfg.readme_nb, not p.name[0].isdigit(), p.name))
+    order = lambda p: (p.name != cfg.readme_nb, not p.name[0].isdigit(), p.name)  # home, numbered, then the others
+    nbs = sorted(nbglob(cfg.nbs_path, func=Path), key=order)
     names = page_names(nbs, cfg.readme_nb)
     links = doc_url, {p.stem: n for p, n in names.items()}
     pages, mods = [], []
@@ -148,12 +152,13 @@ def build():
     write_nb(index, SRC / "index.ipynb")
     r = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
                         "-c", str(ROOT / "docs"), "-d", str(BUILD / "doctrees"), str(SRC), str(HTML)])
-    if r.returncode: sys.exit("docs build failed: fix the warnings above (each names its page); _docs/ is left as it was")
+    if r.returncode: sys.exit("docs build failed: fix the warnings above (each names its page); _docs/ is as it was")
     shutil.rmtree(OUT, ignore_errors=True)
     shutil.move(HTML, OUT)
     (OUT / ".nojekyll").touch()
     n = len(list(OUT.rglob("*.html")))
-    print(f"docs: {n} HTML pages in {OUT} ({len(pages) + 1} notebooks, {len(mods)} API pages) in {time.time() - t0:.0f} s")
+    print(f"docs: {n} HTML pages in {OUT} ({len(pages) + 1} notebooks, {len(mods)} API pages), "
+          f"{time.time() - t0:.0f} s")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 class Chromium:
     "Headless Chromium and one tab, spoken to over the DevTools protocol (commands in order, events kept)"
     def __init__(self, tmp: Path):
-        if not CHROMIUM: pytest.fail("chromium not found: install Debian's package (apt-get install -y chromium); .ci/run does")
+        if not CHROMIUM: pytest.fail("chromium not found: install Debian's (apt-get install -y chromium); .ci/run does")
         prof = tmp / "profile"
         self.proc = subprocess.Popen([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                                       "--remote-debugging-port=0", f"--user-data-dir={prof}", "--window-size=1280,900",
@@ -98,7 +98,7 @@ def page_problems(events, url):
 
 
 def crawl(browser, base, seeds=("index.html", "search.html", "genindex.html", "py-modindex.html")):
-    "Visit every HTML page reachable from `seeds` (the home page, Sphinx's own pages); returns (pages visited, problems)"
+    "Visit every HTML page reachable from `seeds` (home, Sphinx's own pages); returns (pages visited, problems)"
     queue, seen, ids, anchors, problems = [base + s for s in seeds], set(), {}, [], []
     while queue:
         url = queue.pop(0)
@@ -170,7 +170,8 @@ def test_pages_and_search(site, browser):
         browser.goto(base + "index.html")
         assert "sql-codegen-slm" in browser.js("document.querySelector('h1').textContent")
         browser.screenshot(SHOTS / "home.png")
-        img = browser.js("(() => { const i = document.querySelector('img[src*=loss_curve]'); i.scrollIntoView({behavior: 'instant', block: 'center'});"
+        img = browser.js("(() => { const i = document.querySelector('img[src*=loss_curve]');"
+                         " i.scrollIntoView({behavior: 'instant', block: 'center'});"
                          " return [i.naturalWidth, i.naturalHeight]; })()")
         assert img[0] > 100 and img[1] > 100, img
         time.sleep(0.3)
