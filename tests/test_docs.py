@@ -20,9 +20,9 @@ class Chromium:
     def __init__(self, tmp: Path):
         if not CHROMIUM: pytest.fail("chromium not found: install Debian's (apt-get install -y chromium); .ci/run does")
         prof = tmp / "profile"
-        self.proc = subprocess.Popen([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                                      "--no-first-run", "--remote-debugging-port=0", f"--user-data-dir={prof}",
-                                      "--window-size=1280,900", "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--remote-debugging-port=0", f"--user-data-dir={prof}", "--window-size=1280,900", "about:blank"]
+        self.proc = subprocess.Popen([CHROMIUM, *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file, t0 = prof / "DevToolsActivePort", time.time()
         while not (port_file.exists() and port_file.read_text().strip()):
             if self.proc.poll() is not None or time.time() - t0 > 30:
