@@ -1,0 +1,218 @@
+"""The docs site as a reader gets it: `_docs/` served on 127.0.0.1 and opened in headless Chromium (Debian's `chromium`,
+driven over the DevTools protocol). Every page reachable from the home page loads without console errors or failed
+requests, every internal link and `#anchor` resolves, every image loads, search finds a public name; screenshots go to
+`runs/docs_screenshots/`. `_docs/` is built by `python scripts/build_docs.py` (built here first if it is missing)."""
+import functools, http.server, itertools, json, shutil, subprocess, sys, threading, time, urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+import pytest
+import websocket
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS, SHOTS = ROOT / "_docs", ROOT / "runs" / "docs_screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+class Chromium:
+    "Headless Chromium and one tab, spoken to over the DevTools protocol (commands in order, events kept)"
+    def __init__(self, tmp: Path):
+        if not CHROMIUM: pytest.fail("chromium not found: install Debian's (apt-get install -y chromium); .ci/run does")
+        prof = tmp / "profile"
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--remote-debugging-port=0", f"--user-data-dir={prof}", "--window-size=1280,900", "about:blank"]
+        self.proc = subprocess.Popen([CHROMIUM, *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file, t0 = prof / "DevToolsActivePort", time.time()
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if self.proc.poll() is not None or time.time() - t0 > 30:
+                self.close(); pytest.fail(f"{CHROMIUM} did not start (exit {self.proc.poll()})")
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        tabs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+        self.ws = websocket.create_connection(next(t for t in tabs if t["type"] == "page")["webSocketDebuggerUrl"],
+                                              timeout=30, suppress_origin=True)
+        self.ids, self.events = itertools.count(1), []
+        for domain in ("Page", "Runtime", "Log", "Network"): self.send(f"{domain}.enable")
+
+    def send(self, method, **params):
+        i = next(self.ids)
+        self.ws.send(json.dumps({"id": i, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == i:
+                if "error" in msg: raise RuntimeError(f"{method}: {msg['error']}")
+                return msg["result"]
+            if "method" in msg: self.events.append(msg)
+
+    def js(self, expr):
+        r = self.send("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in r: raise RuntimeError(f"{expr}: {r['exceptionDetails']}")
+        return r["result"].get("value")
+
+    def goto(self, url, timeout=30):
+        "Open `url` and wait for its load event and for the network to go quiet; returns this page's events"
+        self.events = []
+        self.send("Page.navigate", url=url)
+        t0, last = time.time(), time.time()
+        while time.time() - t0 < timeout:
+            self.ws.settimeout(0.3)
+            try: self.events.append(json.loads(self.ws.recv())); last = time.time()
+            except websocket.WebSocketTimeoutException:
+                loaded = any(e.get("method") == "Page.loadEventFired" for e in self.events)
+                if loaded and time.time() - last > 0.3: break
+            finally: self.ws.settimeout(30)
+        else: raise TimeoutError(f"{url} did not finish loading in {timeout} s")
+        return self.events
+
+    def screenshot(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        import base64
+        path.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
+
+    def close(self):
+        if getattr(self, "ws", None): self.ws.close()
+        self.proc.terminate()
+        try: self.proc.wait(10)
+        except subprocess.TimeoutExpired: self.proc.kill()
+
+
+def page_problems(events, url):
+    "Console errors, uncaught exceptions and failed requests among one page load's events"
+    out = []
+    for e in events:
+        m, p = e.get("method"), e.get("params", {})
+        if "/favicon.ico" in json.dumps(p): continue  # the browser asks for it by itself; the site links none
+        if m == "Runtime.exceptionThrown":
+            d = p["exceptionDetails"]
+            out.append(f"{url}: JS exception {d.get('exception', {}).get('description', d.get('text'))}")
+        elif m == "Runtime.consoleAPICalled" and p["type"] == "error":
+            out.append(f"{url}: console.error {[a.get('value', a.get('description')) for a in p['args']]}")
+        elif m == "Log.entryAdded" and p["entry"]["level"] == "error":
+            out.append(f"{url}: {p['entry']['text']} {p['entry'].get('url', '')}")
+        elif m == "Network.responseReceived" and p["response"]["status"] >= 400:
+            out.append(f"{url}: HTTP {p['response']['status']} for {p['response']['url']}")
+        elif m == "Network.loadingFailed" and not p.get("canceled"):
+            out.append(f"{url}: request failed ({p['errorText']})")
+    return out
+
+
+def crawl(browser, base, seeds=("index.html", "search.html", "genindex.html", "py-modindex.html")):
+    "Visit every HTML page reachable from `seeds` (home, Sphinx's own pages); returns (pages visited, problems)"
+    queue, seen, ids, anchors, problems = [base + s for s in seeds], set(), {}, [], []
+    while queue:
+        url = queue.pop(0)
+        if url in seen: continue
+        seen.add(url)
+        if not url.endswith(".html"):  # files the site links to (an image, the object inventory): they must exist
+            try: urllib.request.urlopen(url).close()
+            except urllib.error.HTTPError as e: problems.append(f"broken link: {url} (HTTP {e.code})")
+            continue
+        problems += page_problems(browser.goto(url), url)
+        if browser.js("document.title").startswith("404"): problems.append(f"broken link: {url}")
+        problems += [f"{url}: image did not load: {s}" for s in
+                     browser.js("[...document.images].filter(i => !i.complete || !i.naturalWidth).map(i => i.src)")]
+        ids[url] = set(browser.js("[...document.querySelectorAll('[id], a[name]')].map(e => e.id || e.name)"))
+        for href in browser.js("[...document.querySelectorAll('a[href]')].map(a => a.href)"):
+            target, frag = urldefrag(href)
+            if not target.startswith(base): continue  # external: not reachable offline, never followed
+            target = target.split("?")[0]
+            if target.endswith("/"): target += "index.html"
+            if frag and not target.endswith("search.html"): anchors.append((url, target, unquote(frag)))
+            queue.append(target)
+    problems += [f"{src}: missing anchor #{frag} in {target}" for src, target, frag in anchors
+                 if target in ids and frag not in ids[target]]
+    return seen, problems
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (DOCS / "index.html").exists():
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "build_docs.py")], check=True)
+    return DOCS
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a): pass
+
+
+def serve(folder: Path):
+    handler = functools.partial(_Quiet, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    b = Chromium(tmp_path_factory.mktemp("chromium"))
+    yield b
+    b.close()
+
+
+def test_site_crawl(site, browser):
+    httpd, base = serve(site)
+    try:
+        t0 = time.time()
+        pages, problems = crawl(browser, base)
+        assert not problems, "\n".join(problems)
+        html = [p for p in pages if p.endswith(".html")]
+        # every notebook page and every API page were reached through links alone
+        expected = {base + str(p.relative_to(site)) for p in site.rglob("*.html")}
+        assert expected <= pages, f"pages no link reaches: {sorted(expected - pages)}"
+        print(f"crawled {len(html)} pages in {time.time() - t0:.1f} s: no console error, broken link or image")
+    finally: httpd.shutdown()
+
+
+def test_pages_and_search(site, browser):
+    httpd, base = serve(site)
+    try:
+        browser.goto(base + "index.html")
+        assert "sql-codegen-slm" in browser.js("document.querySelector('h1').textContent")
+        browser.screenshot(SHOTS / "home.png")
+        img = browser.js("(() => { const i = document.querySelector('img[src*=loss_curve]');"
+                         " i.scrollIntoView({behavior: 'instant', block: 'center'});"
+                         " return [i.naturalWidth, i.naturalHeight]; })()")
+        assert img[0] > 100 and img[1] > 100, img
+        time.sleep(0.3)
+        browser.screenshot(SHOTS / "home_loss_curve.png")
+        nav = browser.js("[...document.querySelectorAll('.sidebar-tree a')].map(a => a.textContent.trim())")
+        assert nav.index("Config") < nav.index("Data") < nav.index("Smoke test"), nav  # notebook order
+
+        events = browser.goto(base + "config.html")
+        assert not page_problems(events, "config.html")
+        assert browser.js("!!document.getElementById('load_config')"), "show_doc heading for load_config missing"
+        browser.screenshot(SHOTS / "notebook_config.png")
+
+        events = browser.goto(base + "api/config.html")
+        assert not page_problems(events, "api/config.html")
+        sig = browser.js("document.getElementById('sql_codegen_slm.config.load_config').textContent")
+        assert "load_config" in sig and "overrides" in sig, sig
+        browser.screenshot(SHOTS / "api_config.png")
+
+        events = browser.goto(base + "search.html?q=load_config")
+        for _ in range(100):  # Sphinx fills the results in from its index after load
+            hits = browser.js("[...document.querySelectorAll('#search-results li a')].map(a => a.href)")
+            if hits and browser.js("!!document.querySelector('#search-results p.search-summary')"): break
+            time.sleep(0.1)
+        assert not page_problems(events, "search.html")
+        assert any(h.startswith(base + "api/config.html") for h in hits), hits
+        assert any(h.startswith(base + "config.html") for h in hits), hits
+        browser.screenshot(SHOTS / "search_load_config.png")
+    finally: httpd.shutdown()
+
+
+def test_crawl_catches_breakage(site, browser, tmp_path):
+    "The crawl can fail: a copy with a dead link, a dead anchor, a missing image and a script error is caught"
+    bad = tmp_path / "site"
+    shutil.copytree(site, bad)
+    page = bad / "index.html"
+    page.write_text(page.read_text().replace("</body>", '<a href="no-such-page.html">x</a>'
+                    '<a href="config.html#no-such-anchor">y</a><img src="_images/missing.png">'
+                    '<script>undefinedFunction()</script></body>'))
+    httpd, base = serve(bad)
+    try: _, problems = crawl(browser, base)
+    finally: httpd.shutdown()
+    text = "\n".join(problems)
+    for what in ("no-such-page.html", "#no-such-anchor", "_images/missing.png", "undefinedFunction"):
+        assert what in text, f"{what} not reported:\n{text}"
