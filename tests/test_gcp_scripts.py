@@ -203,7 +203,7 @@ def test_startup_script_spot_lifecycle(tmp_path, metadata_server):
         run_url, data_url = _Metadata.attrs["run-url"], _Metadata.attrs["data-url"]
         assert run_url == f"gs://{bucket}/sql-codegen-slm/smoke"
         # what sync_data_to_gcp.sh uploads (here through fsspec: gcloud cannot reach the emulator): 30 training rows
-        fs, _ = storage._fs(f"gs://{bucket}")
+        fs, _ = storage.fs_for(f"gs://{bucket}")
         sample = REPO / "sql_codegen_slm" / "sample_data"
         train_rows = sample.joinpath("train.jsonl").read_text().splitlines(keepends=True)[:30]
         fs.pipe(f"{data_url[5:]}/train.jsonl", "".join(train_rows).encode())
@@ -275,7 +275,7 @@ def test_startup_script_failure_stops_the_vm(tmp_path, metadata_server):
         assert rc == 1 and "FAILED: training exited with" in log and "no_such_key" in log, log[-3000:]
         assert stop_log.read_text() == "stop\n"
         assert not torn.exists() and "discarding local checkpoints" in log and "checkpoint-99" in log, log
-        fs, root = storage._fs(run_url)
+        fs, root = storage.fs_for(run_url)
         assert not fs.exists(f"{root}/DONE")
         assert [p for p in fs.ls(f"{root}/logs") if p.endswith("-failed.log")], fs.ls(f"{root}/logs")
 
