@@ -130,13 +130,13 @@ def test_cache_hit_costs_nothing_and_a_corrupt_entry_is_refetched(tmp_path, dbs)
     assert c["cost_usd_this_run"] > 0 and json.loads(victim.read_text())["request"]["model"] == "teacher-test"
 
 def test_concurrency_8_throughput(tmp_path, dbs):
-    with ChatServer(KEY, default={"sleep": 0.1}) as srv:
+    with ChatServer(KEY, default={"sleep": 0.2}) as srv:
         rep = run(srv, tmp_path / "d.jsonl", dbs, total=32, pairs_per_request=1, oversample=1.0, concurrency=8)
     t = sorted(e["t"] for e in srv.log)
     rps = (len(t) - 1) / (t[-1] - t[0])
-    print(f"\nconcurrency 8 against the local server (0.1 s per reply): {rps:.1f} requests/s, "
+    print(f"\nconcurrency 8 against the local server (0.2 s per reply): {rps:.1f} requests/s, "
           f"verification {rep['verify_ms_per_pair']} ms/pair, wall {rep['wall_s']} s")
-    assert rep["records"] == 32 and rps > 20  # sequential would be < 10/s
+    assert rep["records"] == 32 and rps > 10  # one at a time would be < 5/s
 
 def test_sigkill_then_same_command_resumes_without_loss_or_duplicate(tmp_path):
     out = tmp_path / "d.jsonl"
