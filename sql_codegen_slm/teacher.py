@@ -70,10 +70,11 @@ def teacher_messages(db_id: str, ddl: str, feature: str, n: int, batch: int) -> 
         f'and differ from each other (set {batch}).\nAnswer as {{"pairs": [{{"question": "...", "sql": "..."}}]}}.')}]
 
 def plan_requests(schemas: dict, total: int, pairs_per_request: int = 5, features=None, oversample: float = 2.0) -> list:
-    "The requests of a run, in order: schemas cycled inside features, enough for `oversample` x `total` pairs."
+    "The requests of a run, in order: every feature once, on schemas in turn, then again; `oversample` x `total` pairs."
     feats = list(features or FEATURES)
     if bad := [f for f in feats if f not in FEATURES]: raise ValueError(f"unknown features {bad}; known: {', '.join(FEATURES)}")
-    combos = [(d, f) for f in feats for d in sorted(schemas)]
+    dbs = sorted(schemas)  # round b pairs feature j with schema j + b: a short run still sees every feature
+    combos = [(dbs[(j + b) % len(dbs)], f) for b in range(len(dbs)) for j, f in enumerate(feats)]
     n = math.ceil(total * oversample / pairs_per_request)
     return [dict(db_id=d, feature=f, batch=i // len(combos), n=pairs_per_request)
             for i in range(n) for d, f in [combos[i % len(combos)]]]
