@@ -5,6 +5,7 @@
 # %% ../nbs/10a_datagen.ipynb #29c8e4d5
 from __future__ import annotations
 import argparse, json, math, os, sys, threading, time
+import openai
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -46,8 +47,12 @@ def _fetch(ctx, r):
     except BudgetExceeded as e: ctx["stop_msg"][0] = str(e); ctx["stop"].set(); raise
     resp = None
     try: ctx["limiter"].wait(); resp = ctx["client"].chat.completions.create(**req)
+    except openai.BadRequestError as e:  # a server without JSON mode: ask again without it (a new request, a new key)
+        if "response_format" not in req or "response_format" not in str(e): raise
+        if ctx["json_mode"].is_set(): ctx["json_mode"].clear(); ctx["log"]("the server refuses response_format: JSON mode off")
     finally:
         if resp is None: budget.settle(worst, 0.0)  # not answered: nothing reported, nothing charged
+    if resp is None: return _fetch(ctx, r)
     u = resp.usage  # without usage the worst case is charged
     actual = worst if u is None else budget.cost(u.prompt_tokens, u.completion_tokens)
     budget.settle(worst, actual)
@@ -85,7 +90,6 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
              features=None, oversample: float = 2.0, val_fraction: float = 0.0, split_by: str = "question",
              cache_dir=None, dbs: PostgresDatabases | None = None, sql_timeout_s: float = 5.0, log=print) -> dict:
     "Write `total` verified records to `out` (and `*.val.jsonl` if `val_fraction`); returns the quality report."
-    import openai
     t0, (p_in, p_out) = time.perf_counter(), _prices(model, price_in, price_out)
     ddl = read_schemas(schemas)
     plan = plan_requests(ddl, total, pairs_per_request, features, oversample)
@@ -98,11 +102,13 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
     for p in outs.values(): recs, t = read_jsonl_resume(p); existing += recs; torn += t
     prior = sum(e["cost_usd"] for e in read_jsonl_resume(ledger)[0])
     budget, cache = Budget(budget_usd, p_in, p_out, spent=prior), ResponseCache(cache_dir or work / "cache")
-    params = dict(max_tokens=max_tokens, temperature=temperature, **({"response_format": {"type": "json_object"}}
-                                                                       if json_mode else {}))
+    jm = threading.Event()
+    if json_mode: jm.set()  # cleared when the server refuses response_format
     ctx = dict(budget=budget, cache=cache, ledger=ledger, limiter=_Limiter(rps), stop=threading.Event(), stop_msg=[""],
-               request=lambda r: dict(model=model, messages=teacher_messages(r["db_id"], ddl[r["db_id"]], r["feature"],
-                                                                                r["n"], r["batch"]), **params),
+               json_mode=jm, log=log, request=lambda r: dict(
+                   model=model, messages=teacher_messages(r["db_id"], ddl[r["db_id"]], r["feature"], r["n"], r["batch"]),
+                   max_tokens=max_tokens, temperature=temperature,
+                   **({"response_format": {"type": "json_object"}} if jm.is_set() else {})),
                client=openai.OpenAI(base_url=teacher_url, api_key=_api_key(api_key_env), timeout=timeout_s,
                                     max_retries=max_retries))
     ids = {r["id"] for r in existing}
@@ -113,6 +119,7 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
               stop_reason="plan_exhausted", message="", t0=t0, prior=prior, torn=torn, existing=existing, plan=plan)
     own = dbs is None
     if own: dbs = PostgresDatabases(schemas, timeout_s=sql_timeout_s).__enter__()
+    dbs.prepare(list(ddl))  # load every schema now, so loading is not timed as verification
     pool, pending, todo = ThreadPoolExecutor(concurrency), deque(), iter(plan)
     def fill():
         while len(pending) < concurrency and not ctx["stop"].is_set() and (r := next(todo, None)) is not None:
@@ -164,7 +171,8 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
     return rep
 
 # %% ../nbs/10a_datagen.ipynb #df76acb3
-def _rows_bucket(n): return "1" if n <= 1 else "2-10" if n <= 10 else "11-100" if n <= 100 else ">100"
+_ROWS = ("1", "2-10", "11-100", ">100")
+def _rows_bucket(n): return _ROWS[0] if n <= 1 else _ROWS[1] if n <= 10 else _ROWS[2] if n <= 100 else _ROWS[3]
 
 def quality_report(st, cache, budget, model, total, work) -> dict:
     "The report dict of a run from its state `st`."
@@ -180,9 +188,9 @@ def quality_report(st, cache, budget, model, total, work) -> dict:
         kept_rate=round(len(new) / checked, 4) if checked else None, rejected=dict(st["rejected"].most_common()),
         duplicates_removed=st["rejected"]["duplicate"],
         per_schema={d: dict(c) for d, c in st["per_schema"].items()},
-        features=dict(Counter(f for r in recs for f in r["meta"]["features"]).most_common()),
+        features={f: sum(f in r["meta"]["features"] for r in recs) for f in FEATURES},
         requested_features=dict(Counter(r["meta"]["requested_feature"] for r in recs)),
-        result_rows=dict(Counter(_rows_bucket(r["meta"]["rows"]) for r in recs)),
+        result_rows={b: sum(_rows_bucket(r["meta"]["rows"]) == b for r in recs) for b in _ROWS},
         question_words=dict(min=words[0], median=words[len(words) // 2], max=words[-1]) if words else {},
         cost_usd_this_run=round(budget.spent - st["prior"], 8), cost_usd_total=round(budget.spent, 8),
         budget_usd=budget.cap, tokens_in_total=sum(e["usage"]["prompt_tokens"] for e in paid),

@@ -21,8 +21,8 @@ class ChatServer:
     """`script`: a list of actions taken one per request in arrival order, then `default`. An action is a dict:
     `{"pairs": [...]}`, `{"content": str, "finish_reason": str}`, `{"status": 429|500, "retry_after": s}`,
     `{"sleep": s}` (then answered good) or `{}` (good pairs, as many as the prompt asks for)."""
-    def __init__(self, key="sk-test-secret-123", script=(), default=None):
-        self.key, self.script, self.default = key, list(script), default or {}
+    def __init__(self, key="sk-test-secret-123", script=(), default=None, json_mode=True):
+        self.key, self.script, self.default, self.json_mode = key, list(script), default or {}, json_mode
         self.log, self.usage, self._lock, self._counter = [], [], threading.Lock(), itertools.count(1)
         self.httpd = _Server(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
@@ -58,6 +58,8 @@ class ChatServer:
                     assert isinstance(req.get("max_tokens", 1), int) and req.get("max_tokens", 1) > 0
                     assert req.get("response_format", {"type": "json_object"}) == {"type": "json_object"}
                 except Exception as e: return self._error(400, f"bad request: {e!r}")
+                if "response_format" in req and not srv.json_mode:
+                    return self._error(400, "response_format is not supported by this server")
                 act = srv._next()
                 if "status" in act:
                     h = [("Retry-After", str(act["retry_after"]))] if "retry_after" in act else []

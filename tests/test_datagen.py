@@ -163,6 +163,17 @@ def test_sigkill_then_same_command_resumes_without_loss_or_duplicate(tmp_path):
     assert KEY not in r.stdout + r.stderr
     no_key_on_disk(tmp_path)
 
+def test_rate_limit_json_mode_fallback_and_val_split(tmp_path, dbs):
+    with ChatServer(KEY, json_mode=False) as srv:
+        rep = run(srv, tmp_path / "d.jsonl", dbs, total=12, pairs_per_request=2, rps=4.0, val_fraction=0.5,
+                  split_by="schema")
+    t = [e["t"] for e in srv.log]
+    assert len(t) == 7 and all(b - a >= 0.24 for a, b in zip(t[1:], t[2:]))  # a refused JSON-mode try, then 6 at 4/s
+    train, val = load_records(tmp_path / "d.jsonl")[0], load_records(tmp_path / "d.val.jsonl")[0]
+    assert len(train) + len(val) == rep["records"] == 12 and train and val
+    assert not {r["db_id"] for r in train} & {r["db_id"] for r in val}  # by schema: no schema on both sides
+    assert {r["split"] for r in val} == {"val"}
+
 def test_cli_exit_codes_budget_and_dry_run(tmp_path, capsys):
     args = ["--schemas", str(SCHEMAS), "--out", str(tmp_path / "d.jsonl"), "--total", "50", "--model", "teacher-test",
             "--price-in", "1000", "--price-out", "1000", "--api-key-env", KEY_ENV, "--max-tokens", "300"]
@@ -170,5 +181,9 @@ def test_cli_exit_codes_budget_and_dry_run(tmp_path, capsys):
         assert main(args + ["--budget-usd", "2", "--teacher-url", srv.url, "--dry-run"]) == 0
         assert len(srv.log) == 0 and "worst case: $" in capsys.readouterr().out
         assert main(args + ["--budget-usd", "2", "--teacher-url", srv.url]) == 3
+        err = capsys.readouterr().err
+        assert "BudgetExceeded: budget $2.000000 reached" in err
+        os.environ[KEY_ENV] = "sk-wrong-key-456"
+        assert main(args + ["--budget-usd", "100", "--teacher-url", srv.url]) == 4
     err = capsys.readouterr().err
-    assert "BudgetExceeded: budget $2.000000 reached" in err
+    assert f"refused the API key in ${KEY_ENV}" in err and "sk-wrong" not in err
