@@ -49,7 +49,8 @@ def _fetch(ctx, r):
     try: ctx["limiter"].wait(); resp = ctx["client"].chat.completions.create(**req)
     except openai.BadRequestError as e:  # a server without JSON mode: ask again without it (a new request, a new key)
         if "response_format" not in req or "response_format" not in str(e): raise
-        if ctx["json_mode"].is_set(): ctx["json_mode"].clear(); ctx["log"]("the server refuses response_format: JSON mode off")
+        if ctx["json_mode"].is_set():
+            ctx["json_mode"].clear(); ctx["log"]("the server refuses response_format: JSON mode off")
     finally:
         if resp is None: budget.settle(worst, 0.0)  # not answered: nothing reported, nothing charged
     if resp is None: return _fetch(ctx, r)
@@ -79,7 +80,8 @@ def _record(db, ddl, q, sql, r, resp, n_pairs, nrows, model, split):
                           {"role": "assistant", "content": sql.strip().rstrip(";").strip() + ";"}],
                 meta=dict(schema=db, teacher_model=model, requested_feature=r["feature"], features=sql_features(sql),
                           rows=nrows, tokens_in=u["prompt_tokens"], tokens_out=u["completion_tokens"],
-                          cost_usd=resp["cost_usd"], pairs_in_reply=n_pairs, request_id=resp.get("request_id") or resp.get("id")))
+                          cost_usd=resp["cost_usd"], pairs_in_reply=n_pairs,
+                          request_id=resp.get("request_id") or resp.get("id")))
 
 def _question_of(rec): return rec["messages"][1]["content"].rsplit("Question:", 1)[-1].strip()
 
@@ -106,7 +108,8 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
     if json_mode: jm.set()  # cleared when the server refuses response_format
     ctx = dict(budget=budget, cache=cache, ledger=ledger, limiter=_Limiter(rps), stop=threading.Event(), stop_msg=[""],
                json_mode=jm, log=log, request=lambda r: dict(
-                   model=model, messages=teacher_messages(r["db_id"], ddl[r["db_id"]], r["feature"], r["n"], r["batch"]),
+                   model=model,
+                   messages=teacher_messages(r["db_id"], ddl[r["db_id"]], r["feature"], r["n"], r["batch"]),
                    max_tokens=max_tokens, temperature=temperature,
                    **({"response_format": {"type": "json_object"}} if jm.is_set() else {})),
                client=openai.OpenAI(base_url=teacher_url, api_key=_api_key(api_key_env), timeout=timeout_s,
@@ -132,12 +135,14 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
             try: resp, hit = fut.result()
             except BudgetExceeded as e: st.update(stop_reason="budget", message=str(e)); break
             except openai.AuthenticationError as e:
-                st.update(stop_reason="auth", message=f"the teacher at {teacher_url or 'the default OpenAI URL'} refused the "
-                          f"API key in ${api_key_env} (401 {type(e).__name__}); set a valid key. Progress is saved: rerun "
+                st.update(stop_reason="auth", message=f"the teacher at {teacher_url or 'the default OpenAI URL'} "
+                          f"refused the API key in ${api_key_env} (401 {type(e).__name__}); set a valid key. "
+                          "Progress is saved: rerun "
                           "the same command to go on")
                 raise AuthError(st["message"]) from None
             except openai.APIError as e:
-                reject(db, "request_failed"); log(f"request {r} failed after retries: {type(e).__name__}"); fill(); continue
+                reject(db, "request_failed"); log(f"request {r} failed after retries: {type(e).__name__}")
+                fill(); continue
             st["stats"]["replies"] += 1
             try:
                 ch = resp["choices"][0]
@@ -197,25 +202,29 @@ def quality_report(st, cache, budget, model, total, work) -> dict:
         tokens_out_total=sum(e["usage"]["completion_tokens"] for e in paid), paid_requests_total=len(paid),
         verify_ms_per_pair=round(1000 * st["verify_s"] / checked, 2) if checked else None,
         wall_s=round(time.perf_counter() - st["t0"], 2),
-        samples=[dict(db_id=r["db_id"], question=_question_of(r), sql=r["messages"][-1]["content"], rows=r["meta"]["rows"])
+        samples=[dict(db_id=r["db_id"], question=_question_of(r), sql=r["messages"][-1]["content"],
+                      rows=r["meta"]["rows"])
                  for r in new[:3]])
 
 def format_report(rep: dict) -> str:
     "The report as Markdown."
     kv = lambda d: ", ".join(f"{k} {v}" for k, v in d.items()) or "none"
     lines = [f"# Datagen report ({rep['model']})", "", f"- stopped: **{rep['stop_reason']}** {rep['message']}".rstrip(),
-             f"- records: {rep['records']} of {rep['target']} ({rep['kept_this_run']} new; kept rate {rep['kept_rate']})",
+             f"- records: {rep['records']} of {rep['target']} ({rep['kept_this_run']} new; "
+             f"kept rate {rep['kept_rate']})",
              f"- rejected: {kv(rep['rejected'])}", f"- duplicates removed: {rep['duplicates_removed']}",
              f"- replies: {rep['replies']}, cache hits {rep['cache_hits']}, corrupt cache entries refetched "
              f"{rep['cache_corrupt_refetched']}, torn lines dropped {rep['torn_lines_dropped']}",
-             f"- cost: ${rep['cost_usd_this_run']:.6f} this run, ${rep['cost_usd_total']:.6f} of ${rep['budget_usd']} in all; "
+             f"- cost: ${rep['cost_usd_this_run']:.6f} this run, ${rep['cost_usd_total']:.6f} of "
+             f"${rep['budget_usd']} in all; "
              f"tokens in {rep['tokens_in_total']}, out {rep['tokens_out_total']}",
              f"- verification: {rep['verify_ms_per_pair']} ms per pair; wall {rep['wall_s']} s",
              f"- features: {kv(rep['features'])}", f"- result rows: {kv(rep['result_rows'])}",
              f"- question words: {kv(rep['question_words'])}", "", "| schema | kept | rejected |", "|---|---|---|"]
     lines += [f"| {d} | {c.get('kept', 0)} | {kv({k: v for k, v in c.items() if k != 'kept'})} |"
               for d, c in rep["per_schema"].items()]
-    lines += ["", "Samples:", ""] + [f"- ({s['db_id']}, {s['rows']} rows) {s['question']}\n  `{s['sql']}`" for s in rep["samples"]]
+    lines += ["", "Samples:", ""] + [f"- ({s['db_id']}, {s['rows']} rows) {s['question']}\n  `{s['sql']}`"
+                                     for s in rep["samples"]]
     return "\n".join(lines) + "\n"
 
 def write_report(rep: dict, work) -> None:
@@ -227,7 +236,8 @@ def write_report(rep: dict, work) -> None:
     (work / "report.md").write_text(format_report(rep))
     fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
     for a, (title, d) in zip(ax, [("kept / rejected (this run)", {"kept": rep["kept_this_run"], **rep["rejected"]}),
-                                  ("SQL features (all records)", rep["features"]), ("result rows", rep["result_rows"])]):
+                                  ("SQL features (all records)", rep["features"]),
+                                  ("result rows", rep["result_rows"])]):
         a.bar(list(d), list(d.values()), color="tab:blue"); a.set_title(title); a.tick_params(axis="x", rotation=45)
     fig.tight_layout(); fig.savefig(work / "report.png", dpi=80); plt.close(fig)
 
@@ -239,8 +249,8 @@ def format_plan(schemas, total, model, pairs_per_request=5, max_tokens=2048, fea
     ddl = read_schemas(schemas)
     plan = plan_requests(ddl, total, pairs_per_request, features, oversample)
     bud = Budget(float("inf"), p_in, p_out)
-    worst = [bud.cost(prompt_token_bound(teacher_messages(r["db_id"], ddl[r["db_id"]], r["feature"], r["n"], r["batch"])),
-                      max_tokens) for r in plan]
+    msgs = [teacher_messages(r["db_id"], ddl[r["db_id"]], r["feature"], r["n"], r["batch"]) for r in plan]
+    worst = [bud.cost(prompt_token_bound(m), max_tokens) for m in msgs]
     need = math.ceil(total / pairs_per_request)
     return "\n".join([
         f"schemas ({len(ddl)}): {', '.join(ddl)}", f"features: {', '.join(features or FEATURES)}",
@@ -251,8 +261,8 @@ def format_plan(schemas, total, model, pairs_per_request=5, max_tokens=2048, fea
 
 # %% ../nbs/10a_datagen.ipynb #dcc6b42d
 def _parser():
-    p = argparse.ArgumentParser(prog="sql-codegen-datagen", description="Generate verified text-to-SQL training records "
-                                "from a teacher model behind an OpenAI-compatible API.")
+    p = argparse.ArgumentParser(prog="sql-codegen-datagen", description="Generate verified text-to-SQL training "
+                                "records from a teacher model behind an OpenAI-compatible API.")
     a = p.add_argument
     a("--schemas", required=True, help="directory of <db_id>.sql files (DDL + rows)")
     a("--out", required=True, help="output JSONL (messages records); side files go to OUT.datagen/")
@@ -262,7 +272,8 @@ def _parser():
     a("--price-in", type=float, help="USD per million prompt tokens"); a("--price-out", type=float)
     a("--pairs-per-request", type=int, default=5); a("--max-tokens", type=int, default=2048)
     a("--temperature", type=float, default=0.8); a("--concurrency", type=int, default=4)
-    a("--rps", type=float, help="at most this many requests started per second"); a("--timeout", type=float, default=60.0)
+    a("--rps", type=float, help="at most this many requests started per second")
+    a("--timeout", type=float, default=60.0)
     a("--max-retries", type=int, default=4, help="the openai client's retries (429/5xx/timeouts, Retry-After honoured)")
     a("--allow-empty", action="store_true", help="keep queries that return no rows")
     a("--no-json-mode", action="store_true", help="do not send response_format (servers without JSON mode)")
@@ -281,7 +292,8 @@ def main(argv=None) -> int:
         if args.dry_run:
             print(format_plan(args.schemas, args.total, args.model, args.pairs_per_request, args.max_tokens, feats,
                               args.oversample, args.price_in, args.price_out, args.budget_usd)); return 0
-        rep = generate(args.schemas, args.out, args.total, args.budget_usd, args.model, args.teacher_url, args.api_key_env,
+        rep = generate(args.schemas, args.out, args.total, args.budget_usd, args.model, args.teacher_url,
+                       args.api_key_env,
                        args.price_in, args.price_out, args.pairs_per_request, args.max_tokens, args.temperature,
                        args.concurrency, args.rps, args.timeout, args.max_retries, not args.allow_empty,
                        not args.no_json_mode, feats, args.oversample, args.val_fraction, args.split_by, args.cache_dir,

@@ -64,15 +64,18 @@ _TEACHER_SYSTEM = "You write training data for a text-to-SQL model. Reply with o
 def teacher_messages(db_id: str, ddl: str, feature: str, n: int, batch: int) -> list:
     "The chat messages of one request: `n` questions on `db_id` that need `feature`, as one JSON object."
     return [{"role": "system", "content": _TEACHER_SYSTEM}, {"role": "user", "content": (
-        f"PostgreSQL database `{db_id}`:\n{ddl}\n\nWrite {n} different questions a user of this database would ask, each "
-        f"with one PostgreSQL query that answers it. Use {FEATURES[feature]}. Each query is one read-only SELECT (or WITH) "
+        f"PostgreSQL database `{db_id}`:\n{ddl}\n\nWrite {n} different questions a user of this database would "
+        f"ask, each with one PostgreSQL query that answers it. Use {FEATURES[feature]}. Each query is one read-only "
+        "SELECT (or WITH) "
         "statement over the tables above and returns rows on realistic data. Questions are plain English, name no SQL, "
         f'and differ from each other (set {batch}).\nAnswer as {{"pairs": [{{"question": "...", "sql": "..."}}]}}.')}]
 
-def plan_requests(schemas: dict, total: int, pairs_per_request: int = 5, features=None, oversample: float = 2.0) -> list:
+def plan_requests(schemas: dict, total: int, pairs_per_request: int = 5, features=None,
+                  oversample: float = 2.0) -> list:
     "The requests of a run, in order: every feature once, on schemas in turn, then again; `oversample` x `total` pairs."
     feats = list(features or FEATURES)
-    if bad := [f for f in feats if f not in FEATURES]: raise ValueError(f"unknown features {bad}; known: {', '.join(FEATURES)}")
+    if bad := [f for f in feats if f not in FEATURES]:
+        raise ValueError(f"unknown features {bad}; known: {', '.join(FEATURES)}")
     dbs = sorted(schemas)  # round b pairs feature j with schema j + b: a short run still sees every feature
     combos = [(dbs[(j + b) % len(dbs)], f) for b in range(len(dbs)) for j, f in enumerate(feats)]
     n = math.ceil(total * oversample / pairs_per_request)
@@ -132,7 +135,8 @@ class ResponseCache:
     def put(self, request, response):
         p = self._path(request)
         tmp = p.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        with open(tmp, "w") as f: json.dump({"request": request, "response": response}, f); f.flush(); os.fsync(f.fileno())
+        with open(tmp, "w") as f:
+            json.dump({"request": request, "response": response}, f); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, p)
 
 def append_jsonl(path, rec: dict):
@@ -175,5 +179,6 @@ def verify_pair(dbs: PostgresDatabases, db_id: str, question, sql) -> int:
     try: return len(dbs.run(db_id, sql).rows)
     except QueryError as e:
         if e.kind in ("syntax", "empty"): raise Rejected("syntax", e.message) from None
-        if e.kind == "refused": raise Rejected("multiple_statements" if "statements" in e.message else "not_read_only", e.message)
+        if e.kind == "refused":
+            raise Rejected("multiple_statements" if "statements" in e.message else "not_read_only", e.message) from None
         raise Rejected("timeout" if e.kind == "timeout" else "execution_error", e.message) from None

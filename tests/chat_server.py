@@ -10,12 +10,14 @@ def good_pairs(user: str, n: int, counter) -> list:
     for _ in range(n):
         k = next(counter)
         t, col = tables[k % len(tables)]
-        out.append({"question": f"How many {t} have a {col} above {k}?", "sql": f"SELECT COUNT(*) FROM {t} WHERE {col} > {k};"})
+        out.append({"question": f"How many {t} have a {col} above {k}?",
+                    "sql": f"SELECT COUNT(*) FROM {t} WHERE {col} > {k};"})
     return out
 
 class _Server(ThreadingHTTPServer):
     def handle_error(self, request, client_address):  # a client that gave up (timeout, SIGKILL) is expected here
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)): super().handle_error(request, client_address)
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 class ChatServer:
     """`script`: a list of actions taken one per request in arrival order, then `default`. An action is a dict:
@@ -44,17 +46,21 @@ class ChatServer:
                 self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(body)))
                 for k, v in headers: self.send_header(k, v)
                 self.end_headers(); self.wfile.write(body)
-            def _error(self, status, msg, headers=()): self._send(status, {"error": {"message": msg, "type": "test"}}, headers)
+            def _error(self, status, msg, headers=()):
+                self._send(status, {"error": {"message": msg, "type": "test"}}, headers)
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with srv._lock: srv.log.append(dict(t=time.monotonic(), path=self.path, auth=self.headers.get("Authorization")))
+                with srv._lock:
+                    srv.log.append(dict(t=time.monotonic(), path=self.path, auth=self.headers.get("Authorization")))
                 if self.path != "/v1/chat/completions": return self._error(404, "not found")
-                if self.headers.get("Authorization") != f"Bearer {srv.key}": return self._error(401, "Incorrect API key provided")
+                if self.headers.get("Authorization") != f"Bearer {srv.key}":
+                    return self._error(401, "Incorrect API key provided")
                 try:
                     req = json.loads(body)
                     assert isinstance(req["model"], str) and req["model"]
                     assert isinstance(req["messages"], list) and req["messages"]
-                    assert all(m["role"] in ("system", "user", "assistant") and isinstance(m["content"], str) for m in req["messages"])
+                    assert all(m["role"] in ("system", "user", "assistant") and isinstance(m["content"], str)
+                               for m in req["messages"])
                     assert isinstance(req.get("max_tokens", 1), int) and req.get("max_tokens", 1) > 0
                     assert req.get("response_format", {"type": "json_object"}) == {"type": "json_object"}
                 except Exception as e: return self._error(400, f"bad request: {e!r}")
@@ -69,13 +75,16 @@ class ChatServer:
                 content = act.get("content")
                 if content is None:
                     n = int(re.search(r"Write (\d+) different", user).group(1)) if "Write " in user else 1
-                    content = json.dumps({"pairs": act["pairs"] if "pairs" in act else good_pairs(user, n, srv._counter)})
+                    pairs = act["pairs"] if "pairs" in act else good_pairs(user, n, srv._counter)
+                    content = json.dumps({"pairs": pairs})
                 p_tok = math.ceil(sum(len(m["content"].encode()) for m in req["messages"]) / 4)
                 c_tok = min(math.ceil(len(content) / 4), req.get("max_tokens", 10**9))
                 with srv._lock: srv.usage.append((p_tok, c_tok)); rid = f"req_{len(srv.usage)}"
                 self._send(200, {"id": f"chatcmpl-{rid}", "object": "chat.completion", "created": int(time.time()),
-                                 "model": req["model"], "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                                 "finish_reason": act.get("finish_reason", "stop")}],
-                                 "usage": {"prompt_tokens": p_tok, "completion_tokens": c_tok, "total_tokens": p_tok + c_tok}},
+                                 "model": req["model"],
+                                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                                              "finish_reason": act.get("finish_reason", "stop")}],
+                                 "usage": {"prompt_tokens": p_tok, "completion_tokens": c_tok,
+                                           "total_tokens": p_tok + c_tok}},
                            [("x-request-id", rid)])
         return H

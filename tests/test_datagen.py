@@ -55,13 +55,16 @@ def test_each_rejection_reason_is_counted(tmp_path, dbs):
     good = {"question": "How many authors are there?", "sql": "SELECT COUNT(*) FROM authors"}
     bad = [{"question": "q1", "sql": "SELEC name FROM authors"}, {"question": "q2", "sql": "DELETE FROM authors"},
            {"question": "q3", "sql": "SELECT 1; SELECT 2"}, {"question": "q4", "sql": "SELECT * FROM nope"},
-           {"question": "q5", "sql": "SELECT * FROM authors WHERE 1 = 0"}, {"question": "q6", "sql": "SELECT pg_sleep(3)"},
+           {"question": "q5", "sql": "SELECT * FROM authors WHERE 1 = 0"},
+           {"question": "q6", "sql": "SELECT pg_sleep(3)"},
            {"question": "", "sql": "SELECT 1"}, "not a pair", good,
            {"question": "how many AUTHORS are there", "sql": "SELECT name FROM authors"},  # same question
            {"question": "Count the authors.", "sql": "select count(*) from authors;"}]  # same SQL
-    script = [{"pairs": bad}, {"content": "Sure! Here are pairs: ..."}, {"content": '{"pairs": [{"question"', "finish_reason": "length"},
+    script = [{"pairs": bad}, {"content": "Sure! Here are pairs: ..."},
+              {"content": '{"pairs": [{"question"', "finish_reason": "length"},
               {"content": '{"items": []}'}, {"pairs": [good]}]
-    with ChatServer(KEY, script) as srv: rep = run(srv, tmp_path / "d.jsonl", dbs, total=2, features=["aggregate"], oversample=20)
+    with ChatServer(KEY, script) as srv:
+        rep = run(srv, tmp_path / "d.jsonl", dbs, total=2, features=["aggregate"], oversample=20)
     assert rep["rejected"] == {"syntax": 1, "not_read_only": 1, "multiple_statements": 1, "execution_error": 1,
                                "empty_result": 1, "timeout": 1, "malformed_pair": 2, "duplicate": 3,
                                "malformed_reply": 2, "truncated_reply": 1}, rep["rejected"]
@@ -94,13 +97,15 @@ def test_wrong_key_fails_at_once_progress_saved(tmp_path, dbs, monkeypatch):
         with pytest.raises(AuthError, match=f"refused the API key in \\${KEY_ENV}") as e:
             run(srv, out, dbs, total=10, max_retries=3)
     assert "sk-wrong" not in str(e.value) and len(srv.log) == 1  # not retried
-    assert len(lines(out)) == 5 and json.loads((tmp_path / "d.jsonl.datagen/report.json").read_text())["stop_reason"] == "auth"
+    assert len(lines(out)) == 5
+    assert json.loads((tmp_path / "d.jsonl.datagen/report.json").read_text())["stop_reason"] == "auth"
     monkeypatch.delenv(KEY_ENV)
     with pytest.raises(AuthError, match=f"{KEY_ENV} is not set"): run(srv, out, dbs, total=10)
 
 def test_budget_cap_is_never_crossed_and_survives_a_rerun(tmp_path, dbs):
     out, cap, price = tmp_path / "d.jsonl", 3.0, 1000.0  # $1000 per million tokens: one request costs ~$0.4-1.4
-    with ChatServer(KEY) as srv: rep = run(srv, out, dbs, total=100, budget_usd=cap, price_in=price, price_out=price, max_tokens=300)
+    with ChatServer(KEY) as srv:
+        rep = run(srv, out, dbs, total=100, budget_usd=cap, price_in=price, price_out=price, max_tokens=300)
     paid = sum((i + o) * price / 1e6 for i, o in srv.usage)
     assert rep["stop_reason"] == "budget" and "budget $3.000000 reached" in rep["message"]
     assert rep["cost_usd_total"] == pytest.approx(paid, abs=1e-9) and paid <= cap
@@ -108,7 +113,8 @@ def test_budget_cap_is_never_crossed_and_survives_a_rerun(tmp_path, dbs):
     assert len(ledger) == len(srv.usage) == rep["paid_requests_total"]
     worst_next = float(rep["message"].split("could cost $")[1].split(";")[0])
     assert paid + worst_next > cap  # it stopped only when the next worst case did not fit
-    print(f"\nbudget test: spent ${paid:.6f} of a ${cap} cap in {len(srv.usage)} requests (next worst case ${worst_next:.4f})")
+    print(f"\nbudget test: spent ${paid:.6f} of a ${cap} cap in {len(srv.usage)} requests "
+          f"(next worst case ${worst_next:.4f})")
     n = len(lines(out))
     with ChatServer(KEY) as srv2:  # the same command again: the ledger keeps the spend, nothing new is paid
         rep2 = run(srv2, out, dbs, total=100, budget_usd=cap, price_in=price, price_out=price, max_tokens=300)
@@ -142,7 +148,8 @@ def test_sigkill_then_same_command_resumes_without_loss_or_duplicate(tmp_path):
     out = tmp_path / "d.jsonl"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with ChatServer(KEY, default={"sleep": 0.3}) as srv:
-        cmd = [sys.executable, "-c", "import sys; from sql_codegen_slm.datagen import main; sys.exit(main(sys.argv[1:]))",
+        cmd = [sys.executable, "-c",
+               "import sys; from sql_codegen_slm.datagen import main; sys.exit(main(sys.argv[1:]))",
                "--schemas", str(SCHEMAS), "--out", str(out), "--total", "24", "--budget-usd", "10", "--model",
                "teacher-test", "--price-in", "1", "--price-out", "2", "--pairs-per-request", "3", "--concurrency", "2",
                "--api-key-env", KEY_ENV, "--teacher-url", srv.url]
