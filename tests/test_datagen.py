@@ -194,3 +194,16 @@ def test_cli_exit_codes_budget_and_dry_run(tmp_path, capsys):
         assert main(args + ["--budget-usd", "100", "--teacher-url", srv.url]) == 4
     err = capsys.readouterr().err
     assert f"refused the API key in ${KEY_ENV}" in err and "sk-wrong" not in err
+
+def test_twenty_generated_records_train_through_the_smoke(tmp_path, dbs):
+    "The plan's end-to-end check: 20 generated samples, then `nbs/train.ipynb` in smoke mode trains on them."
+    with ChatServer(KEY) as srv: rep = run(srv, tmp_path / "data.jsonl", dbs, total=20, concurrency=2)
+    assert rep["records"] == 20
+    r = subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "nbs/train.ipynb"), str(tmp_path / "smoke.ipynb"),
+                        "-p", "mode", "smoke", "-p", "train_file", str(tmp_path / "data.jsonl"),
+                        "-p", "output_dir", str(tmp_path / "run")], cwd=ROOT, capture_output=True, text=True, timeout=400,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert r.returncode == 0, r.stderr[-3000:]
+    smoke = json.loads((tmp_path / "run/report.json").read_text())
+    data = next(c for c in smoke["checks"] if c["name"] == "data_loading")
+    assert smoke["passed"] and data["message"].startswith("20 train"), data
