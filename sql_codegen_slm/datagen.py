@@ -124,8 +124,9 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
     if own: dbs = PostgresDatabases(schemas, timeout_s=sql_timeout_s).__enter__()
     dbs.prepare(list(ddl))  # load every schema now, so loading is not timed as verification
     pool, pending, todo = ThreadPoolExecutor(concurrency), deque(), iter(plan)
-    def fill():
-        while len(pending) < concurrency and not ctx["stop"].is_set() and (r := next(todo, None)) is not None:
+    def fill():  # in flight: `concurrency` requests, fewer near the end (what is in flight when it ends is paid)
+        window = lambda: min(concurrency, math.ceil((total - len(ids)) / pairs_per_request))
+        while len(pending) < window() and not ctx["stop"].is_set() and (r := next(todo, None)) is not None:
             pending.append((r, pool.submit(_fetch, ctx, r)))
     def reject(db, reason): st["rejected"][reason] += 1; st["per_schema"][db][reason] += 1
     try:

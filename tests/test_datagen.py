@@ -49,6 +49,9 @@ def test_twenty_records_load_tokenize_and_carry_metadata(tmp_path, dbs):
     work = tmp_path / "d.jsonl.datagen"
     assert {"report.json", "report.md", "report.png"} <= {p.name for p in work.iterdir()}
     assert all(a == f"Bearer {KEY}" for a in [e["auth"] for e in srv.log])
+    before = (tmp_path / "d.jsonl").read_text()
+    with ChatServer(KEY) as srv2: rep2 = run(srv2, tmp_path / "d.jsonl", dbs, total=20, concurrency=2)
+    assert len(srv2.log) == 0 and rep2["kept_this_run"] == 0 and (tmp_path / "d.jsonl").read_text() == before
     no_key_on_disk(tmp_path)
 
 def test_each_rejection_reason_is_counted(tmp_path, dbs):
