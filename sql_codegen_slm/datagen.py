@@ -122,7 +122,6 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
               stop_reason="plan_exhausted", message="", t0=t0, prior=prior, torn=torn, existing=existing, plan=plan)
     own = dbs is None
     if own: dbs = PostgresDatabases(schemas, timeout_s=sql_timeout_s).__enter__()
-    dbs.prepare(list(ddl))  # load every schema now, so loading is not timed as verification
     pool, pending, todo = ThreadPoolExecutor(concurrency), deque(), iter(plan)
     def fill():  # in flight: `concurrency` requests, fewer near the end (what is in flight when it ends is paid)
         window = lambda: min(concurrency, math.ceil((total - len(ids)) / pairs_per_request))
@@ -130,6 +129,7 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
             pending.append((r, pool.submit(_fetch, ctx, r)))
     def reject(db, reason): st["rejected"][reason] += 1; st["per_schema"][db][reason] += 1
     try:
+        dbs.prepare(list(ddl))  # load every schema now, so loading is not timed as verification
         fill()
         while pending and len(ids) < total:
             r, fut = pending.popleft(); db = r["db_id"]
@@ -138,8 +138,7 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
             except openai.AuthenticationError as e:
                 st.update(stop_reason="auth", message=f"the teacher at {teacher_url or 'the default OpenAI URL'} "
                           f"refused the API key in ${api_key_env} (401 {type(e).__name__}); set a valid key. "
-                          "Progress is saved: rerun "
-                          "the same command to go on")
+                          "Progress is saved: rerun the same command to go on")
                 raise AuthError(st["message"]) from None
             except openai.APIError as e:
                 reject(db, "request_failed"); log(f"request {r} failed after retries: {type(e).__name__}")
@@ -186,12 +185,13 @@ def quality_report(st, cache, budget, model, total, work) -> dict:
     words = sorted(len(_question_of(r).split()) for r in recs)
     paid = read_jsonl_resume(work / "spend.jsonl")[0]  # every paid reply of this output, all runs
     checked = st["stats"]["pairs_checked"]
+    judged = checked - st["stats"]["already_written"]  # pairs of earlier runs' records are not judged again
     return dict(
         stop_reason=st["stop_reason"], message=st["message"], model=model, target=total, records=len(recs),
         kept_this_run=len(new), already_written=st["stats"]["already_written"], torn_lines_dropped=st["torn"],
         requests_planned=len(st["plan"]), replies=st["stats"]["replies"], cache_hits=cache.hits,
         cache_corrupt_refetched=cache.corrupt, pairs_checked=checked,
-        kept_rate=round(len(new) / checked, 4) if checked else None, rejected=dict(st["rejected"].most_common()),
+        kept_rate=round(len(new) / judged, 4) if judged else None, rejected=dict(st["rejected"].most_common()),
         duplicates_removed=st["rejected"]["duplicate"],
         per_schema={d: dict(c) for d, c in st["per_schema"].items()},
         features={f: sum(f in r["meta"]["features"] for r in recs) for f in FEATURES},
