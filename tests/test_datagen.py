@@ -1,0 +1,212 @@
+"""`sql-codegen-datagen` against a real chat-completions server on 127.0.0.1 and a real PostgreSQL (pgserver)."""
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+from chat_server import ChatServer
+from sql_codegen_slm.data import load_records, sample_data_dir, tokenize_record
+from sql_codegen_slm.datagen import AuthError, generate, main
+from sql_codegen_slm.sql_eval import PostgresDatabases
+from sql_codegen_slm.teacher import content_hash
+
+SCHEMAS = sample_data_dir() / "schemas"
+KEY_ENV, KEY = "DATAGEN_TEST_KEY", "sk-test-secret-123"
+ROOT = Path(__file__).resolve().parents[1]
+
+@pytest.fixture(scope="module")
+def dbs():
+    with PostgresDatabases(SCHEMAS, timeout_s=1.0) as d:
+        yield d.prepare(["bookstore", "clinic", "flights", "school"])
+
+@pytest.fixture(autouse=True)
+def key(monkeypatch): monkeypatch.setenv(KEY_ENV, KEY)
+
+def run(srv, out, dbs, **kw):
+    kw = dict(dict(total=10, budget_usd=100.0, model="teacher-test", price_in=1.0, price_out=2.0, concurrency=1,
+                   pairs_per_request=5, max_tokens=400, timeout_s=5.0, max_retries=3, api_key_env=KEY_ENV), **kw)
+    return generate(SCHEMAS, out, teacher_url=srv.url, dbs=dbs, log=lambda m: None, **kw)
+
+def lines(p): return [json.loads(l) for l in Path(p).read_text().splitlines()]
+
+def no_key_on_disk(d):
+    for p in Path(d).rglob("*"):
+        if p.is_file(): assert KEY.encode() not in p.read_bytes(), p
+
+def test_twenty_records_load_tokenize_and_carry_metadata(tmp_path, dbs):
+    from sql_codegen_slm.model import load_tokenizer
+    with ChatServer(KEY) as srv: rep = run(srv, tmp_path / "d.jsonl", dbs, total=20, concurrency=2)
+    assert (rep["stop_reason"], rep["records"], rep["rejected"]) == ("done", 20, {})
+    recs, skipped = load_records(tmp_path / "d.jsonl")
+    assert len(recs) == 20 and not skipped and len({r["id"] for r in recs}) == 20
+    tok = load_tokenizer("tiny")
+    for r in recs:
+        t = tokenize_record(tok, r["messages"], 512)
+        assert not t["truncated"] and any(l != -100 for l in t["labels"])
+        m = r["meta"]
+        assert m["teacher_model"] == "teacher-test" and m["rows"] == 1 and m["request_id"].startswith("req_")
+        assert m["tokens_in"] > 0 and m["cost_usd"] > 0 and "aggregate" in m["features"]
+        assert r["messages"][1]["content"].startswith(f"Database: {r['db_id']}\nSchema:\nCREATE TABLE")
+    assert {r["db_id"] for r in recs} == {"bookstore", "clinic", "flights", "school"}
+    work = tmp_path / "d.jsonl.datagen"
+    assert {"report.json", "report.md", "report.png"} <= {p.name for p in work.iterdir()}
+    assert all(a == f"Bearer {KEY}" for a in [e["auth"] for e in srv.log])
+    before = (tmp_path / "d.jsonl").read_text()
+    with ChatServer(KEY) as srv2: rep2 = run(srv2, tmp_path / "d.jsonl", dbs, total=20, concurrency=2)
+    assert len(srv2.log) == 0 and rep2["kept_this_run"] == 0 and (tmp_path / "d.jsonl").read_text() == before
+    no_key_on_disk(tmp_path)
+
+def test_each_rejection_reason_is_counted(tmp_path, dbs):
+    good = {"question": "How many authors are there?", "sql": "SELECT COUNT(*) FROM authors"}
+    bad = [{"question": "q1", "sql": "SELEC name FROM authors"}, {"question": "q2", "sql": "DELETE FROM authors"},
+           {"question": "q3", "sql": "SELECT 1; SELECT 2"}, {"question": "q4", "sql": "SELECT * FROM nope"},
+           {"question": "q5", "sql": "SELECT * FROM authors WHERE 1 = 0"},
+           {"question": "q6", "sql": "SELECT pg_sleep(3)"},
+           {"question": "", "sql": "SELECT 1"}, "not a pair", good,
+           {"question": "how many AUTHORS are there", "sql": "SELECT name FROM authors"},  # same question
+           {"question": "Count the authors.", "sql": "select count(*) from authors;"}]  # same SQL
+    script = [{"pairs": bad}, {"content": "Sure! Here are pairs: ..."},
+              {"content": '{"pairs": [{"question"', "finish_reason": "length"},
+              {"content": '{"items": []}'}, {"pairs": [good]}]
+    with ChatServer(KEY, script) as srv:
+        rep = run(srv, tmp_path / "d.jsonl", dbs, total=2, features=["aggregate"], oversample=20)
+    assert rep["rejected"] == {"syntax": 1, "not_read_only": 1, "multiple_statements": 1, "execution_error": 1,
+                               "empty_result": 1, "timeout": 1, "malformed_pair": 2, "duplicate": 3,
+                               "malformed_reply": 2, "truncated_reply": 1}, rep["rejected"]
+    kept = lines(tmp_path / "d.jsonl")
+    assert [r["messages"][-1]["content"] for r in kept][0] == "SELECT COUNT(*) FROM authors;"
+    assert rep["records"] == 2 and rep["duplicates_removed"] == 3
+    print(f"\nkept rate on the scripted server: {rep['kept_rate']}; rejected {rep['rejected']}; "
+          f"verification {rep['verify_ms_per_pair']} ms/pair")
+
+def test_429_500_and_timeout_are_retried_honouring_retry_after(tmp_path, dbs):
+    script = [{"status": 429, "retry_after": 0.6}, {"status": 429, "retry_after": 0.6}, {"status": 500}, {"sleep": 2.0}]
+    with ChatServer(KEY, script) as srv:
+        rep = run(srv, tmp_path / "d.jsonl", dbs, total=5, timeout_s=1.0, max_retries=5)
+    assert (rep["stop_reason"], rep["records"], rep["rejected"]) == ("done", 5, {})
+    t = [e["t"] for e in srv.log]
+    assert len(t) == 5, len(t)  # 429, 429, 500, timed out, answered
+    assert t[1] - t[0] >= 0.55 and t[2] - t[1] >= 0.55  # Retry-After, not the 0.5 s default backoff with jitter
+    assert t[4] - t[3] >= 0.95  # the client gave up on the slow reply after its timeout
+
+def test_request_failing_after_retries_is_counted_and_skipped(tmp_path, dbs):
+    with ChatServer(KEY, [{"status": 500}] * 2) as srv:
+        rep = run(srv, tmp_path / "d.jsonl", dbs, total=5, max_retries=1)
+    assert rep["rejected"] == {"request_failed": 1} and rep["records"] == 5 and len(srv.log) == 3
+
+def test_wrong_key_fails_at_once_progress_saved(tmp_path, dbs, monkeypatch):
+    out = tmp_path / "d.jsonl"
+    with ChatServer(KEY) as srv: run(srv, out, dbs, total=5)
+    monkeypatch.setenv(KEY_ENV, "sk-wrong-key-456")
+    with ChatServer(KEY) as srv:
+        with pytest.raises(AuthError, match=f"refused the API key in \\${KEY_ENV}") as e:
+            run(srv, out, dbs, total=10, max_retries=3)
+    assert "sk-wrong" not in str(e.value) and len(srv.log) == 1  # not retried
+    assert len(lines(out)) == 5
+    assert json.loads((tmp_path / "d.jsonl.datagen/report.json").read_text())["stop_reason"] == "auth"
+    monkeypatch.delenv(KEY_ENV)
+    with pytest.raises(AuthError, match=f"{KEY_ENV} is not set"): run(srv, out, dbs, total=10)
+
+def test_budget_cap_is_never_crossed_and_survives_a_rerun(tmp_path, dbs):
+    out, cap, price = tmp_path / "d.jsonl", 3.0, 1000.0  # $1000 per million tokens: one request costs ~$0.4-1.4
+    with ChatServer(KEY) as srv:
+        rep = run(srv, out, dbs, total=100, budget_usd=cap, price_in=price, price_out=price, max_tokens=300)
+    paid = sum((i + o) * price / 1e6 for i, o in srv.usage)
+    assert rep["stop_reason"] == "budget" and "budget $3.000000 reached" in rep["message"]
+    assert rep["cost_usd_total"] == pytest.approx(paid, abs=1e-9) and paid <= cap
+    ledger = lines(out.parent / "d.jsonl.datagen/spend.jsonl")
+    assert len(ledger) == len(srv.usage) == rep["paid_requests_total"]
+    worst_next = float(rep["message"].split("could cost $")[1].split(";")[0])
+    assert paid + worst_next > cap  # it stopped only when the next worst case did not fit
+    print(f"\nbudget test: spent ${paid:.6f} of a ${cap} cap in {len(srv.usage)} requests "
+          f"(next worst case ${worst_next:.4f})")
+    n = len(lines(out))
+    with ChatServer(KEY) as srv2:  # the same command again: the ledger keeps the spend, nothing new is paid
+        rep2 = run(srv2, out, dbs, total=100, budget_usd=cap, price_in=price, price_out=price, max_tokens=300)
+    assert rep2["stop_reason"] == "budget" and rep2["cost_usd_this_run"] == 0 and len(lines(out)) == n
+    assert len(srv2.log) == 0 and rep2["cache_hits"] == len(srv.usage)
+
+def test_cache_hit_costs_nothing_and_a_corrupt_entry_is_refetched(tmp_path, dbs):
+    cache = tmp_path / "cache"
+    with ChatServer(KEY) as srv: a = run(srv, tmp_path / "a.jsonl", dbs, total=10, cache_dir=cache)
+    n = len(srv.log)
+    assert n == 2 and a["cost_usd_this_run"] > 0
+    with ChatServer(KEY) as srv: b = run(srv, tmp_path / "b.jsonl", dbs, total=10, cache_dir=cache)
+    assert len(srv.log) == 0 and (b["cache_hits"], b["cost_usd_this_run"], b["records"]) == (n, 0, 10)
+    assert lines(tmp_path / "a.jsonl") == lines(tmp_path / "b.jsonl")
+    victim = sorted(cache.glob("*.json"))[0]
+    victim.write_text(victim.read_text()[:50])
+    with ChatServer(KEY) as srv: c = run(srv, tmp_path / "c.jsonl", dbs, total=10, cache_dir=cache)
+    assert (len(srv.log), c["cache_corrupt_refetched"], c["cache_hits"], c["records"]) == (1, 1, n - 1, 10)
+    assert c["cost_usd_this_run"] > 0 and json.loads(victim.read_text())["request"]["model"] == "teacher-test"
+
+def test_concurrency_8_throughput(tmp_path, dbs):
+    with ChatServer(KEY, default={"sleep": 0.2}) as srv:
+        rep = run(srv, tmp_path / "d.jsonl", dbs, total=32, pairs_per_request=1, oversample=1.0, concurrency=8)
+    t = sorted(e["t"] for e in srv.log)
+    rps = (len(t) - 1) / (t[-1] - t[0])
+    print(f"\nconcurrency 8 against the local server (0.2 s per reply): {rps:.1f} requests/s, "
+          f"verification {rep['verify_ms_per_pair']} ms/pair, wall {rep['wall_s']} s")
+    assert rep["records"] == 32 and rps > 10  # one at a time would be < 5/s
+
+def test_sigkill_then_same_command_resumes_without_loss_or_duplicate(tmp_path):
+    out = tmp_path / "d.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with ChatServer(KEY, default={"sleep": 0.3}) as srv:
+        cmd = [sys.executable, "-c",
+               "import sys; from sql_codegen_slm.datagen import main; sys.exit(main(sys.argv[1:]))",
+               "--schemas", str(SCHEMAS), "--out", str(out), "--total", "24", "--budget-usd", "10", "--model",
+               "teacher-test", "--price-in", "1", "--price-out", "2", "--pairs-per-request", "3", "--concurrency", "2",
+               "--api-key-env", KEY_ENV, "--teacher-url", srv.url]
+        p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 6): time.sleep(0.05)
+        p.send_signal(signal.SIGKILL); p.wait()
+        before = out.read_text().splitlines()
+        assert 6 <= len(before) < 24
+        with open(out, "a") as f: f.write(before[-1][: len(before[-1]) // 2])  # what a kill inside a write leaves
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    after = lines(out)
+    assert len(after) == 24 and len({x["id"] for x in after}) == 24
+    assert [json.dumps(x) for x in after[:len(before)]] == before
+    rep = json.loads((tmp_path / "d.jsonl.datagen/report.json").read_text())
+    assert rep["torn_lines_dropped"] == 1 and rep["already_written"] == len(before) and rep["records"] == 24
+    assert KEY not in r.stdout + r.stderr
+    no_key_on_disk(tmp_path)
+
+def test_rate_limit_json_mode_fallback_and_val_split(tmp_path, dbs):
+    with ChatServer(KEY, json_mode=False) as srv:
+        rep = run(srv, tmp_path / "d.jsonl", dbs, total=12, pairs_per_request=2, rps=4.0, val_fraction=0.5,
+                  split_by="schema")
+    t = [e["t"] for e in srv.log]
+    assert len(t) == 7 and all(b - a >= 0.24 for a, b in zip(t[1:], t[2:]))  # a refused JSON-mode try, then 6 at 4/s
+    train, val = load_records(tmp_path / "d.jsonl")[0], load_records(tmp_path / "d.val.jsonl")[0]
+    assert len(train) + len(val) == rep["records"] == 12 and train and val
+    assert not {r["db_id"] for r in train} & {r["db_id"] for r in val}  # by schema: no schema on both sides
+    assert {r["split"] for r in val} == {"val"}
+
+def test_cli_exit_codes_budget_and_dry_run(tmp_path, capsys):
+    args = ["--schemas", str(SCHEMAS), "--out", str(tmp_path / "d.jsonl"), "--total", "50", "--model", "teacher-test",
+            "--price-in", "1000", "--price-out", "1000", "--api-key-env", KEY_ENV, "--max-tokens", "300"]
+    with ChatServer(KEY) as srv:
+        assert main(args + ["--budget-usd", "2", "--teacher-url", srv.url, "--dry-run"]) == 0
+        assert len(srv.log) == 0 and "worst case: $" in capsys.readouterr().out
+        assert main(args + ["--budget-usd", "2", "--teacher-url", srv.url]) == 3
+        err = capsys.readouterr().err
+        assert "BudgetExceeded: budget $2.000000 reached" in err
+        os.environ[KEY_ENV] = "sk-wrong-key-456"
+        assert main(args + ["--budget-usd", "100", "--teacher-url", srv.url]) == 4
+    err = capsys.readouterr().err
+    assert f"refused the API key in ${KEY_ENV}" in err and "sk-wrong" not in err
+
+def test_twenty_generated_records_train_through_the_smoke(tmp_path, dbs):
+    "The plan's end-to-end check: 20 generated samples, then `nbs/train.ipynb` in smoke mode trains on them."
+    with ChatServer(KEY) as srv: rep = run(srv, tmp_path / "data.jsonl", dbs, total=20, concurrency=2)
+    assert rep["records"] == 20
+    r = subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "nbs/train.ipynb"), str(tmp_path / "smoke.ipynb"),
+                        "-p", "mode", "smoke", "-p", "train_file", str(tmp_path / "data.jsonl"),
+                        "-p", "output_dir", str(tmp_path / "run")], cwd=ROOT, capture_output=True, text=True, timeout=400,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert r.returncode == 0, r.stderr[-3000:]
+    smoke = json.loads((tmp_path / "run/report.json").read_text())
+    data = next(c for c in smoke["checks"] if c["name"] == "data_loading")
+    assert smoke["passed"] and data["message"].startswith("20 train"), data
