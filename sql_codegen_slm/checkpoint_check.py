@@ -13,7 +13,7 @@ from .storage import fs_for, file_problem, checkpoint_problems
 # %% auto #0
 __all__ = ['run_files', 'check_checkpoints']
 
-# %% ../nbs/07c_checkpoints.ipynb #4dcc08ec
+# %% ../nbs/07c_checkpoints.ipynb #169bf53c
 def run_files(url, root, listing: dict) -> tuple[list[dict], dict | None]:
     "Checkpoints `[{step, url, files: {name: size}, complete}]` and `final/`'s `{name: size}` (or None) in a listing."
     ckpts, final = {}, {}
@@ -22,8 +22,10 @@ def run_files(url, root, listing: dict) -> tuple[list[dict], dict | None]:
         if head.startswith("checkpoint-") and head[11:].isdigit() and name and "/" not in name:
             ckpts.setdefault(int(head[11:]), {})[name] = listing[path].get("size")
         elif head == "final" and name: final[name] = listing[path].get("size")
-    return [dict(step=s, url=f"{str(url).rstrip('/')}/checkpoint-{s}", complete="_COMPLETE" in f,
-                 files={k: v for k, v in f.items() if k != "_COMPLETE"}) for s, f in sorted(ckpts.items())], final or None
+    base = str(url).rstrip("/")
+    return [dict(step=s, url=f"{base}/checkpoint-{s}", complete="_COMPLETE" in f,
+                 files={k: v for k, v in f.items() if k != "_COMPLETE"})
+            for s, f in sorted(ckpts.items())], final or None
 
 # %% ../nbs/07c_checkpoints.ipynb #d67d19bd
 def _run_checkpoints(url):
@@ -57,7 +59,7 @@ def _fetch(fs, root, ck, dest) -> Path:
         if not path.endswith("/_COMPLETE"): fs.get_file(path, str(d / path[len(src):].lstrip("/")))
     return d
 
-# %% ../nbs/07c_checkpoints.ipynb #8639b802
+# %% ../nbs/07c_checkpoints.ipynb #dad1e147
 class _Loader:
     "One base model per base name; adapters loaded by peft under a fresh name each time."
     def __init__(self, device):
@@ -74,7 +76,8 @@ class _Loader:
         if self.tok is None or self.name != name:
             self.tok = AutoTokenizer.from_pretrained(name)
             if self.tok.pad_token is None: self.tok.pad_token = self.tok.unk_token or self.tok.eos_token
-            texts = [prompt_text([dict(role="system", content=SYSTEM_PROMPT), dict(role="user", content=q)]) for q in _PROBE]
+            sys_msg = dict(role="system", content=SYSTEM_PROMPT)
+            texts = [prompt_text([sys_msg, dict(role="user", content=q)]) for q in _PROBE]
             self.ids = self.tok(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
         self.model, self.name = None, name
 
@@ -112,7 +115,7 @@ def _adapter_problems(f: Path, sizes: dict, torch) -> tuple[list[str], dict]:
         problems.append(f"adapter_model.safetensors is {size} bytes, most checkpoints' {common}")
     return problems, sd
 
-# %% ../nbs/07c_checkpoints.ipynb #b71dbeb5
+# %% ../nbs/07c_checkpoints.ipynb #8154b5de
 def _load_problems(loader, path, sd: dict, device: str, th: Thresholds) -> tuple[list[str], dict]:
     "Load the adapter at `path` twice: problems, and the figures (max_abs_diff, logits_finite, load_s, tensors)."
     t0, torch = time.time(), loader.torch
@@ -120,13 +123,14 @@ def _load_problems(loader, path, sd: dict, device: str, th: Thresholds) -> tuple
     except Exception as e: return [f"does not load: {type(e).__name__}: {str(e)[:200]}"], {}
     figs = dict(max_abs_diff=float((a - b).abs().max()), load_s=round((time.time() - t0) / 2, 3), tensors=len(sd),
                 logits_finite=bool(torch.isfinite(a).all() and torch.isfinite(b).all()))
-    problems = [f"the file holds {len(sd)} tensors, the adapter has {n}: the rest kept their initial values"] * (n != len(sd))
+    problems = [f"the file holds {len(sd)} tensors, the adapter has {n}: the rest kept their initial values"
+                for _ in range(n != len(sd))]
     if not figs["logits_finite"]: problems.append("logits on the probe batch are NaN/inf")
     tol = th.identical_atol_cuda if device == "cuda" else th.identical_atol
     if figs["max_abs_diff"] > tol: problems.append(f"two loads differ by {figs['max_abs_diff']:.3g} (> {tol:g})")
     return problems, figs
 
-# %% ../nbs/07c_checkpoints.ipynb #5f402480
+# %% ../nbs/07c_checkpoints.ipynb #a44fee73
 def _check_one(loader, path, label: str, sizes: dict, device: str, th: Thresholds) -> Finding:
     f = Path(path) / "adapter_model.safetensors"
     problems, sd = _adapter_problems(f, sizes, loader.torch)
@@ -134,12 +138,13 @@ def _check_one(loader, path, label: str, sizes: dict, device: str, th: Threshold
     if sd and not problems:
         p, more = _load_problems(loader, path, sd, device, th)
         problems, figs = problems + p, figs | more
-    if label != "final": problems += [f"cannot be resumed: {p}" for p in checkpoint_problems(path) if "adapter_model" not in p]
+    if label != "final":
+        problems += [f"cannot be resumed: {p}" for p in checkpoint_problems(path) if "adapter_model" not in p]
     if problems: return Finding(label, "failed", "; ".join(problems), figs, "do not use it: resume (`--resume_from_"
                                 "checkpoint latest`) moves it aside and takes the newest verified one before it")
     return Finding(label, "passed", f"loads; two loads differ by {figs['max_abs_diff']:.3g}, logits finite", figs)
 
-# %% ../nbs/07c_checkpoints.ipynb #8eed48f0
+# %% ../nbs/07c_checkpoints.ipynb #46043756
 def check_checkpoints(url, th: Thresholds = THRESHOLDS, device: str | None = None) -> list[Finding]:
     "One `Finding` per checkpoint (and `final/`) of the run at `url`: passed, or failed naming what is wrong."
     import torch  # heavy: only when checkpoints are loaded
@@ -152,7 +157,7 @@ def check_checkpoints(url, th: Thresholds = THRESHOLDS, device: str | None = Non
         warnings.simplefilter("ignore")  # peft's note on every adapter switch
         for label, files in items:
             if "adapter_config.json" not in files:
-                out.append(Finding(label, "failed", "no adapter_config.json", advice="do not use it: resume moves it aside"))
+                out.append(Finding(label, "failed", "no adapter_config.json", advice="resume moves it aside"))
             else: out.append(_check_one(loader, _fetch(fs, root, label, tmp), label, sizes if label != "final" else {},
                                         device, th))
     return out

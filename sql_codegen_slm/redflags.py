@@ -12,12 +12,12 @@ from .findings import Finding
 __all__ = ['THRESHOLDS', 'FATAL', 'DETECTORS', 'Thresholds', 'series', 'nonfinite', 'loss_rising', 'loss_oscillating',
            'loss_stuck', 'eval_gap', 'grad_norm_high', 'red_flags']
 
-# %% ../nbs/00b_redflags.ipynb #09be5900
+# %% ../nbs/00b_redflags.ipynb #3e68f2f0
 @dataclass
 class Thresholds:
     "Limits and windows of every red flag and integrity test."
-    window: int = 10              # logged train losses per window (rising / oscillating / stuck); its halves are compared
-    rise_frac: float = 0.15       # rising: the later half's mean > 15% above the earlier half's, every later point above
+    window: int = 10              # logged train losses per window (rising / oscillating / stuck); halves compared
+    rise_frac: float = 0.15       # rising: the later half's mean > 15% above the earlier's, every later point above
     diverged_frac: float = 1.0    # ... and a rise of 100% (the loss doubled) is a failure, not a warning
     min_abs: float = 0.05         # rises and swings below this (loss units) never count: near-zero losses are noisy
     osc_flip_frac: float = 0.8    # oscillating: >= 80% of consecutive changes reverse direction (noise: ~2/3) ...
@@ -33,21 +33,24 @@ class Thresholds:
 
 THRESHOLDS = Thresholds()
 
-# %% ../nbs/00b_redflags.ipynb #10d9ab7e
+# %% ../nbs/00b_redflags.ipynb #0cfd40aa
 def _f(x) -> float:
     try: return float(x)
     except (TypeError, ValueError): return float("nan")
 
+# %% ../nbs/00b_redflags.ipynb #cd3ade50
 def series(history, key: str) -> list[tuple[int, float]]:
     "`(step, value)` of every log in `history` that has `key` (unreadable values become NaN)."
     return [(int(h.get("step", 0)), _f(h[key])) for h in history if h.get(key) is not None]
 
+# %% ../nbs/00b_redflags.ipynb #f9dc0e3e
 def _finite(history, key): return [(s, v) for s, v in series(history, key) if math.isfinite(v)]
 
+# %% ../nbs/00b_redflags.ipynb #3fae5cd6
 def _flag(name, status, step, message, advice, **figures) -> Finding:
     return Finding(name, status, message, dict(step=int(step), **figures), advice)
 
-# %% ../nbs/00b_redflags.ipynb #15cfb71b
+# %% ../nbs/00b_redflags.ipynb #1ac67eb3
 FATAL = ("nan_loss", "inf_loss", "nan_grad_norm", "inf_grad_norm", "nan_weights")  # most telling first
 
 def nonfinite(history, th: Thresholds = THRESHOLDS) -> Finding | None:
@@ -55,13 +58,13 @@ def nonfinite(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     for h in history:
         for k in ("loss", "grad_norm", "eval_loss"):
             if h.get(k) is not None and not math.isfinite(v := _f(h[k])):
-                step = int(h.get("step", 0))
-                return _flag(f"{'nan' if math.isnan(v) else 'inf'}_{k}", "failed", step, f"{k} is {h[k]} at step {step}",
-                             "resume from the checkpoint before this step with a lower learning_rate; check the data for "
-                             "rows without labels; use bf16 rather than fp16", value=v)
+                step, name = int(h.get("step", 0)), f"{'nan' if math.isnan(v) else 'inf'}_{k}"
+                return _flag(name, "failed", step, f"{k} is {h[k]} at step {step}", "resume from the checkpoint "
+                             "before this step with a lower learning_rate; check the data for rows without labels; use "
+                             "bf16 rather than fp16", value=v)
     return None
 
-# %% ../nbs/00b_redflags.ipynb #5d99a591
+# %% ../nbs/00b_redflags.ipynb #d6cc046c
 def loss_rising(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first climb of the train loss: a warning, failed once the loss has doubled (`diverged_frac`)."
     pts, h = _finite(history, "loss"), th.window // 2
@@ -79,7 +82,7 @@ def loss_rising(history, th: Thresholds = THRESHOLDS) -> Finding | None:
                          "with a lower learning_rate", rise=rise)
     return None
 
-# %% ../nbs/00b_redflags.ipynb #1ba2b778
+# %% ../nbs/00b_redflags.ipynb #85303788
 def loss_oscillating(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first window whose loss swings up and down by a large fraction of itself: a warning."
     pts, w = _finite(history, "loss"), th.window
@@ -94,35 +97,36 @@ def loss_oscillating(history, th: Thresholds = THRESHOLDS) -> Finding | None:
             while k > 0 and d[k - 1] * d[k] < 0 and abs(d[k - 1]) >= big: k -= 1
             s = pts[i if k == 0 else i + k + 1][0]
             return _flag("loss_oscillating", "warning", s, f"loss swings {amp:.0%} up and down from step {s} "
-                         f"({flips:.0%} of changes reverse)", "lower learning_rate or raise gradient_accumulation_steps",
-                         amplitude=amp)
+                         f"({flips:.0%} of changes reverse)",
+                         "lower learning_rate or raise gradient_accumulation_steps", amplitude=amp)
     return None
 
-# %% ../nbs/00b_redflags.ipynb #e69ed1bc
+# %% ../nbs/00b_redflags.ipynb #7ff039f8
 def loss_stuck(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first window whose loss stays above `stuck_loss` without falling: a warning."
     pts, w, h = _finite(history, "loss"), th.window, th.window // 2
     for i in range(len(pts) - w + 1):
         ls = [l for _, l in pts[i:i + w]]
         if min(ls) > th.stuck_loss and statistics.fmean(ls[h:]) > statistics.fmean(ls[:h]) * (1 - th.stuck_min_drop):
-            return _flag("loss_stuck", "warning", pts[i][0], f"loss stays above {th.stuck_loss:g} from step {pts[i][0]} "
-                         f"(~{statistics.fmean(ls):.3g}) and is not falling",
+            return _flag("loss_stuck", "warning", pts[i][0], f"loss stays above {th.stuck_loss:g} from step "
+                         f"{pts[i][0]} (~{statistics.fmean(ls):.3g}) and is not falling",
                          "check the prompt format and labels, the learning rate, the base model")
     return None
 
-# %% ../nbs/00b_redflags.ipynb #b690314c
+# %% ../nbs/00b_redflags.ipynb #ed126888
 def eval_gap(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first eval_loss above `eval_ratio` x the mean of the half-window of train losses before it: a warning."
     train, h = _finite(history, "loss"), max(1, th.window // 2)
     for s, e in _finite(history, "eval_loss"):
         before = [l for t, l in train if t <= s][-h:]
         if before and e > th.eval_ratio * (tl := statistics.fmean(before)):
-            return _flag("eval_gap", "warning", s, f"eval_loss {e:.4g} > {th.eval_ratio:g} x train loss {tl:.4g} at step {s}",
+            return _flag("eval_gap", "warning", s,
+                         f"eval_loss {e:.4g} > {th.eval_ratio:g} x train loss {tl:.4g} at step {s}",
                          "overfitting or train/validation data that differ: use an earlier checkpoint, more data or "
                          "early stopping", eval_loss=e, train_loss=tl)
     return None
 
-# %% ../nbs/00b_redflags.ipynb #62abf84e
+# %% ../nbs/00b_redflags.ipynb #35739c3a
 def grad_norm_high(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first finite gradient norm above `th.grad_norm`: a warning named `grad_norm`."
     for s, g in _finite(history, "grad_norm"):
@@ -131,7 +135,7 @@ def grad_norm_high(history, th: Thresholds = THRESHOLDS) -> Finding | None:
                          "exploding gradients: lower learning_rate, keep max_grad_norm (clipping) on", value=g)
     return None
 
-# %% ../nbs/00b_redflags.ipynb #b8d832a6
+# %% ../nbs/00b_redflags.ipynb #e935b266
 DETECTORS = (nonfinite, loss_rising, loss_oscillating, loss_stuck, eval_gap, grad_norm_high)
 
 def red_flags(history, th: Thresholds = THRESHOLDS) -> list[Finding]:
