@@ -93,7 +93,7 @@ if [[ "$REMOTE_URL" == gs://* || "$REMOTE_URL" == gcs://* ]]; then
   echo "checking GCS access to $REMOTE_URL ..."
   if ! PROBE=$("$PY" - "$REMOTE_URL" <<'PYEOF' 2>&1
 import sys
-from sql_codegen_slm.preflight import probe_url
+from sql_codegen_slm.storage import probe_url
 ok, what = probe_url(sys.argv[1], timeout=60)
 print(what); sys.exit(0 if ok else 1)
 PYEOF
@@ -121,7 +121,8 @@ if [[ $PREFLIGHT == 1 ]]; then
 import json, sys
 try: d = json.loads(sys.argv[1])
 except Exception: print("unknown"); sys.exit(0)
-bad = "; ".join(l["name"] + ": " + l["value"] + (" -> " + l["advice"] if l.get("advice") else "") for l in d["lines"] if l["status"] == "failed")
+bad = "; ".join(f["name"] + ": " + f["message"] + (" -> " + f["advice"] if f.get("advice") else "")
+               for f in d["findings"] if f["status"] == "failed")
 e = d.get("estimate") or {}
 print("\x1f".join([str(round(e["hours"] * 3600)) if e.get("hours") else "unknown", bad, e.get("summary", "")]))
 PYEOF

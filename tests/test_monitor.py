@@ -8,7 +8,10 @@ os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imp
 from gcs_emulator import gcs_bucket
 import pytest
 
-from sql_codegen_slm.monitor import check_run, check_checkpoints, Thresholds
+from sql_codegen_slm.checkpoint_check import check_checkpoints
+from sql_codegen_slm.findings import exit_code
+from sql_codegen_slm.monitor import check_run
+from sql_codegen_slm.redflags import Thresholds
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -46,10 +49,13 @@ def make_run(root, history, ckpts, max_steps, save_steps=20, final=True, age_s=0
     return root
 
 
-def flags(r): return [(f["flag"], f["step"], f["severity"]) for f in r["flags"]]
+def flags(r): return [(f.name, f.figures["step"], f.status) for f in r if f.name != "status"]
 
 
-# one planted flag per run: (history, checkpoints, max_steps, final, age_s) -> the flag, the step where it begins, severity
+def status(r): return next(f.figures for f in r if f.name == "status")
+
+
+# one planted flag per run: (history, checkpoints, max_steps, final, age_s) -> the flag, the step where it begins, status
 def _planted():
     H = _healthy()
     nan = _hist(H[:36] + [float("nan")] + H[37:])
@@ -59,7 +65,7 @@ def _planted():
     eval_gap = _hist([1.4 + 0.01 * (-1) ** i for i in range(60)], evals={20: 1.5, 40: 3.1, 60: 3.2})
     grad = _hist(H, grad={45: 2500.0})
     return {
-        "nan_inf":               (nan, [20, 40], 60, False, 0, ("nan_inf", 37, "critical")),
+        "nan_inf":               (nan, [20, 40], 60, False, 0, ("nan_loss", 37, "failed")),
         "loss_rising":           (rising, [20, 40, 60], 60, True, 0, ("loss_rising", 30, "warning")),
         "loss_oscillating":      (osc, [20, 40, 60], 60, True, 0, ("loss_oscillating", 21, "warning")),
         "loss_stuck":            (stuck, [20, 40, 60], 60, True, 0, ("loss_stuck", 3, "warning")),
@@ -67,8 +73,8 @@ def _planted():
         "grad_norm":             (grad, [20, 40, 60], 60, True, 0, ("grad_norm", 45, "warning")),
         "checkpoints_missing":   (_hist(H), [20, 60], 60, True, 0, ("checkpoints_missing", 40, "warning")),
         "checkpoints_irregular": (_hist(H), [20, 35, 40, 60], 60, True, 0, ("checkpoints_irregular", 35, "warning")),
-        "stopped_at_max_steps":  (_hist(H), [20, 40, 60], 60, False, 0, ("stopped_without_final", 60, "critical")),
-        "stopped_stale":         (_hist(H[:40]), [20, 40], 100, False, 5 * 3600, ("stopped_without_final", 40, "critical")),
+        "stopped_at_max_steps":  (_hist(H), [20, 40, 60], 60, False, 0, ("stopped_without_final", 60, "failed")),
+        "stopped_stale":         (_hist(H[:40]), [20, 40], 100, False, 5 * 3600, ("stopped_without_final", 40, "failed")),
     }
 
 
@@ -78,16 +84,16 @@ PLANTED = _planted()
 def test_healthy_run_raises_nothing(tmp_path):
     run = make_run(tmp_path, _hist(_healthy(), evals={20: 1.5, 40: 0.9, 60: 0.6}), [20, 40, 60], 60)
     r = check_run(run)
-    assert r["flags"] == [] and r["exit_code"] == 0
-    s = r["status"]
+    assert flags(r) == [] and exit_code(r) == 0
+    s = status(r)
     assert (s["state"], s["global_step"], s["max_steps"], s["last_checkpoint"], s["final_saved"]) == ("finished", 60, 60, 60, True)
     assert s["last_loss"] == pytest.approx(_healthy()[-1]) and s["last_eval_loss"] == 0.6
     # a run in progress (no final/, fresh files) is healthy too, with an ETA from the checkpoints' times
     live = make_run(tmp_path / "live", _hist(_healthy(40)), [20, 40], 100, final=False)
     os.utime(live / "checkpoint-20" / "trainer_state.json", (time.time() - 200, time.time() - 200))
     r = check_run(live)
-    assert r["exit_code"] == 0 and r["status"]["state"] == "running"
-    assert r["status"]["eta_s"] == pytest.approx(600, rel=0.05)  # 20 steps per ~200 s, 60 to go
+    assert exit_code(r) == 0 and status(r)["state"] == "running"
+    assert status(r)["eta_s"] == pytest.approx(600, rel=0.05)  # 20 steps per ~200 s, 60 to go
 
 
 @pytest.mark.parametrize("name", list(PLANTED))
@@ -95,26 +101,26 @@ def test_planted_flag_found_at_its_step(tmp_path, name):
     hist, ckpts, max_steps, final, age, want = PLANTED[name]
     r = check_run(make_run(tmp_path, hist, ckpts, max_steps, final=final, age_s=age))
     assert flags(r) == [want], flags(r)
-    assert r["exit_code"] == (2 if want[2] == "critical" else 1)
+    assert exit_code(r) == (2 if want[2] == "failed" else 1)
 
 
-def test_diverging_loss_is_critical(tmp_path):
+def test_diverging_loss_fails(tmp_path):
     hist = _hist([2.0 - 0.02 * i for i in range(30)] + [1.42 * 1.15 ** i for i in range(1, 31)])
     r = check_run(make_run(tmp_path, hist, [20, 40, 60], 60))
-    assert flags(r)[0][:2] == ("loss_rising", 30) and r["exit_code"] == 2
+    assert flags(r)[0] == ("loss_rising", 30, "failed") and exit_code(r) == 2
 
 
 def test_thresholds_are_the_knobs(tmp_path):
     hist, ckpts, max_steps, final, age, want = PLANTED["grad_norm"]
     run = make_run(tmp_path, hist, ckpts, max_steps, final=final)
-    assert check_run(run, th=Thresholds(grad_norm=5000))["flags"] == []
+    assert flags(check_run(run, th=Thresholds(grad_norm=5000))) == []
 
 
 def test_damaged_latest_state_falls_back(tmp_path):
     run = make_run(tmp_path, _hist(_healthy()), [20, 40, 60], 60)
     (run / "checkpoint-60" / "trainer_state.json").write_text('{"global_step": 60, "log_hist')  # half-written
     r = check_run(run)
-    assert r["status"]["state_file"] == "checkpoint-40/trainer_state.json"
+    assert status(r)["state_file"] == "checkpoint-40/trainer_state.json"
     assert ("state_unreadable", 60, "warning") in flags(r)
 
 
@@ -128,11 +134,14 @@ def test_cli_exit_codes(tmp_path):
     warn = make_run(tmp_path / "warn", *PLANTED["grad_norm"][:3], final=True)
     crit = make_run(tmp_path / "crit", *PLANTED["nan_inf"][:3], final=False)
     rc, out, err = _cli(healthy)
-    assert rc == 0 and "status: finished, step 60/60" in out and "no red flags" in out, out + err
+    assert rc == 0 and "PASSED   status  finished, step 60/60" in out and "no red flags" in out, out + err
     rc, out, _ = _cli(warn, "--json")
-    assert rc == 1 and [(f["flag"], f["step"]) for f in json.loads(out)["flags"]] == [("grad_norm", 45)]
+    d = json.loads(out)
+    assert rc == 1 == d["exit_code"] and d["counts"]["warning"] == 1, out
+    assert [(f["name"], f["status"], f["figures"]["step"]) for f in d["findings"][1:]] == [("grad_norm", "warning", 45)]
     rc, out, _ = _cli(crit)
-    assert rc == 2 and "CRITICAL step     37  nan_inf" in out, out
+    line = next(l for l in out.splitlines() if "nan_loss" in l)
+    assert rc == 2 and line.startswith("FAILED") and "at step 37" in line, out
     rc, _, err = _cli(tmp_path / "nope")
     assert rc == 2 and "no such run" in err
 
@@ -178,14 +187,14 @@ def real_run(tmp_path_factory):
 def test_real_run_healthy_and_every_checkpoint_loads(real_run):
     run, model = real_run
     r = check_run(run)
-    assert r["status"]["global_step"] == 4 and r["status"]["checkpoints"] == [2, 4] and r["status"]["final_saved"]
-    assert r["exit_code"] == 0, flags(r)
+    assert status(r)["global_step"] == 4 and status(r)["checkpoints"] == [2, 4] and status(r)["final_saved"]
+    assert exit_code(r) == 0, flags(r)
     cfg = json.loads((run / "checkpoint-2" / "adapter_config.json").read_text())
     if model == "tiny": assert Path(cfg["base_model_name_or_path"]).name == "tiny_model"
     ck = check_checkpoints(run)
-    assert [(c["checkpoint"], c["status"], c["max_abs_diff"], c["logits_finite"]) for c in ck["checkpoints"]] == \
-           [("checkpoint-2", "ok", 0.0, True), ("checkpoint-4", "ok", 0.0, True), ("final", "ok", 0.0, True)]
-    assert ck["exit_code"] == 0
+    assert [(f.name, f.status, f.figures["max_abs_diff"], f.figures["logits_finite"]) for f in ck] == \
+           [("checkpoint-2", "passed", 0.0, True), ("checkpoint-4", "passed", 0.0, True), ("final", "passed", 0.0, True)]
+    assert exit_code(ck) == 0
 
 
 def test_truncated_checkpoint_is_named(real_run, tmp_path):
@@ -196,11 +205,11 @@ def test_truncated_checkpoint_is_named(real_run, tmp_path):
     f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
     from sql_codegen_slm.monitor import format_status
     ck = check_checkpoints(run)  # in process: the CLI's subprocess is tested above, and a second import costs ~10 s
-    assert ck["exit_code"] == 2
-    out = format_status(check_run(run), ck)
+    assert exit_code(ck) == 2
+    out = format_status(check_run(run) + ck)
     line = next(l for l in out.splitlines() if "checkpoint-2 " in l)
-    assert line.startswith("CORRUPT") and "truncated" in line, out
-    assert next(l for l in out.splitlines() if "checkpoint-4 " in l).startswith("OK"), out
+    assert line.startswith("FAILED") and "truncated" in line, out
+    assert next(l for l in out.splitlines() if "checkpoint-4 " in l).startswith("PASSED"), out
 
 
 def test_gcs_run_status_and_checkpoints(real_run, gcs):
@@ -211,9 +220,9 @@ def test_gcs_run_status_and_checkpoints(real_run, gcs):
     for s in (2, 4): storage.upload_checkpoint(run / f"checkpoint-{s}", url)
     storage.upload_dir(run / "final", f"{url}/final")
     r = check_run(url)
-    assert r["exit_code"] == 0 and r["status"]["checkpoints"] == [2, 4] and r["status"]["final_saved"], flags(r)
+    assert exit_code(r) == 0 and status(r)["checkpoints"] == [2, 4] and status(r)["final_saved"], flags(r)
     ck = check_checkpoints(url)
-    assert [c["status"] for c in ck["checkpoints"]] == ["ok", "ok", "ok"], ck
+    assert [f.status for f in ck] == ["passed", "passed", "passed"], ck
     fs, root = storage.fs_for(url)
     fs.rm_file(f"{root}/checkpoint-4/_COMPLETE")
     assert ("checkpoint_incomplete", 4, "warning") in flags(check_run(url))

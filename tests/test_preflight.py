@@ -17,7 +17,7 @@ def _cli(*args, env=None):
     return p.returncode, p.stdout, p.stderr, time.time() - t0
 
 
-def _by_name(out): return {l["name"]: l for l in json.loads(out)["lines"]}
+def _by_name(out): return {f["name"]: f for f in json.loads(out)["findings"]}
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +27,16 @@ def gcs():
 
 def test_cli_smoke_passes_and_bad_data_fails(tmp_path):
     rc, out, err, secs = _cli("--config", "smoke", "--set", f"training.output_dir={tmp_path / 'run'}", "--json")
-    assert rc == 0, out + err
     res, lines = json.loads(out), _by_name(out)
-    assert res["ok"] and lines["data.train_file"]["status"] == "passed" and res["estimate"]["steps"] == 20
+    assert rc == res["exit_code"] < 2 and res["counts"]["failed"] == 0, out + err
+    assert lines["data.train_file"]["status"] == "passed" and res["estimate"]["steps"] == 20
     assert {"python", "torch", "cuda", "gpu", "bf16", "transformers", "peft", "bitsandbytes", "datasets", "gcsfs", "colab"} <= set(lines)
     print(f"preflight --config smoke: {secs:.1f} s (process start included)")
     rc, out, _, _ = _cli("--config", "smoke", "--set", "data.train_file=/nonexistent/train.jsonl", "--json")
-    assert rc == 1 and _by_name(out)["data.train_file"]["status"] == "failed"
+    bad = _by_name(out)["data.train_file"]
+    assert rc == 2 and bad["status"] == "failed" and "/nonexistent/train.jsonl" in bad["message"], out
     rc, out, _, _ = _cli("--config", "smoke", "--set", "training.nope=1")
-    assert rc == 1 and "FAILED" in out and "unknown key 'training.nope'" in out, out
+    assert rc == 2 and "FAILED" in out and "unknown key 'training.nope'" in out, out
 
 
 def test_gcs_remote_write_test(gcs, tmp_path):
@@ -43,14 +44,14 @@ def test_gcs_remote_write_test(gcs, tmp_path):
     base = ["--config", "smoke", "--set", f"training.output_dir={tmp_path / 'run'}", "--json"]
     rc, out, err, _ = _cli(*base, "--set", "logging.remote_dir=gs://preflight-test/runs/a", env=env)
     lines = _by_name(out)
-    assert rc == 0 and lines["logging.remote_dir"]["status"] == "passed", out + err
-    assert "wrote, read back and deleted" in lines["logging.remote_dir"]["value"]
+    assert rc < 2 and lines["logging.remote_dir"]["status"] == "passed", out + err
+    assert "wrote, read back and deleted" in lines["logging.remote_dir"]["message"]
     assert lines["gcs credentials"]["status"] == "passed"  # the emulator needs none
     from sql_codegen_slm import storage
     fs, root = storage.fs_for("gs://preflight-test/runs/a")
     assert not [p for p in fs.find("preflight-test") if "_preflight" in p]  # nothing left behind
     rc, out, _, _ = _cli(*base, "--set", "logging.remote_dir=gs://no-such-bucket/x", env=env)
     line = _by_name(out)["logging.remote_dir"]
-    assert rc == 1 and line["status"] == "failed" and "bucket" in line["advice"]
+    assert rc == 2 and line["status"] == "failed" and "bucket" in line["advice"] and "gs://no-such-bucket/x" in line["message"]
     rc, out, _, _ = _cli(*base, "--set", "logging.remote_dir=gs://YOUR-BUCKET-NAME/x", env=env)
-    assert rc == 1 and "replace YOUR-BUCKET-NAME" in _by_name(out)["logging.remote_dir"]["advice"]
+    assert rc == 2 and "replace YOUR-BUCKET-NAME" in _by_name(out)["logging.remote_dir"]["advice"]

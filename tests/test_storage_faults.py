@@ -198,7 +198,7 @@ def test_nan_loss_stops_and_keeps_last_good(emulator, tmp_path, nan_filter, k, k
     trainer.compute_loss_func = _nan_from(holder, k)
     trainer.train()
     assert trainer.state.global_step == k  # stopped at the bad step
-    assert len(rf.fatal) == 1 and rf.fatal[0]["step"] == k and rf.fatal[0]["kind"] in kinds
+    assert len(rf.fatal) == 1 and rf.fatal[0].figures["step"] == k and rf.fatal[0].name in kinds
     good = [s for s in range(2, k, 2)]
     assert sorted(int(p.name.split("-")[1]) for p in (tmp_path / "out").glob("checkpoint-*")) == good
     assert _complete_steps(url) == good
