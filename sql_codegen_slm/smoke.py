@@ -10,16 +10,17 @@ import torch
 from fastcore.basics import patch
 from transformers import TrainerCallback
 from .config import Config, load_config, check_url
-from .data import read_records, resolve_data_path, sample_data_dir
+from .data import read_records, sample_data_dir
 from .estimate import estimate_run, gpu_key
-from .findings import Check, Finding, exit_code, run_checks
-from .memory import estimate_memory
+from .findings import Check, Finding, counts, exit_code, run_checks
+from .memory import estimate_memory, peak_memory
 from .model import load_model
+from .preflight import run_preflight
 from .runlock import RunLock
 from .storage import download_dir, list_checkpoints, probe_url, remote_bytes
 from .train import plot_losses, train
 from .validation import (Report, RestoreCheck, check_checkpoint_loading, check_checkpoint_saving,
-    check_inference, check_memory, component_checks, device_name, peak_memory_gb)
+    check_inference, check_memory, component_checks, device_name)
 
 # %% auto #0
 __all__ = ['max_loss_diff', 'SmokeRun', 'smoke_preflight', 'smoke_checks', 'run_smoke_test', 'main']
@@ -52,7 +53,7 @@ def _child(argv=None):
     )
     r = train(cfg, resume_from_checkpoint=a.resume, remote_dir=a.remote_dir, callbacks=cbs)
     (out / "summary.json").write_text(
-        json.dumps({k: r[k] for k in _SUMMARY} | dict(peak_gb=peak_memory_gb()), indent=1, default=str)
+        json.dumps({k: r[k] for k in _SUMMARY} | dict(peak_gb=peak_memory()["peak_gib"]), indent=1, default=str)
     )
 
 # %% ../nbs/09_smoke.ipynb #95fc6609
@@ -234,7 +235,7 @@ def memory(self: SmokeRun, ctx: dict) -> Finding:
     if torch.cuda.is_available() and ctx.get("max_tokens"):  # on CPU the process RSS is mostly the runtime itself
         bs = int(self.cfg.training.get("per_device_train_batch_size", 8))
         est = round(estimate_memory(self.cfg, tokens=bs * ctx["max_tokens"])["peak_allocated_gib"], 3)
-    return check_memory(max(peak_memory_gb(), child, self.summary["peak_gb"]), None, est)
+    return check_memory(max(peak_memory()["peak_gib"], child, self.summary["peak_gb"]), None, est)
 
 # %% ../nbs/09_smoke.ipynb #8c36a1d3
 @patch
@@ -256,26 +257,18 @@ def _full_run_estimate() -> str:
 
 # %% ../nbs/09_smoke.ipynb #8f0ef697
 def smoke_preflight(ctx: dict) -> Finding:
-    "Config valid, data files readable, the remote writable (when one is given), environment, memory estimate."
-    cfg, remote = ctx["cfg"], ctx["remote"]
-    figs = dict(device=device_name(), torch=torch.__version__, remote=remote)
-    for key in ("train_file", "val_file"):
-        p = resolve_data_path(getattr(cfg.data, key))
-        if not p.is_file(): return Finding("preflight", "failed", f"data.{key}: {p} not found", figs, f"fix data.{key}")
-        figs[key] = str(p)
+    "The preflight protocol (environment, data files, memory estimate) and the smoke's own remote, as one finding."
+    found = run_preflight(ctx["cfg"], probe_remote=False)
     if ctx.get("remote_given"):  # a wrong bucket or missing credentials: fail now, not after the reference run
-        ok, why = probe_url(remote)
-        if not ok: return Finding("preflight", "failed", f"remote {why}", figs, "fix remote_dir, or leave it out")
-    msg = f"config valid; data readable; {figs['device']}; torch {torch.__version__}"
-    if torch.cuda.is_available():  # the estimate models GPU memory; on CPU the process RSS is mostly the runtime itself
-        est = estimate_memory(cfg)
-        figs["estimate_gb"] = est["peak_allocated_gib"]
-        msg += f"; GPU memory estimate {est['peak_allocated_gib']:.2f} GiB (rows of max_seq_length)"
-        if est.get("fits") is False:
-            return Finding(
-                "preflight", "failed", msg + " — does not fit this GPU", figs, "lower the batch size or sequence length"
-            )
-    return Finding("preflight", "passed", msg, figs)
+        ok, why = probe_url(ctx["remote"])
+        found.append(Finding("remote", "passed" if ok else "failed", why, advice="fix remote_dir, or leave it out"))
+    bad = [f for f in found if f.status == "failed"]
+    n = counts(found)
+    msg = "; ".join(f"{f.name}: {f.message}" for f in bad) if bad else \
+          f"{n['passed']} passed, {n['warning']} warnings, {n['skipped']} skipped; {device_name()}, torch {torch.__version__}"
+    warn = [f"{f.name}: {f.message}" for f in found if f.status == "warning"]
+    return Finding("preflight", "failed" if bad else "passed", msg + (f" (warnings: {'; '.join(warn)})" if warn and not bad else ""),
+                   {f.name: f.status for f in found} | dict(remote=ctx["remote"]), bad[0].advice if bad else None)
 
 # %% ../nbs/09_smoke.ipynb #0d0201d3
 def smoke_checks(

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_validation.ipynb #0ec83695
 from __future__ import annotations
-import json, os, platform, resource, time
+import json, platform, time
 from pathlib import Path
 import torch
 from fastcore.basics import patch
@@ -16,6 +16,7 @@ from safetensors.torch import load_file
 from .config import Config
 from .data import build_datasets, read_records, sample_data_dir
 from .findings import Check, Finding, counts, first_failure, plain, run_checks, to_markdown
+from .memory import peak_memory
 from .model import load_model
 from .sql import is_valid_sql
 from .sql_eval import evaluate, generate_sql
@@ -23,10 +24,10 @@ from .storage import fs_for
 from .train import make_collator, prepare_for_training, train
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FILES', 'ProtocolFailed', 'Report', 'device_name', 'peak_memory_gb', 'total_memory_gb', 'check_model_init',
-           'check_data', 'check_quantization', 'check_training_step', 'component_checks', 'check_checkpoint_saving',
-           'RestoreCheck', 'compare_restored', 'check_checkpoint_loading', 'check_inference', 'check_memory',
-           'validation_checks', 'validate_training_pipeline']
+__all__ = ['CHECKPOINT_FILES', 'ProtocolFailed', 'Report', 'device_name', 'check_model_init', 'check_data', 'check_quantization',
+           'check_training_step', 'component_checks', 'check_checkpoint_saving', 'RestoreCheck', 'compare_restored',
+           'check_checkpoint_loading', 'check_inference', 'check_memory', 'validation_checks',
+           'validate_training_pipeline']
 
 # %% ../nbs/08_validation.ipynb #043bfbf3
 class ProtocolFailed(RuntimeError):
@@ -88,18 +89,6 @@ def raise_if_failed(self: Report):
 def device_name() -> str:
     "The accelerator this process trains on, in words."
     return f"cuda:{torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else f"cpu ({platform.machine()})"
-
-# %% ../nbs/08_validation.ipynb #32eb39df
-def peak_memory_gb() -> float:
-    "Peak GPU memory allocated by this process, or its peak resident memory on CPU."
-    if torch.cuda.is_available(): return torch.cuda.max_memory_allocated() / 2**30
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
-
-# %% ../nbs/08_validation.ipynb #51cbec49
-def total_memory_gb() -> float:
-    "The GPU's memory, or the machine's on CPU."
-    if torch.cuda.is_available(): return torch.cuda.get_device_properties(0).total_memory / 2**30
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
 
 # %% ../nbs/08_validation.ipynb #2c01093b
 def check_model_init(ctx: dict) -> Finding:
@@ -208,7 +197,7 @@ def check_training_step(ctx: dict, steps: int = 3, lr: float = 1e-3) -> Finding:
             last_loss=losses[-1],
             lora_tensors_with_grad=nonzero,
             step_s=round(step_s, 3),
-            peak_gb=round(peak_memory_gb(), 3),
+            peak_gb=round(peak_memory()["peak_gib"], 3),
         ),
         "a NaN/inf or rising loss on one batch: lower training.learning_rate, check the data labels, "
         "or use bf16 instead of fp16",
@@ -345,7 +334,7 @@ def check_inference(model, tokenizer, records, db_sql_dir=None, min_valid_sql_ra
 # %% ../nbs/08_validation.ipynb #4c26f11c
 def check_memory(peak_gb: float, limit_gb: float | None = None, estimate_gb: float | None = None) -> Finding:
     "Peak memory below the device's capacity (and the estimate beside it)."
-    limit_gb = limit_gb or total_memory_gb()
+    limit_gb = limit_gb or peak_memory()["total_gib"]
     kind = "GPU allocated" if torch.cuda.is_available() else "process RSS"
     msg = f"peak {peak_gb:.2f} GB of {limit_gb:.1f} GB ({kind})"
     if estimate_gb: msg += f"; estimated {estimate_gb:.2f} GB ({100 * (estimate_gb - peak_gb) / peak_gb:+.0f}%)"
@@ -387,7 +376,7 @@ def validation_checks(out: Path, min_valid_sql_rate: float = 0.0) -> list[Check]
         return check_inference(model, tok, val, dbs, min_valid_sql_rate)
     return [*component_checks(), Check("checkpoint_save", lambda ctx: _saved_and_resumed(ctx, out), stop=True),
             Check("checkpoint_load", lambda ctx: check_checkpoint_loading(ctx["restore"])),
-            Check("inference", infer), Check("memory_check", lambda ctx: check_memory(peak_memory_gb()))]
+            Check("inference", infer), Check("memory_check", lambda ctx: check_memory(peak_memory()["peak_gib"]))]
 
 # %% ../nbs/08_validation.ipynb #b1d3b8a8
 def validate_training_pipeline(cfg: Config, out_dir=None, min_valid_sql_rate: float = 0.0) -> Report:
