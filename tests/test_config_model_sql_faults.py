@@ -139,7 +139,9 @@ def test_train_cli_bad_override_names_key(tmp_path):
     r = subprocess.run([sys.executable, "-m", "sql_codegen_slm.train", "--config", "smoke", "--output_dir", str(tmp_path / "o"),
                         "--set", "training.max_steps=ten"], capture_output=True, text=True, env=ENV, timeout=300, cwd=tmp_path)
     assert r.returncode != 0
-    assert "ConfigError: training.max_steps: expected an integer, got 'ten'" in r.stderr, r.stderr[-2000:]
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("sql_codegen_slm.config.ConfigError:") and "smoke.yaml" in last, r.stderr[-2000:]
+    assert "training.max_steps: expected an integer, got 'ten'" in last, r.stderr[-2000:]
     assert not (tmp_path / "o").exists()
 
 
