@@ -222,6 +222,11 @@ def apply_overrides(d: dict, overrides=()) -> dict:
         d.setdefault(sec, {})[k] = v
     return d
 
+def _redact_override(ov: str) -> str:
+    "An override as it may be shown in a message: `training.hub_token=<redacted>`."
+    key, eq, v = ov.partition("=")
+    return f"{key}{eq}{REDACTED}" if eq and _is_secret(key.rsplit('.', 1)[-1]) else redact(ov)
+
 def load_config(name_or_path: str | os.PathLike = "smoke", overrides=(), validate: bool = True) -> Config:
     "Load a preset or YAML file, apply overrides, check every key and value type, validate."
     p = Path(name_or_path)
@@ -233,7 +238,7 @@ def load_config(name_or_path: str | os.PathLike = "smoke", overrides=(), validat
         raise ConfigError(f"{p}: no 'training' section (transformers.TrainingArguments fields): add one, e.g. copy the "
                           "'training:' block printed by `python -c 'from sql_codegen_slm.config import load_config; "
                           "print(load_config(\"full\").to_yaml())'` and edit it")
-    src = str(p) + (f" (overrides: {' '.join(overrides)})" if overrides else "")
+    src = str(p) + (f" (overrides: {' '.join(map(_redact_override, overrides))})" if overrides else "")
     cfg = config_from_dict(apply_overrides(raw, overrides), source=src)
     if validate:
         try: validate_config(cfg)
