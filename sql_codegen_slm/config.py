@@ -68,12 +68,12 @@ _SECRET_WORDS = {"token", "secret", "secrets", "password", "passwd", "credential
 _URL_PASSWORD = re.compile(r"(?<=://)([^/@:\s]*):([^/@\s]+)@")
 
 def _is_secret(key) -> bool:
-    "Whether a key names a secret: one of its words is token/secret/password/credential/auth/apikey, or the last is key."
+    "Whether a key names a secret: a word of it is token/secret/password/credential/auth/apikey, or the last is key."
     words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(key)).lower())
     return bool(_SECRET_WORDS.intersection(words)) or words[-1] == "key"
 
 def redact(d):
-    "A copy of `d` (dicts, lists, strings, nested) with secret-named values replaced by `REDACTED` and URL passwords masked."
+    "A copy of `d` (nested dicts, lists, strings): values of secret-named keys are `REDACTED`, URL passwords masked."
     if isinstance(d, dict):
         return {k: REDACTED if _is_secret(k) and v not in (None, "") and not isinstance(v, bool) else redact(v)
                 for k, v in d.items()}
@@ -125,7 +125,7 @@ def _fits(t, v) -> bool:
             return any(v in {m.value for m in a} for a in args if _is_enum(a))
         return any(_fits(a, v) for a in args)
     if origin is typing.Literal: return any(v == a and type(v) is type(a) for a in args)
-    if origin in (list, tuple, set): return isinstance(v, list) and all(_fits(args[0], x) for x in v) if args else isinstance(v, list)
+    if origin in (list, tuple, set): return isinstance(v, list) and all(_fits(args[0] if args else typing.Any, x) for x in v)
     if origin is dict or t is dict: return isinstance(v, dict)
     if t is bool: return isinstance(v, bool)
     if t is int: return isinstance(v, int) and not isinstance(v, bool)
@@ -138,10 +138,12 @@ def _describe(t) -> str:
     origin, args = typing.get_origin(t), typing.get_args(t)
     if origin in (typing.Union, types.UnionType):
         if any(map(_is_enum, args)):
-            return "one of " + ", ".join(str(m.value) for a in args if _is_enum(a) for m in a) + (" or null" if type(None) in args else "")
+            values = ", ".join(str(m.value) for a in args if _is_enum(a) for m in a)
+            return f"one of {values}" + (" or null" if type(None) in args else "")
         return " or ".join(dict.fromkeys(_describe(a) for a in args))
     if origin is typing.Literal: return " or ".join(_literal(a) for a in args)
-    if origin in (list, tuple, set): return f"a list of {_describe(args[0]).removeprefix('a ').removeprefix('an ')}s" if args else "a list"
+    if origin in (list, tuple, set):
+        return f"a list of {_describe(args[0]).removeprefix('a ').removeprefix('an ')}s" if args else "a list"
     if _is_enum(t): return "one of " + ", ".join(str(m.value) for m in t)
     return {int: "an integer", float: "a float", bool: "true/false", str: "a string", dict: "a mapping", list: "a list",
             type(None): "null", None: "null"}.get(origin or t, getattr(t, "__name__", str(t)))
@@ -149,7 +151,7 @@ def _describe(t) -> str:
 def _literal(v): return "true" if v is True else "false" if v is False else "null" if v is None else repr(v)
 
 def _check_value(key: str, v, t):
-    "`v` if it fits `t`; else `ConfigError` naming key, value and expected type. An int given for a float becomes a float."
+    "`v` if it fits `t` (an int given for a float as a float), else `ConfigError` naming key, value and expected type."
     if not _fits(t, v): raise ConfigError(f"{key}: expected {_describe(t)}, got {v!r}")
     return float(v) if t is float and isinstance(v, int) else v
 
@@ -182,7 +184,8 @@ def config_from_dict(d: dict, source: str = "config") -> Config:
     d = _unredact(d or {})
     for sec, v in d.items():
         if sec not in (*_SECTIONS, "training"): raise ConfigError(f"{source}: unknown section '{sec}'." + _suggest(sec, [*_SECTIONS, "training"]))
-        if v is not None and not isinstance(v, dict): raise ConfigError(f"{source}: section '{sec}' must be a mapping of keys, got {v!r}")
+        if v is not None and not isinstance(v, dict):
+            raise ConfigError(f"{source}: section '{sec}' must be a mapping of keys, got {v!r}")
     kw = {}
     for sec, cls in _SECTIONS.items():
         vals, hints = dict(d.get(sec) or {}), _section_types(cls)
@@ -209,7 +212,8 @@ def _read_yaml(path: Path) -> dict:
 def apply_overrides(d: dict, overrides=()) -> dict:
     "Apply `section.key=value` overrides to a nested dict (values parsed as YAML)."
     for sec, v in d.items():
-        if v is not None and not isinstance(v, dict): raise ConfigError(f"section '{sec}' must be a mapping of keys, got {v!r}")
+        if v is not None and not isinstance(v, dict):
+            raise ConfigError(f"section '{sec}' must be a mapping of keys, got {v!r}")
     d = {k: dict(v or {}) for k, v in d.items()}
     for ov in overrides or ():
         if "=" not in ov: raise ConfigError(f"override '{ov}': expected section.key=value")
@@ -255,21 +259,26 @@ _CHOICES = {"model.torch_dtype": ("auto", "bfloat16", "float16", "float32"),
 @functools.cache
 def _training_defaults() -> dict:
     from transformers import TrainingArguments
-    return {f.name: f.default for f in dataclasses.fields(TrainingArguments) if f.init and f.default is not dataclasses.MISSING}
+    fields = dataclasses.fields(TrainingArguments)
+    return {f.name: f.default for f in fields if f.init and f.default is not dataclasses.MISSING}
 
 def _training_value_errors(t: dict) -> list:
     "(key, why) for values of the right type that make no sense, using TrainingArguments' defaults for unset keys."
     get = lambda k: t.get(k, _training_defaults().get(k))
     errs, ms = [], get("max_steps")
-    if ms != -1 and not ms > 0: errs.append(("training.max_steps", f"must be > 0, or -1 to train num_train_epochs epochs; got {ms}"))
+    if ms != -1 and not ms > 0:
+        errs.append(("training.max_steps", f"must be > 0, or -1 to train num_train_epochs epochs; got {ms}"))
     if ms == -1 and not get("num_train_epochs") > 0:
-        errs.append(("training.num_train_epochs", f"must be > 0 when training.max_steps is -1; got {get('num_train_epochs')}"))
-    for strategy, steps in (("save_strategy", "save_steps"), ("eval_strategy", "eval_steps"), ("logging_strategy", "logging_steps")):
+        errs.append(("training.num_train_epochs", f"must be > 0 when training.max_steps is -1; "
+                                                   f"got {get('num_train_epochs')}"))
+    for kind in ("save", "eval", "logging"):
+        strategy, steps = f"{kind}_strategy", f"{kind}_steps"
         s, n = get(strategy), get(steps)
         if str(getattr(s, "value", s)) != "steps" or n is None: continue  # eval_steps None: HF uses logging_steps
         if not n > 0: errs.append((f"training.{steps}", f"must be > 0 when training.{strategy} is 'steps' "
                                                          f"(a float in (0, 1) is a fraction of the total steps); got {n}"))
-        elif n > 1 and n != int(n): errs.append((f"training.{steps}", f"must be an integer when > 1 (or a fraction in (0, 1)); got {n}"))
+        elif n > 1 and n != int(n):
+            errs.append((f"training.{steps}", f"must be an integer when > 1 (or a fraction in (0, 1)); got {n}"))
     for k in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
         if not get(k) > 0: errs.append((f"training.{k}", f"must be > 0; got {get(k)}"))
     if not get("warmup_steps") >= 0: errs.append(("training.warmup_steps", f"must be >= 0; got {get('warmup_steps')}"))

@@ -67,15 +67,16 @@ def _load_error(name: str, e: BaseException, what: str = "model") -> ModelLoadEr
     if path.exists() or not _HUB_ID.fullmatch(name):
         if not path.exists(): why = f"the directory {path} does not exist"
         elif not path.is_dir(): why = f"{path} is a file, not a model directory"
-        elif not (path / "config.json").exists(): why = f"{path} has no config.json (it is not a directory saved with save_pretrained)"
+        elif not (path / "config.json").exists(): why = f"{path} has no config.json (not a directory from save_pretrained)"
         else: why = f"{path} holds a config.json, but loading from it failed"
         todo = ("pass a directory saved with save_pretrained (config.json, tokenizer files, weights), a hub id such as "
                 "mistralai/Mistral-7B-v0.1, or model.name=tiny for the embedded model")
     else:
         why = f"tried the Hugging Face hub id {name!r} (there is no local directory of that name)"
-        todo = ("the hub could not be reached (no network), or the model is gated and you are not logged in: run `huggingface-cli login` "
-                f"(or set HF_TOKEN) on a machine with network; or download it (`huggingface-cli download {name} --local-dir DIR`) "
-                "and pass model.name=DIR; or use model.name=tiny for the embedded model")
+        todo = ("the hub could not be reached (no network), or the model is gated and you are not logged in: run "
+                "`huggingface-cli login` (or set HF_TOKEN) on a machine with network; or download it "
+                f"(`huggingface-cli download {name} --local-dir DIR`) and pass model.name=DIR; "
+                "or use model.name=tiny for the embedded model")
     return ModelLoadError(f"model.name={name!r}: cannot load the {what}: {why}.\n  error: {err}\n  what to do: {todo}")
 
 # %% ../nbs/02_model.ipynb #f8295f5a
@@ -118,7 +119,7 @@ def load_model(cfg, adapter: str | None = None):
     kw = dict(dtype=dtype, attn_implementation=cfg.model.attn_implementation)
     if q: kw.update(quantization_config=bnb_config(cfg), device_map={"": torch.cuda.current_device()})
     try: model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
-    except OSError as e: raise _load_error(name, e) from e  # missing files, no hub; CUDA errors pass through as they are
+    except OSError as e: raise _load_error(name, e) from e  # missing files, no hub; CUDA errors pass through as is
     if not q and torch.cuda.is_available(): model.to("cuda")
     gc = bool(cfg.training.get("gradient_checkpointing", False))
     if q and cfg.model.upcast_layer_norms:

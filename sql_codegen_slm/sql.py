@@ -65,7 +65,7 @@ def is_valid_sql(sql: str) -> bool:
     except Exception: return False
 
 def _statement_at(text, start):
-    "(statement at `start` with `;`, index after it); if it does not parse, the longest run of its first lines that does."
+    "(statement at `start` with `;`, index after it); if it does not parse, the longest run of first lines that does."
     end = _statement_end(text, start)
     stmt = text[start:end].strip().rstrip(";").strip()
     if not stmt or is_valid_sql(stmt): return (stmt + ";" if stmt else ""), end
@@ -76,7 +76,7 @@ def _statement_at(text, start):
     return stmt + ";", end
 
 def _following_statements(text, i):
-    "The statements that come right after index `i` (each one parses on its own); stops at the first thing that is not SQL."
+    "The statements right after index `i` (each parses on its own), up to the first thing that is not SQL."
     out = []
     while text[i:].strip():
         stmt, end = _statement_at(text, i)
@@ -85,7 +85,7 @@ def _following_statements(text, i):
     return out
 
 def extract_sql(text: str) -> str:
-    "The SQL in a model's output (prompt, code fences, chatter and trailing prose removed), with `;`; a second statement is kept."
+    "The SQL in a model's output (prompt, fences, chatter, trailing prose removed), with `;`; more statements are kept."
     if not text: return ""
     if "[/INST]" in text: text = text.rsplit("[/INST]", 1)[1]
     text = re.split(r"</s>|\[INST\]", text, maxsplit=1)[0]  # the model may go on to a new turn

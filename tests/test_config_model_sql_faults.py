@@ -183,3 +183,5 @@ def test_hub_token_not_written(tmp_path):
     back = load_config(p)
     assert back.training["hub_token"] is None
     assert load_config("smoke", [f"training.hub_token={REDACTED}"]).training["hub_token"] is None
+    with pytest.raises(ConfigError) as e: load_config("smoke", [f"training.hub_token={secret}", "training.max_steps=ten"])
+    assert secret not in str(e.value) and "training.max_steps" in str(e.value)  # nor in an error that quotes the overrides
