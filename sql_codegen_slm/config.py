@@ -4,16 +4,16 @@
 
 # %% ../nbs/00_config.ipynb #18a9c5d7
 from __future__ import annotations
-import dataclasses, difflib, os
+import dataclasses, difflib, enum, functools, os, re, types, typing
 from dataclasses import dataclass, field, asdict
 from importlib.resources import files
 from pathlib import Path
 import yaml
 
 # %% auto #0
-__all__ = ['BUCKET_PLACEHOLDER', 'ModelConfig', 'LoraSection', 'QuantizationConfig', 'DataConfig', 'LoggingConfig', 'ConfigError',
-           'Config', 'config_from_dict', 'preset_path', 'list_presets', 'apply_overrides', 'load_config',
-           'validate_config', 'resolve_bucket', 'check_url']
+__all__ = ['REDACTED', 'BUCKET_PLACEHOLDER', 'ModelConfig', 'LoraSection', 'QuantizationConfig', 'DataConfig', 'LoggingConfig',
+           'redact', 'ConfigError', 'Config', 'config_from_dict', 'preset_path', 'list_presets', 'apply_overrides',
+           'load_config', 'validate_config', 'resolve_bucket', 'check_url']
 
 # %% ../nbs/00_config.ipynb #855e9421
 @dataclass
@@ -62,6 +62,31 @@ class LoggingConfig:
     remote_dir: str | None = None  # fsspec URL checkpoints are mirrored to (gs://bucket/prefix, /path, memory://x)
     early_stopping_patience: int | None = None  # transformers.EarlyStoppingCallback on eval_loss
 
+# %% ../nbs/00_config.ipynb #e2a59a3d
+REDACTED = "<redacted>"
+_SECRET_WORDS = {"token", "secret", "secrets", "password", "passwd", "credential", "credentials", "auth", "apikey"}
+_URL_PASSWORD = re.compile(r"(?<=://)([^/@:\s]*):([^/@\s]+)@")
+
+def _is_secret(key) -> bool:
+    "Whether a key names a secret: a word of it is token/secret/password/credential/auth/apikey, or the last is key."
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(key)).lower())
+    return bool(_SECRET_WORDS.intersection(words)) or words[-1] == "key"
+
+def redact(d):
+    "A copy of `d` (nested dicts, lists, strings): values of secret-named keys are `REDACTED`, URL passwords masked."
+    if isinstance(d, dict):
+        return {k: REDACTED if _is_secret(k) and v not in (None, "") and not isinstance(v, bool) else redact(v)
+                for k, v in d.items()}
+    if isinstance(d, (list, tuple)): return type(d)(redact(v) for v in d)
+    if isinstance(d, str): return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", d)
+    return d
+
+def _unredact(d):
+    "`REDACTED` read back from a saved config means unset: None, never the marker itself as a token."
+    if isinstance(d, dict): return {k: _unredact(v) for k, v in d.items()}
+    if isinstance(d, list): return [_unredact(v) for v in d]
+    return None if d == REDACTED else d
+
 # %% ../nbs/00_config.ipynb #602e89ef
 _SECTIONS = dict(model=ModelConfig, lora=LoraSection, quantization=QuantizationConfig, data=DataConfig, logging=LoggingConfig)
 BUCKET_PLACEHOLDER = "YOUR-BUCKET-NAME"
@@ -80,45 +105,95 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def to_dict(self) -> dict: return asdict(self)
-    def to_yaml(self) -> str: return yaml.safe_dump(self.to_dict(), sort_keys=False)
+    def to_yaml(self, redacted: bool = True) -> str:
+        "The config as YAML, secrets redacted unless `redacted=False` (for writing and printing, keep the default)."
+        return yaml.safe_dump(redact(self.to_dict()) if redacted else self.to_dict(), sort_keys=False)
     def save(self, path) -> Path:
-        "Write the resolved config as YAML."
+        "Write the resolved config as YAML, secrets redacted."
         path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); path.write_text(self.to_yaml()); return path
+
+# %% ../nbs/00_config.ipynb #01b1fe37
+def _is_enum(t): return isinstance(t, type) and issubclass(t, enum.Enum)
+
+def _fits(t, v) -> bool:
+    "Whether the YAML value `v` fits the annotation `t`."
+    if t is typing.Any: return True
+    if t is None or t is type(None): return v is None
+    origin, args = typing.get_origin(t), typing.get_args(t)
+    if origin in (typing.Union, types.UnionType):
+        if isinstance(v, str) and any(map(_is_enum, args)):  # Enum | str: the string must be one of the enum's values
+            return any(v in {m.value for m in a} for a in args if _is_enum(a))
+        return any(_fits(a, v) for a in args)
+    if origin is typing.Literal: return any(v == a and type(v) is type(a) for a in args)
+    if origin in (list, tuple, set): return isinstance(v, list) and all(_fits(args[0] if args else typing.Any, x) for x in v)
+    if origin is dict or t is dict: return isinstance(v, dict)
+    if t is bool: return isinstance(v, bool)
+    if t is int: return isinstance(v, int) and not isinstance(v, bool)
+    if t is float: return isinstance(v, (int, float)) and not isinstance(v, bool)
+    if _is_enum(t): return v in {m.value for m in t}
+    return isinstance(v, t) if isinstance(t, type) else True
+
+def _describe(t) -> str:
+    "The annotation `t` in words, for an error message."
+    origin, args = typing.get_origin(t), typing.get_args(t)
+    if origin in (typing.Union, types.UnionType):
+        if any(map(_is_enum, args)):
+            values = ", ".join(str(m.value) for a in args if _is_enum(a) for m in a)
+            return f"one of {values}" + (" or null" if type(None) in args else "")
+        return " or ".join(dict.fromkeys(_describe(a) for a in args))
+    if origin is typing.Literal: return " or ".join(_literal(a) for a in args)
+    if origin in (list, tuple, set):
+        return f"a list of {_describe(args[0]).removeprefix('a ').removeprefix('an ')}s" if args else "a list"
+    if _is_enum(t): return "one of " + ", ".join(str(m.value) for m in t)
+    return {int: "an integer", float: "a float", bool: "true/false", str: "a string", dict: "a mapping", list: "a list",
+            type(None): "null", None: "null"}.get(origin or t, getattr(t, "__name__", str(t)))
+
+def _literal(v): return "true" if v is True else "false" if v is False else "null" if v is None else repr(v)
+
+def _check_value(key: str, v, t):
+    "`v` if it fits `t` (an int given for a float as a float), else `ConfigError` naming key, value and expected type."
+    if not _fits(t, v): raise ConfigError(f"{key}: expected {_describe(t)}, got {v!r}")
+    return float(v) if t is float and isinstance(v, int) else v
+
+@functools.cache
+def _section_types(cls) -> dict: return typing.get_type_hints(cls)
+
+@functools.cache
+def _training_types() -> dict:
+    "TrainingArguments' init fields and their resolved annotations."
+    from transformers import TrainingArguments
+    hints = typing.get_type_hints(TrainingArguments)
+    return {f.name: hints.get(f.name, typing.Any) for f in dataclasses.fields(TrainingArguments) if f.init}
 
 # %% ../nbs/00_config.ipynb #f5f2261b
 def _suggest(key, valid):
     near = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.6)
     return f" Did you mean '{near[0]}'?" if near else f" Valid keys: {', '.join(sorted(valid))}."
 
-def _training_fields():
-    from transformers import TrainingArguments
-    return {f.name: f for f in dataclasses.fields(TrainingArguments) if f.init}
-
-def _check_type(key, value, default):
-    "Values must have the type of the default (ints accepted for floats, None where the default is None)."
-    if default is None or value is None: return value
-    if isinstance(default, bool) and not isinstance(value, bool): raise ConfigError(f"{key}: expected true/false, got {value!r}")
-    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool): return float(value)
-    if not isinstance(value, type(default)): raise ConfigError(f"{key}: expected {type(default).__name__}, got {value!r}")
-    return value
+def _check_training(training: dict, source: str = "") -> dict:
+    "Every `training.*` key is a TrainingArguments field and its value fits that field's annotation."
+    types_, pre = _training_types(), f"{source}: " if source else ""
+    for k, v in training.items():
+        if k not in types_:
+            raise ConfigError(f"{pre}unknown key 'training.{k}' (not a TrainingArguments field)." + _suggest(k, types_))
+        _check_value(f"{pre}training.{k}", v, types_[k])  # kept as written: TrainingArguments takes an int for a float
+    return training
 
 def config_from_dict(d: dict, source: str = "config") -> Config:
-    "Build a `Config` from nested dicts, rejecting unknown sections and keys."
-    d = d or {}
-    for sec in d:
+    "Build a `Config` from nested dicts, rejecting unknown sections and keys and values of the wrong type."
+    d = _unredact(d or {})
+    for sec, v in d.items():
         if sec not in (*_SECTIONS, "training"): raise ConfigError(f"{source}: unknown section '{sec}'." + _suggest(sec, [*_SECTIONS, "training"]))
+        if v is not None and not isinstance(v, dict):
+            raise ConfigError(f"{source}: section '{sec}' must be a mapping of keys, got {v!r}")
     kw = {}
     for sec, cls in _SECTIONS.items():
-        vals, defaults = dict(d.get(sec) or {}), cls()
-        names = {f.name for f in dataclasses.fields(cls)}
+        vals, hints = dict(d.get(sec) or {}), _section_types(cls)
         for k, v in vals.items():
-            if k not in names: raise ConfigError(f"{source}: unknown key '{sec}.{k}'." + _suggest(k, names))
-            vals[k] = _check_type(f"{source}: {sec}.{k}", v, getattr(defaults, k))
+            if k not in hints: raise ConfigError(f"{source}: unknown key '{sec}.{k}'." + _suggest(k, hints))
+            vals[k] = _check_value(f"{source}: {sec}.{k}", v, hints[k])
         kw[sec] = cls(**vals)
-    training, tfields = dict(d.get("training") or {}), _training_fields()
-    for k in training:
-        if k not in tfields: raise ConfigError(f"{source}: unknown key 'training.{k}' (not a TrainingArguments field)." + _suggest(k, tfields))
-    return Config(training=training, **kw)
+    return Config(training=_check_training(dict(d.get("training") or {}), source), **kw)
 
 # %% ../nbs/00_config.ipynb #b3d34e12
 def preset_path(name: str) -> Path:
@@ -136,6 +211,9 @@ def _read_yaml(path: Path) -> dict:
 
 def apply_overrides(d: dict, overrides=()) -> dict:
     "Apply `section.key=value` overrides to a nested dict (values parsed as YAML)."
+    for sec, v in d.items():
+        if v is not None and not isinstance(v, dict):
+            raise ConfigError(f"section '{sec}' must be a mapping of keys, got {v!r}")
     d = {k: dict(v or {}) for k, v in d.items()}
     for ov in overrides or ():
         if "=" not in ov: raise ConfigError(f"override '{ov}': expected section.key=value")
@@ -148,14 +226,27 @@ def apply_overrides(d: dict, overrides=()) -> dict:
         d.setdefault(sec, {})[k] = v
     return d
 
+def _redact_override(ov: str) -> str:
+    "An override as it may be shown in a message: `training.hub_token=<redacted>`."
+    key, eq, v = ov.partition("=")
+    return f"{key}{eq}{REDACTED}" if eq and _is_secret(key.rsplit('.', 1)[-1]) else redact(ov)
+
 def load_config(name_or_path: str | os.PathLike = "smoke", overrides=(), validate: bool = True) -> Config:
-    "Load a preset or YAML file, apply overrides, validate."
+    "Load a preset or YAML file, apply overrides, check every key and value type, validate."
     p = Path(name_or_path)
     if not p.suffix and str(name_or_path) in list_presets(): p = preset_path(str(name_or_path))
     elif not p.exists():
         raise ConfigError(f"config '{name_or_path}' is neither a file nor a preset ({', '.join(list_presets())})")
-    cfg = config_from_dict(apply_overrides(_read_yaml(p), overrides), source=str(p))
-    if validate: validate_config(cfg)
+    raw = _read_yaml(p)
+    if not raw.get("training"):  # else the run would silently use TrainingArguments' defaults (3 epochs, lr 5e-5...)
+        raise ConfigError(f"{p}: no 'training' section (transformers.TrainingArguments fields): add one, e.g. copy the "
+                          "'training:' block printed by `python -c 'from sql_codegen_slm.config import load_config; "
+                          "print(load_config(\"full\").to_yaml())'` and edit it")
+    src = str(p) + (f" (overrides: {' '.join(map(_redact_override, overrides))})" if overrides else "")
+    cfg = config_from_dict(apply_overrides(raw, overrides), source=src)
+    if validate:
+        try: validate_config(cfg)
+        except ConfigError as e: raise ConfigError(f"{src}: {e}") from None
     return cfg
 
 # %% ../nbs/00_config.ipynb #23d64b58
@@ -165,8 +256,37 @@ _CHOICES = {"model.torch_dtype": ("auto", "bfloat16", "float16", "float32"),
             "data.on_bad_record": ("error", "skip"), "data.too_long": ("truncate", "skip", "error"),
             "lora.bias": ("none", "all", "lora_only")}
 
+@functools.cache
+def _training_defaults() -> dict:
+    from transformers import TrainingArguments
+    fields = dataclasses.fields(TrainingArguments)
+    return {f.name: f.default for f in fields if f.init and f.default is not dataclasses.MISSING}
+
+def _training_value_errors(t: dict) -> list:
+    "(key, why) for values of the right type that make no sense, using TrainingArguments' defaults for unset keys."
+    get = lambda k: t.get(k, _training_defaults().get(k))
+    errs, ms = [], get("max_steps")
+    if ms != -1 and not ms > 0:
+        errs.append(("training.max_steps", f"must be > 0, or -1 to train num_train_epochs epochs; got {ms}"))
+    if ms == -1 and not get("num_train_epochs") > 0:
+        errs.append(("training.num_train_epochs", f"must be > 0 when training.max_steps is -1; "
+                                                   f"got {get('num_train_epochs')}"))
+    for kind in ("save", "eval", "logging"):
+        strategy, steps = f"{kind}_strategy", f"{kind}_steps"
+        s, n = get(strategy), get(steps)
+        if str(getattr(s, "value", s)) != "steps" or n is None: continue  # eval_steps None: HF uses logging_steps
+        if not n > 0: errs.append((f"training.{steps}", f"must be > 0 when training.{strategy} is 'steps' "
+                                                         f"(a float in (0, 1) is a fraction of the total steps); got {n}"))
+        elif n > 1 and n != int(n):
+            errs.append((f"training.{steps}", f"must be an integer when > 1 (or a fraction in (0, 1)); got {n}"))
+    for k in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
+        if not get(k) > 0: errs.append((f"training.{k}", f"must be > 0; got {get(k)}"))
+    if not get("warmup_steps") >= 0: errs.append(("training.warmup_steps", f"must be >= 0; got {get('warmup_steps')}"))
+    return errs
+
 def validate_config(cfg: Config) -> Config:
-    "Raise `ConfigError` naming the key for impossible values."
+    "Raise `ConfigError` naming the key for values of the wrong type and impossible values."
+    _check_training(cfg.training)  # again: a Config may have been built or changed in code
     for key, choices in _CHOICES.items():
         sec, k = key.split("."); v = getattr(getattr(cfg, sec), k)
         if v not in choices: raise ConfigError(f"{key}: {v!r} is not one of {', '.join(choices)}")
@@ -177,12 +297,12 @@ def validate_config(cfg: Config) -> Config:
                "must be a non-empty list of module names"),
               ("data.max_samples_train", cfg.data.max_samples_train is None or cfg.data.max_samples_train > 0, "must be > 0 or null"),
               ("data.max_samples_val", cfg.data.max_samples_val is None or cfg.data.max_samples_val > 0, "must be > 0 or null"),
+              ("logging.logging_steps", cfg.logging.logging_steps > 0, "must be > 0"),
               ("training.output_dir", bool(cfg.training.get("output_dir")), "is required"),
               ("training.learning_rate", cfg.training.get("learning_rate", 1) > 0, "must be > 0")]
     for key, ok, why in checks:
         if not ok: raise ConfigError(f"{key} {why}")
-    ms, ep = cfg.training.get("max_steps", -1), cfg.training.get("num_train_epochs", 3)
-    if ms == 0 or (ms < 0 and not ep > 0): raise ConfigError("training: set max_steps > 0 or num_train_epochs > 0")
+    for key, why in _training_value_errors(cfg.training): raise ConfigError(f"{key} {why}")
     if "://" in str(cfg.training["output_dir"]):
         raise ConfigError("training.output_dir must be a local directory; put gs:// URLs in logging.remote_dir (checkpoints are mirrored there)")
     return cfg

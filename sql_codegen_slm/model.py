@@ -4,13 +4,15 @@
 
 # %% ../nbs/02_model.ipynb #294b5d7b
 from __future__ import annotations
+import re
 from importlib.resources import files
 from pathlib import Path
 import torch
 
 # %% auto #0
 __all__ = ['TINY_SHAPE', 'tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config',
-           'param_report', 'load_tokenizer', 'check_device', 'load_model', 'train_tiny_tokenizer', 'build_tiny_model']
+           'ModelLoadError', 'param_report', 'load_tokenizer', 'check_device', 'load_model', 'train_tiny_tokenizer',
+           'build_tiny_model']
 
 # %% ../nbs/02_model.ipynb #062cfe00
 def tiny_model_dir() -> Path:
@@ -53,6 +55,30 @@ def lora_config(cfg):
     return LoraConfig(r=l.r, lora_alpha=l.lora_alpha, lora_dropout=l.lora_dropout, target_modules=list(l.target_modules),
                       bias=l.bias, task_type="CAUSAL_LM")
 
+# %% ../nbs/02_model.ipynb #d0ed4731
+class ModelLoadError(RuntimeError):
+    "A model or tokenizer that could not be loaded: what was tried, the underlying error, and what to do."
+
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
+
+def _load_error(name: str, e: BaseException, what: str = "model") -> ModelLoadError:
+    "A `ModelLoadError` for `model.name=name` that failed with `e` while loading its `what`."
+    path, err = Path(resolve_model_name(name)).expanduser(), f"{type(e).__name__}: {str(e).strip()}"
+    if path.exists() or not _HUB_ID.fullmatch(name):
+        if not path.exists(): why = f"the directory {path} does not exist"
+        elif not path.is_dir(): why = f"{path} is a file, not a model directory"
+        elif not (path / "config.json").exists(): why = f"{path} has no config.json (not a directory from save_pretrained)"
+        else: why = f"{path} holds a config.json, but loading from it failed"
+        todo = ("pass a directory saved with save_pretrained (config.json, tokenizer files, weights), a hub id such as "
+                "mistralai/Mistral-7B-v0.1, or model.name=tiny for the embedded model")
+    else:
+        why = f"tried the Hugging Face hub id {name!r} (there is no local directory of that name)"
+        todo = ("the hub could not be reached (no network), or the model is gated and you are not logged in: run "
+                "`huggingface-cli login` (or set HF_TOKEN) on a machine with network; or download it "
+                f"(`huggingface-cli download {name} --local-dir DIR`) and pass model.name=DIR; "
+                "or use model.name=tiny for the embedded model")
+    return ModelLoadError(f"model.name={name!r}: cannot load the {what}: {why}.\n  error: {err}\n  what to do: {todo}")
+
 # %% ../nbs/02_model.ipynb #f8295f5a
 def param_report(model) -> dict:
     "Total and trainable parameters (4-bit weights counted as parameters, not packed bytes)."
@@ -66,7 +92,8 @@ def param_report(model) -> dict:
 def load_tokenizer(name: str):
     "Tokenizer via `AutoTokenizer.from_pretrained`, with a pad token (Mistral has none: use <unk>)."
     from transformers import AutoTokenizer
-    tok = AutoTokenizer.from_pretrained(resolve_model_name(name))
+    try: tok = AutoTokenizer.from_pretrained(resolve_model_name(name))
+    except (OSError, ValueError) as e: raise _load_error(name, e, "tokenizer") from e
     if tok.pad_token is None: tok.pad_token = tok.unk_token or tok.eos_token
     return tok
 
@@ -75,8 +102,7 @@ def check_device(name: str):
     if torch.cuda.is_available() or name == "tiny": return
     from transformers import AutoConfig
     try: c = AutoConfig.from_pretrained(resolve_model_name(name))
-    except Exception as e:
-        raise RuntimeError(f"model '{name}': cannot read its config ({e.__class__.__name__}); without CUDA use model=tiny, the embedded default") from None
+    except Exception as e: raise _load_error(name, e, "config") from e
     approx = 12 * c.num_hidden_layers * c.hidden_size ** 2
     if approx > 1e9:
         raise RuntimeError(f"model '{name}' has ~{approx / 1e9:.0f}B parameters and there is no CUDA device: 4-bit QLoRA needs a GPU. "
@@ -92,7 +118,8 @@ def load_model(cfg, adapter: str | None = None):
     tok, q, dtype = load_tokenizer(name), quantize(cfg), compute_dtype(cfg)
     kw = dict(dtype=dtype, attn_implementation=cfg.model.attn_implementation)
     if q: kw.update(quantization_config=bnb_config(cfg), device_map={"": torch.cuda.current_device()})
-    model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
+    try: model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
+    except OSError as e: raise _load_error(name, e) from e  # missing files, no hub; CUDA errors pass through as is
     if not q and torch.cuda.is_available(): model.to("cuda")
     gc = bool(cfg.training.get("gradient_checkpointing", False))
     if q and cfg.model.upcast_layer_norms:

@@ -64,18 +64,28 @@ def is_valid_sql(sql: str) -> bool:
     try: return len(json.loads(parse_sql_json(sql))["stmts"]) == 1
     except Exception: return False
 
-def _first_statement(text, start):
-    "The statement at `start`, with `;`; if it does not parse, the longest run of its first lines that does."
-    stmt = text[start:_statement_end(text, start)].strip().rstrip(";").strip()
-    if not stmt or is_valid_sql(stmt): return stmt + ";" if stmt else ""
-    lines = stmt.splitlines()  # prose may follow a query that has no `;`
+def _statement_at(text, start):
+    "(statement at `start` with `;`, index after it); if it does not parse, the longest run of first lines that does."
+    end = _statement_end(text, start)
+    stmt = text[start:end].strip().rstrip(";").strip()
+    if not stmt or is_valid_sql(stmt): return (stmt + ";" if stmt else ""), end
+    lines = text[start:end].splitlines(keepends=True)  # prose may follow a query that has no `;`
     for k in range(len(lines) - 1, 0, -1):
-        cand = "\n".join(lines[:k]).strip()
-        if is_valid_sql(cand): return cand + ";"
-    return stmt + ";"
+        cand = "".join(lines[:k]).strip().rstrip(";").strip()
+        if is_valid_sql(cand): return cand + ";", start + len("".join(lines[:k]))
+    return stmt + ";", end
+
+def _following_statements(text, i):
+    "The statements right after index `i` (each parses on its own), up to the first thing that is not SQL."
+    out = []
+    while text[i:].strip():
+        stmt, end = _statement_at(text, i)
+        if not is_valid_sql(stmt): break
+        out.append(stmt); i = end
+    return out
 
 def extract_sql(text: str) -> str:
-    "The first SQL statement in a model's output (prompt, code fences, chatter and trailing text removed), with `;`."
+    "The SQL in a model's output (prompt, fences, chatter, trailing prose removed), with `;`; more statements are kept."
     if not text: return ""
     if "[/INST]" in text: text = text.rsplit("[/INST]", 1)[1]
     text = re.split(r"</s>|\[INST\]", text, maxsplit=1)[0]  # the model may go on to a new turn
@@ -83,12 +93,12 @@ def extract_sql(text: str) -> str:
     text = (blocks[0] if blocks else text).strip()
     if not text: return ""
     starts = list(dict.fromkeys([0] + [m.start() for m in _KEYWORD.finditer(text)]))
-    stmts = [_first_statement(text, s) for s in starts]
-    for s in stmts:  # the first candidate start that gives a parsable statement wins
-        if s and is_valid_sql(s): return s
+    found = [_statement_at(text, s) for s in starts]
+    for s, end in found:  # the first candidate start that gives a parsable statement wins
+        if s and is_valid_sql(s): return " ".join([s, *_following_statements(text, end)])
     # nothing parses: keep the likeliest query so it is judged (as a syntax error) rather than lost
-    sel = [st for s, st in zip(starts, stmts) if re.match(r"(SELECT|WITH)\b", text[s:], re.I)]
-    return (sel or stmts[1:] or stmts)[0]
+    sel = [st for s, (st, _) in zip(starts, found) if re.match(r"(SELECT|WITH)\b", text[s:], re.I)]
+    return (sel or [st for st, _ in found][1:] or [st for st, _ in found])[0]
 
 # %% ../nbs/05_sql.ipynb #66dfefcc
 def normalize_sql(sql: str) -> str:

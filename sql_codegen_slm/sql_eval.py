@@ -181,6 +181,7 @@ def _question(rec):
 
 def judge(dbs: PostgresDatabases, rec: dict, pred_sql: str) -> dict:
     "The verdict on one prediction: `correct`, `verdict` (exact/subset/mismatch/error/gold_error), error kind and message."
+    # `pred_sql` runs as given: more than one statement is refused by `check_query`, never cut down to its first
     golds = [_gold_sql(rec)] + list(rec.get("gold_alternatives") or [])
     out = dict(correct=False, verdict="error", error_kind=None, error=None, matched_gold=None)
     try: pred = dbs.run(rec["db_id"], pred_sql)
@@ -209,12 +210,13 @@ def evaluate(gold_records: list, predictions: list, db_sql_dir, db_url: str | No
         dbs.prepare(r["db_id"] for r in gold_records)
         t0, items = time.perf_counter(), []
         for i, (rec, raw) in enumerate(zip(gold_records, predictions)):
-            sql = extract_sql(raw or "")
+            sql = extract_sql(raw or "")  # keeps a second statement, so that it is judged, not trimmed away
             golds = [_gold_sql(rec)] + list(rec.get("gold_alternatives") or [])
+            valid = is_valid_sql(_strip_sql(sql))  # exactly one statement; only a valid query can match by text
             items.append(dict(index=i, db_id=rec["db_id"], category=rec.get("category"), question=_question(rec),
-                              gold_sql=golds[0], pred_sql=sql, valid=is_valid_sql(_strip_sql(sql)),
-                              exact_match=any(_strip_sql(sql) == _strip_sql(g) for g in golds),
-                              normalized_match=bool(sql) and any(normalize_sql(sql) == normalize_sql(g) for g in golds),
+                              gold_sql=golds[0], pred_sql=sql, valid=valid,
+                              exact_match=valid and any(_strip_sql(sql) == _strip_sql(g) for g in golds),
+                              normalized_match=valid and any(normalize_sql(sql) == normalize_sql(g) for g in golds),
                               **judge(dbs, rec, sql)))
         judge_s = time.perf_counter() - t0
     finally:
