@@ -195,6 +195,14 @@ def config_from_dict(d: dict, source: str = "config") -> Config:
         kw[sec] = cls(**vals)
     return Config(training=_check_training(dict(d.get("training") or {}), source), **kw)
 
+# %% ../nbs/00_config.ipynb #7eed55c0
+class _Loader(yaml.SafeLoader):
+    "Safe YAML whose floats follow YAML 1.2: `2e-4` is a number (PyYAML's YAML 1.1 reads it as a string)."
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(
+    r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-+0123456789."))
+
 # %% ../nbs/00_config.ipynb #b3d34e12
 def preset_path(name: str) -> Path:
     "Path of a preset shipped in the package."
@@ -204,7 +212,7 @@ def list_presets() -> list[str]:
     return sorted(p.stem for p in Path(str(files("sql_codegen_slm") / "presets")).glob("*.yaml"))
 
 def _read_yaml(path: Path) -> dict:
-    try: d = yaml.safe_load(path.read_text())
+    try: d = yaml.load(path.read_text(), Loader=_Loader)
     except yaml.YAMLError as e: raise ConfigError(f"{path}: not valid YAML: {e}") from None
     if d is not None and not isinstance(d, dict): raise ConfigError(f"{path}: top level must be a mapping of sections")
     return d or {}
@@ -220,7 +228,7 @@ def apply_overrides(d: dict, overrides=()) -> dict:
         key, raw = ov.split("=", 1)
         if key.count(".") != 1: raise ConfigError(f"override '{ov}': key must be section.key, e.g. training.max_steps=5")
         sec, k = key.strip().split(".")
-        v = yaml.safe_load(raw)
+        v = yaml.load(raw, Loader=_Loader)
         if isinstance(v, bool) and raw.strip().lower() not in ("true", "false"):
             v = raw.strip()  # YAML 1.1 reads no/yes/on/off as booleans: `training.save_strategy=no` means the string "no"
         d.setdefault(sec, {})[k] = v
