@@ -16,13 +16,13 @@ from transformers import (
     set_seed,
 )
 from transformers.trainer_utils import get_last_checkpoint
-from .config import Config, load_config, check_url, resolve_bucket
+from .config import Config, ConfigError, load_config, check_url, resolve_bucket
 from .callbacks import CheckpointMirrorCallback, MemoryCallback, ProgressLogCallback, RedFlagCallback
 from .data import build_datasets
 from .packing import enable_packed_attention, packed_collator
-from .model import load_model, compute_dtype
+from .model import ModelLoadError, load_model, compute_dtype
 from . import storage
-from .runlock import RunLock
+from .runlock import RunLock, RunLocked
 
 # %% auto #0
 __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
@@ -407,11 +407,15 @@ def _parser():
 EXIT_NOT_MIRRORED = 3  # training finished and everything is on the local disk, but not (all) in the remote
 
 def main(argv=None) -> int:
-    "Console entry point: 0 done, 3 done but not mirrored (see `sync_command`), an exception otherwise."
+    "Console entry point: 0 done, 2 a problem to fix (said in one line), 3 done but not mirrored (see `sync_command`)."
     a = _parser().parse_args(argv)
     ov = a.overrides + ([f"training.output_dir={a.output_dir}"] if a.output_dir else [])
-    cfg = resolve_bucket(load_config(a.config, ov), a.bucket)
-    r = train(cfg, a.resume_from_checkpoint, a.remote_dir, start_fresh=a.start_fresh, mirror_timeout=a.mirror_timeout)
+    try:  # what the user can fix is said in one line, without a traceback
+        cfg = resolve_bucket(load_config(a.config, ov), a.bucket)
+        r = train(cfg, a.resume_from_checkpoint, a.remote_dir, start_fresh=a.start_fresh, mirror_timeout=a.mirror_timeout)
+    except (ConfigError, ModelLoadError, RunLocked, RunExists, RemoteUnavailable) as e:
+        print(f"sql-codegen-train: error: {e}", file=sys.stderr)
+        return 2
     keys = (
         "final_dir",
         "remote_final",
