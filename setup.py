@@ -10,6 +10,7 @@ cfg = config['DEFAULT']
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 gpu_requirements = shlex.split(cfg.get('gpu_requirements', ''))
+mistral_requirements = shlex.split(cfg.get('mistral_requirements', ''))
 console_scripts = [s.strip() for s in cfg.get('console_scripts', '').split() if s.strip()]
 lic = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}[cfg['license']]
 
@@ -29,7 +30,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg['lib_path']: ['presets/*.yaml', 'sample_data/*.jsonl', 'sample_data/schemas/*.sql', 'tiny_model/*']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'gpu': gpu_requirements},
+    extras_require={'dev': dev_requirements, 'gpu': gpu_requirements, 'mistral': mistral_requirements},
     entry_points={'console_scripts': console_scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
     zip_safe=False,
 )

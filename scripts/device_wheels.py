@@ -3,17 +3,21 @@
     python scripts/device_wheels.py [DEST] [--cuda 130] [--papermill]
 
 Downloads, without dependencies, what the project needs beyond torch/transformers/peft/accelerate into DEST
-(default `.wheels`, git-ignored): bitsandbytes, liger-kernel, pglast, datasets and its small deps, fastcore; with
+(default `.wheels`, git-ignored): bitsandbytes, liger-kernel, pglast, datasets and its small deps, fastcore,
+mistral-common + sentencepiece + protobuf (to build Mistral-7B-v0.1's real tokenizer); with
 `--papermill` also papermill + ipykernel and their deps (to run nbs/train.ipynb there). The device tool carries at most
 64 MiB, so two wheels are slimmed in place: bitsandbytes keeps only the CUDA library for `--cuda` (the box's
-`torch.version.cuda` without the dot; the wheel ships seven, 129 MB unpacked) and pglast drops its C source.
+`torch.version.cuda` without the dot; the wheel ships seven, 129 MB unpacked) and pglast drops its C source;
+mistral-common keeps only `data/tokenizer.model.v1` of its tokenizer files (6.3 MB → ~0.6 MB), all that
+`sql_codegen_slm.tokenizer` reads from it (installed `--no-deps`, its own imports are never used).
 Install there with `python3 -m pip install --no-index --no-deps --target /tmp/site DEST/*.whl` and
 `PYTHONPATH=/tmp/site:$PWD`, leaving the box's torch alone.
 """
 import argparse, subprocess, sys, zipfile
 from pathlib import Path
 
-CORE = ["bitsandbytes==0.50.2", "liger-kernel", "pglast", "datasets", "dill", "multiprocess", "xxhash", "fastcore<2"]
+CORE = ["bitsandbytes==0.50.2", "liger-kernel", "pglast", "datasets", "dill", "multiprocess", "xxhash", "fastcore<2",
+        "mistral-common", "sentencepiece", "protobuf"]  # the last three: the real Mistral-7B tokenizer (gpu_smoke.py)
 # papermill + ipykernel and their deps, less what any torch/transformers box has (pyyaml, tqdm, packaging, psutil, ...)
 PAPERMILL = ["papermill", "ipykernel", "nbclient", "nbformat", "jupyter_client", "jupyter_core", "traitlets", "pyzmq",
              "tornado", "comm", "nest_asyncio2", "matplotlib-inline", "ipython", "ipython_pygments_lexers", "pygments",
@@ -53,6 +57,9 @@ def main(argv=None):
         print(f"{whl.name}: -{slim(whl, lambda n: '/libbitsandbytes_cuda' in n and not n.endswith(keep)) / 2**20:.0f} MB")
     for whl in dest.glob("pglast-*.whl"):
         print(f"{whl.name}: -{slim(whl, lambda n: n.endswith('.c')) / 2**20:.0f} MB")
+    for whl in dest.glob("mistral_common-*.whl"):
+        drop = lambda n: n.startswith("mistral_common/data/") and not n.endswith("/tokenizer.model.v1")
+        print(f"{whl.name}: -{slim(whl, drop) / 2**20:.1f} MB")
     total = sum(f.stat().st_size for f in dest.glob("*.whl"))
     print(f"{len(list(dest.glob('*.whl')))} wheels, {total / 2**20:.1f} MiB in {dest}" + ("  (over the 64 MiB carry!)" if total > 64 * 2**20 else ""))
 

@@ -1,14 +1,16 @@
 """The real 4-bit path on a GPU, without the hub: build a random Mistral-7B-shaped model, save it, smoke-test it.
 
     python scripts/gpu_smoke.py WORK_DIR [--papermill] [--results DIR]
+    python scripts/gpu_smoke.py WORK_DIR --dry-run     # CPU: only the tokenizer, config.json and the CPU-side checks
 
 WORK_DIR gets the 14 GB model; --results DIR gets only the reports and logs (e.g. the device tool's $OUT).
 On a bare GPU box without a package index, gather what it lacks first with `python scripts/device_wheels.py --papermill`
 (bench/RESULTS.md has the device command).
 
 1. `MistralConfig()` (Mistral-7B's shapes) with random weights, built in bf16 on the GPU and saved with
-   `save_pretrained` to WORK_DIR/mistral-7b-random, beside a stand-in tokenizer: the embedded tiny tokenizer padded with
-   filler tokens to Mistral's 32,000 entries (the hub tokenizer cannot be fetched here).
+   `save_pretrained` to WORK_DIR/mistral-7b-random, beside Mistral-7B-v0.1's real tokenizer (32,000 pieces, as
+   `MistralConfig().vocab_size`) built offline by `sql_codegen_slm.tokenizer.build_mistral_tokenizer` from the
+   SentencePiece model in mistral-common (the `mistral` extra; device_wheels.py gathers it for a bare box).
 2. The parameter report of the `full` preset on it (r=16 on all 7 projections), and a few optimizer steps of that preset
    (packed rows, Liger, fused LoRA, fused AdamW) through the real Trainer.
 3. The smoke protocol on it with the `smoke` preset — through papermill and nbs/train.ipynb with --papermill, else
@@ -19,19 +21,46 @@ import json, subprocess, sys, time
 from pathlib import Path
 import torch
 
+def save_tokenizer(path: Path) -> dict:
+    "Mistral-7B-v0.1's real tokenizer into `path`; checks it fits the config's vocabulary and our prompt format."
+    from transformers import MistralConfig
+    from sql_codegen_slm.tokenizer import build_mistral_tokenizer, boundary_report
+    from sql_codegen_slm.model import load_tokenizer
+    from sql_codegen_slm.data import read_records
+    build_mistral_tokenizer(path)
+    tok = load_tokenizer(str(path))
+    if len(tok) != MistralConfig().vocab_size:
+        raise SystemExit(f"tokenizer has {len(tok)} tokens, the config {MistralConfig().vocab_size}")
+    reps = [boundary_report(tok, r["messages"]) for r in read_records("sample:val.jsonl")]
+    keys = ("split_equals_whole", "eos_last", "bos_first", "roundtrip")
+    bad = [i for i, r in enumerate(reps) if not all(r[k] for k in keys)]
+    if bad: raise SystemExit(f"sample:val.jsonl records {bad[:5]}: prompt/answer boundary or round trip broken")
+    return dict(vocab=len(tok), pad=tok.pad_token, val_records_checked=len(reps))
+
+def dry_run(out: Path) -> int:
+    "CPU only: the tokenizer and Mistral-7B's config.json (no weights) in WORK_DIR/mistral-7b-random; memory estimates."
+    from transformers import MistralConfig
+    from sql_codegen_slm.config import load_config
+    from sql_codegen_slm.memory import estimate_memory
+    path = out / "mistral-7b-random"
+    path.mkdir(parents=True, exist_ok=True)
+    MistralConfig(dtype="bfloat16").save_pretrained(path)
+    res = dict(tokenizer=save_tokenizer(path))
+    for preset in ("full", "smoke"):
+        m = estimate_memory(load_config(preset, [f"model.name={path}"]))
+        res[f"{preset}_estimated_peak_gib"] = round(m["peak_allocated_gib"], 2)
+    print(json.dumps(res, indent=1))
+    return 0
+
 def build(path: Path) -> dict:
     from transformers import MistralConfig, MistralForCausalLM
-    from sql_codegen_slm.model import load_tokenizer
     t0 = time.time()
     with torch.device("cuda"):
         model = MistralForCausalLM(MistralConfig(dtype="bfloat16")).to(torch.bfloat16)
     n = sum(p.numel() for p in model.parameters())
     model.save_pretrained(path)
     del model; torch.cuda.empty_cache()
-    tok = load_tokenizer("tiny")
-    tok.add_tokens([f"<filler_{i}>" for i in range(32000 - len(tok))])
-    tok.save_pretrained(path)
-    return dict(params=n, vocab=len(tok), build_and_save_s=round(time.time() - t0, 1))
+    return dict(params=n, **save_tokenizer(path), build_and_save_s=round(time.time() - t0, 1))
 
 def full_preset_steps(path: Path, out: Path, extra: list, steps: int = 12) -> dict:
     "A few optimizer steps of the `full` preset (packed rows, Liger, fused LoRA, fused AdamW) through the real Trainer."
@@ -97,6 +126,7 @@ def copy_results(out: Path, dest: Path):
 if __name__ == "__main__":
     a = sys.argv[1:]
     rc = 1
+    if "--dry-run" in a: sys.exit(dry_run(Path(a[0])))
     try: rc = main(Path(a[0]), "--papermill" in a)
     finally:
         if "--results" in a: copy_results(Path(a[0]), Path(a[a.index("--results") + 1]))
