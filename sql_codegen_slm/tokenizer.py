@@ -4,7 +4,7 @@
 
 # %% ../nbs/02c_tokenizer.ipynb #ce82675e
 from __future__ import annotations
-import json, shutil, statistics, tempfile
+import importlib.util, json, shutil, statistics, tempfile
 from pathlib import Path
 from .data import read_records, prompt_text, completion_text
 
@@ -18,14 +18,12 @@ EXTRA_HINT = 'pip install "sql-codegen-slm[mistral]"'
 
 def mistral_sp_model() -> Path:
     "Path of Mistral-7B-v0.1's SentencePiece model (32,000 pieces) shipped inside the `mistral-common` package."
-    try: import mistral_common
-    except ImportError as e:
+    spec = importlib.util.find_spec("mistral_common")  # found, not imported: the package pulls in pydantic and more
+    if spec is None or not spec.submodule_search_locations:
         raise ImportError(f"the real Mistral tokenizer is built from the SentencePiece model in mistral-common, "
-                          f"which is not installed: {EXTRA_HINT}") from e
-    p = Path(mistral_common.__file__).parent / "data" / SP_MODEL_FILE
-    if not p.is_file():
-        raise FileNotFoundError(f"{p} not found in mistral-common {getattr(mistral_common, '__version__', '?')}: "
-                                f"reinstall it ({EXTRA_HINT})")
+                          f"which is not installed: {EXTRA_HINT}")
+    p = Path(spec.submodule_search_locations[0]) / "data" / SP_MODEL_FILE
+    if not p.is_file(): raise FileNotFoundError(f"{p} not found in the installed mistral-common: reinstall it ({EXTRA_HINT})")
     return p
 
 # %% ../nbs/02c_tokenizer.ipynb #5fec7fec
