@@ -4,7 +4,7 @@
 
 # %% ../nbs/02c_tokenizer.ipynb #ce82675e
 from __future__ import annotations
-import importlib.util, json, shutil, statistics, tempfile
+import importlib.util, json, os, shutil, statistics, tempfile
 from pathlib import Path
 from .data import read_records, prompt_text, completion_text
 
@@ -17,7 +17,8 @@ SP_MODEL_FILE = "tokenizer.model.v1"  # Mistral-7B-v0.1's SentencePiece model in
 EXTRA_HINT = 'pip install "sql-codegen-slm[mistral]"'
 
 def mistral_sp_model() -> Path:
-    "Path of Mistral-7B-v0.1's SentencePiece model (32,000 pieces) shipped inside the `mistral-common` package."
+    "Path of Mistral-7B-v0.1's SentencePiece model (32,000 pieces) in `mistral-common` (or `$MISTRAL_SP_MODEL`)."
+    if os.environ.get("MISTRAL_SP_MODEL"): return Path(os.environ["MISTRAL_SP_MODEL"])  # a copy kept outside the package
     spec = importlib.util.find_spec("mistral_common")  # found, not imported: the package pulls in pydantic and more
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(f"the real Mistral tokenizer is built from the SentencePiece model in mistral-common, "
