@@ -25,7 +25,7 @@ class ModelConfig:
     attn_implementation: str = "sdpa"
     padding_free: bool = False  # pack rows without padding (exact attention per row)
     upcast_layer_norms: bool = True  # peft's prepare_model_for_kbit_training: fp32 norms/embeddings; false keeps the compute dtype
-    fused_lora: bool = False  # LoRA forward as one addmm onto the base output (packing.fuse_lora_forward)
+    fused_lora: bool = False  # LoRA forward as one addmm onto the base output (model.fuse_lora_forward)
 
 @dataclass
 class LoraSection:

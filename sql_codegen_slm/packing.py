@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['PACKED_ATTN', 'packed_collator', 'padded_collator', 'packed_attention_forward', 'register_packed_attention',
-           'enable_packed_attention', 'prepare_kbit_model', 'apply_liger', 'fuse_lora_forward']
+           'enable_packed_attention']
 
 # %% ../nbs/01b_packing.ipynb #598383e9
 import inspect, math
@@ -158,50 +158,3 @@ def enable_packed_attention(model, name: str = PACKED_ATTN):
     hf.set_attn_implementation(name)
     hf.config.use_cache = False
     return model
-
-# %% ../nbs/01b_packing.ipynb #7a8aa252
-def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant: bool = False):
-    "Freeze the (quantized) model and enable non-reentrant gradient checkpointing, keeping bf16 norms/embeddings."
-    for p in model.parameters(): p.requires_grad_(False)
-    if gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": use_reentrant})
-        if use_reentrant: model.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
-    return model
-
-def apply_liger(model) -> bool:
-    "Apply Liger kernels to a (peft-wrapped) model if liger-kernel is installed and knows its type; True if applied."
-    # what TrainingArguments(use_liger_kernel=True) does too; Liger also patches transformers' module globals
-    try:
-        from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN, _apply_liger_kernel_to_instance
-    except Exception: return False
-    hf = _hf_model(model)
-    if getattr(hf.config, "model_type", None) not in MODEL_TYPE_TO_APPLY_LIGER_FN: return False
-    _apply_liger_kernel_to_instance(model=hf)
-    return True
-
-def _fused_lora_forward(self, x, *args, **kwargs):
-    "peft LoRA forward as base(x) + scaling * B(A(dropout(x))) in one addmm (falls back to peft's for other cases)."
-    name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
-    if (name is None or self.disable_adapters or self.merged or kwargs.get("adapter_names") is not None
-            or name not in self.lora_A or name in getattr(self, "lora_variant", {})):
-        return type(self).forward(self, x, *args, **kwargs)
-    A, B = self.lora_A[name], self.lora_B[name]
-    result = self.base_layer(x, *args, **kwargs)
-    if not (torch.is_autocast_enabled(x.device.type) or x.dtype == A.weight.dtype == result.dtype):
-        return type(self).forward(self, x, *args, **kwargs)  # peft casts dtypes itself there
-    h = A(self.lora_dropout[name](x))
-    out = torch.addmm(result.reshape(-1, result.shape[-1]), h.reshape(-1, h.shape[-1]), B.weight.t(),
-                      alpha=self.scaling[name])
-    return out.view(result.shape)
-
-def fuse_lora_forward(model) -> int:
-    "Switch every peft LoRA Linear (4-bit or not) of `model` to the fused forward; returns how many were switched."
-    import types
-    from peft.tuners.lora import Linear as LoraLinear
-    try: from peft.tuners.lora.bnb import Linear4bit as LoraLinear4bit
-    except Exception: LoraLinear4bit = LoraLinear
-    n = 0
-    for m in model.modules():
-        if isinstance(m, (LoraLinear, LoraLinear4bit)) and not getattr(m, "lora_bias", {}).get(m.active_adapters[0], False):
-            m.forward = types.MethodType(_fused_lora_forward, m); n += 1
-    return n

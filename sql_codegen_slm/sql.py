@@ -10,7 +10,7 @@ from pglast.parser import parse_sql_json
 from pglast.stream import RawStream
 
 # %% auto #0
-__all__ = ['is_valid_sql', 'extract_sql', 'normalize_sql', 'Table', 'compare_tables', 'order_matters']
+__all__ = ['is_valid_sql', 'extract_sql', 'strip_sql', 'normalize_sql', 'Table', 'compare_tables', 'order_matters']
 
 # %% ../nbs/05_sql.ipynb #abfa0fcb
 _KEYWORD = re.compile(r"\b(SELECT|WITH|VALUES|TABLE|INSERT|UPDATE|DELETE|MERGE|DROP|CREATE|ALTER|TRUNCATE|COPY|GRANT"
@@ -100,14 +100,17 @@ def extract_sql(text: str) -> str:
     sel = [st for s, (st, _) in zip(starts, found) if re.match(r"(SELECT|WITH)\b", text[s:], re.I)]
     return (sel or [st for st, _ in found][1:] or [st for st, _ in found])[0]
 
+# %% ../nbs/05_sql.ipynb #6ced95d7
+def strip_sql(sql: str | None) -> str:
+    "`sql` without surrounding whitespace and trailing semicolons: the form both sides of an exact match are compared in."
+    return (sql or "").strip().rstrip(";").strip()
+
 # %% ../nbs/05_sql.ipynb #66dfefcc
 def normalize_sql(sql: str) -> str:
     "A canonical one-line form of `sql` for string match (pglast's deparse, else collapsed whitespace)."
-    s = (sql or "").strip().rstrip(";").strip()
+    s = strip_sql(sql)
     try: return RawStream()(pglast.parse_sql(s))
     except Exception: return re.sub(r"\s+", " ", s)
-
-def _strip_sql(sql): return (sql or "").strip().rstrip(";").strip()
 
 # %% ../nbs/05_sql.ipynb #d9bb52a0
 @dataclasses.dataclass

@@ -8,7 +8,8 @@ import argparse, json, os, re, shutil, sys, tempfile, time
 from collections import Counter, defaultdict
 from pathlib import Path
 from pglast.parser import parse_sql_json
-from .sql import Table, compare_tables, extract_sql, is_valid_sql, normalize_sql, order_matters, _strip_sql
+from .sql import Table, compare_tables, extract_sql, is_valid_sql, normalize_sql, order_matters, strip_sql
+from .data import prompt_text
 
 # %% auto #0
 __all__ = ['READER', 'QueryError', 'check_query', 'PostgresDatabases', 'judge', 'evaluate', 'generate_sql', 'read_gold',
@@ -25,7 +26,7 @@ _WRITES = re.compile(r'"(InsertStmt|UpdateStmt|DeleteStmt|MergeStmt|intoClause|l
 
 def check_query(sql: str) -> str:
     "`sql` if it is one plain query that only reads; else raises `QueryError` (empty, syntax or refused)."
-    s = _strip_sql(sql)
+    s = strip_sql(sql)
     if not s: raise QueryError("empty", "no SQL")
     try: stmts = json.loads(parse_sql_json(s))["stmts"]
     except Exception as e: raise QueryError("syntax", str(e)) from None
@@ -212,10 +213,10 @@ def evaluate(gold_records: list, predictions: list, db_sql_dir, db_url: str | No
         for i, (rec, raw) in enumerate(zip(gold_records, predictions)):
             sql = extract_sql(raw or "")  # keeps a second statement, so that it is judged, not trimmed away
             golds = [_gold_sql(rec)] + list(rec.get("gold_alternatives") or [])
-            valid = is_valid_sql(_strip_sql(sql))  # exactly one statement; only a valid query can match by text
+            valid = is_valid_sql(strip_sql(sql))  # exactly one statement; only a valid query can match by text
             items.append(dict(index=i, db_id=rec["db_id"], category=rec.get("category"), question=_question(rec),
                               gold_sql=golds[0], pred_sql=sql, valid=valid,
-                              exact_match=valid and any(_strip_sql(sql) == _strip_sql(g) for g in golds),
+                              exact_match=valid and any(strip_sql(sql) == strip_sql(g) for g in golds),
                               normalized_match=valid and any(normalize_sql(sql) == normalize_sql(g) for g in golds),
                               **judge(dbs, rec, sql)))
         judge_s = time.perf_counter() - t0
@@ -240,16 +241,10 @@ def _group(items, key):
     return d
 
 # %% ../nbs/05b_sql_eval.ipynb #36e30f6c
-def _prompt_text():
-    "The training prompt format, from `sql_codegen_slm.data` (imported late: data comes earlier in the pipeline)."
-    from sql_codegen_slm.data import prompt_text
-    return prompt_text
-
 def generate_sql(model, tokenizer, records: list, batch_size: int = 8, max_new_tokens: int = 128,
                  stats: dict | None = None) -> list:
     "Greedy, batched, left-padded generation for `records`; returns the extracted SQL (queries/s into `stats`)."
     import torch
-    prompt_text = _prompt_text()
     prompts = [prompt_text(r["messages"][:2]) for r in records]
     side, tokenizer.padding_side = tokenizer.padding_side, "left"  # decoder-only: pad on the left so outputs line up
     if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token
