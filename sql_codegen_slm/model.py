@@ -22,21 +22,25 @@ def tiny_model_dir() -> Path:
     "The embedded tiny Mistral-architecture model shipped in the package."
     return Path(str(files("sql_codegen_slm") / "tiny_model"))
 
+# %% ../nbs/02_model.ipynb #5c58bc95
 def resolve_model_name(name: str) -> str:
     "`tiny` → the shipped model's directory; anything else as given."
     return str(tiny_model_dir()) if name == "tiny" else name
 
+# %% ../nbs/02_model.ipynb #7f95f76d
 def _dtype(name: str) -> torch.dtype:
     if name == "auto":
         if not torch.cuda.is_available(): return torch.float32
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return getattr(torch, name)
 
+# %% ../nbs/02_model.ipynb #d3f870ae
 def compute_dtype(cfg) -> torch.dtype:
     "Compute dtype: bf16 where the GPU supports it, fp16 on older GPUs, fp32 on CPU; an explicit setting is honoured."
     name = cfg.quantization.bnb_4bit_compute_dtype if quantize(cfg) else cfg.model.torch_dtype
     return _dtype(name)
 
+# %% ../nbs/02_model.ipynb #9334b3a0
 def quantize(cfg) -> bool:
     "4-bit is used when asked for and CUDA is present (bitsandbytes 4-bit training needs a GPU)."
     return cfg.quantization.load_in_4bit and torch.cuda.is_available()
@@ -50,11 +54,18 @@ def bnb_config(cfg):
                               bnb_4bit_use_double_quant=q.bnb_4bit_use_double_quant,
                               bnb_4bit_compute_dtype=_dtype(q.bnb_4bit_compute_dtype))
 
+# %% ../nbs/02_model.ipynb #2c01ab95
 def lora_config(cfg):
     "The `peft.LoraConfig` for the config."
     l = cfg.lora
-    return LoraConfig(r=l.r, lora_alpha=l.lora_alpha, lora_dropout=l.lora_dropout, target_modules=list(l.target_modules),
-                      bias=l.bias, task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=l.r,
+        lora_alpha=l.lora_alpha,
+        lora_dropout=l.lora_dropout,
+        target_modules=list(l.target_modules),
+        bias=l.bias,
+        task_type="CAUSAL_LM",
+    )
 
 # %% ../nbs/02_model.ipynb #7a8aa252
 def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant: bool = False):
@@ -65,6 +76,7 @@ def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant
         if use_reentrant: model.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
     return model
 
+# %% ../nbs/02_model.ipynb #9d785f5d
 def apply_liger(model) -> bool:
     "Apply Liger kernels to a (peft-wrapped) model if liger-kernel is installed and knows its type; True if applied."
     # what TrainingArguments(use_liger_kernel=True) does too; Liger also patches transformers' module globals
@@ -76,6 +88,7 @@ def apply_liger(model) -> bool:
     _apply_liger_kernel_to_instance(model=hf)
     return True
 
+# %% ../nbs/02_model.ipynb #6ebd1487
 def _fused_lora_forward(self, x, *args, **kwargs):
     "peft LoRA forward as base(x) + scaling * B(A(dropout(x))) in one addmm (falls back to peft's for other cases)."
     name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
@@ -91,20 +104,25 @@ def _fused_lora_forward(self, x, *args, **kwargs):
                       alpha=self.scaling[name])
     return out.view(result.shape)
 
+# %% ../nbs/02_model.ipynb #61f0eb2f
 def fuse_lora_forward(model) -> int:
     "Switch every peft LoRA Linear (4-bit or not) of `model` to the fused forward; returns how many were switched."
     try: from peft.tuners.lora.bnb import Linear4bit as LoraLinear4bit
     except Exception: LoraLinear4bit = LoraLinear
     n = 0
     for m in model.modules():
-        if isinstance(m, (LoraLinear, LoraLinear4bit)) and not getattr(m, "lora_bias", {}).get(m.active_adapters[0], False):
-            m.forward = types.MethodType(_fused_lora_forward, m); n += 1
+        if isinstance(m, (LoraLinear, LoraLinear4bit)) and not getattr(m, "lora_bias", {}).get(
+            m.active_adapters[0], False
+        ):
+            m.forward = types.MethodType(_fused_lora_forward, m)
+            n += 1
     return n
 
 # %% ../nbs/02_model.ipynb #d0ed4731
 class ModelLoadError(RuntimeError):
     "A model or tokenizer that could not be loaded: what was tried, the underlying error, and what to do."
 
+# %% ../nbs/02_model.ipynb #cac08a2d
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 
 def _load_error(name: str, e: BaseException, what: str = "model") -> ModelLoadError:
@@ -113,7 +131,8 @@ def _load_error(name: str, e: BaseException, what: str = "model") -> ModelLoadEr
     if path.exists() or not _HUB_ID.fullmatch(name):
         if not path.exists(): why = f"the directory {path} does not exist"
         elif not path.is_dir(): why = f"{path} is a file, not a model directory"
-        elif not (path / "config.json").exists(): why = f"{path} has no config.json (not a directory from save_pretrained)"
+        elif not (path / "config.json").exists():
+            why = f"{path} has no config.json (not a directory from save_pretrained)"
         else: why = f"{path} holds a config.json, but loading from it failed"
         todo = ("pass a directory saved with save_pretrained (config.json, tokenizer files, weights), a hub id such as "
                 "mistralai/Mistral-7B-v0.1, or model.name=tiny for the embedded model")
@@ -135,6 +154,7 @@ def param_report(model) -> dict:
         if p.requires_grad: trainable += n
     return dict(total_params=total, trainable_params=trainable, trainable_pct=round(100 * trainable / total, 4))
 
+# %% ../nbs/02_model.ipynb #684e11a2
 def load_tokenizer(name: str):
     "Tokenizer via `AutoTokenizer.from_pretrained`, with a pad token (Mistral has none: use <unk>)."
     try: tok = AutoTokenizer.from_pretrained(resolve_model_name(name))
@@ -142,6 +162,7 @@ def load_tokenizer(name: str):
     if tok.pad_token is None: tok.pad_token = tok.unk_token or tok.eos_token
     return tok
 
+# %% ../nbs/02_model.ipynb #74f643c8
 def check_device(name: str):
     "Refuse, before loading, a multi-billion-parameter model on a machine without CUDA."
     if torch.cuda.is_available() or name == "tiny": return
@@ -149,9 +170,12 @@ def check_device(name: str):
     except Exception as e: raise _load_error(name, e, "config") from e
     approx = 12 * c.num_hidden_layers * c.hidden_size ** 2
     if approx > 1e9:
-        raise RuntimeError(f"model '{name}' has ~{approx / 1e9:.0f}B parameters and there is no CUDA device: 4-bit QLoRA needs a GPU. "
-                           "Run on a GPU (Colab: Runtime > Change runtime type > A100), or use model=tiny for a CPU check.")
+        raise RuntimeError(
+            f"model '{name}' has ~{approx / 1e9:.0f}B parameters and there is no CUDA device: 4-bit QLoRA needs a GPU. "
+            "Run on a GPU (Colab: Runtime > Change runtime type > A100), or use model=tiny for a CPU check."
+        )
 
+# %% ../nbs/02_model.ipynb #782e2a4e
 def load_model(cfg, adapter: str | None = None):
     "Model (with a LoRA adapter, new or from `adapter`) and tokenizer for the config; returns (model, tokenizer, info)."
     name = cfg.model.name
@@ -164,14 +188,29 @@ def load_model(cfg, adapter: str | None = None):
     if not q and torch.cuda.is_available(): model.to("cuda")
     gc = bool(cfg.training.get("gradient_checkpointing", False))
     if q and cfg.model.upcast_layer_norms:
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gc, gradient_checkpointing_kwargs={"use_reentrant": False})
-    elif q: prepare_kbit_model(model, gc)  # the same without the fp32 upcast: less memory, faster, loss as close to fp32
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=gc, gradient_checkpointing_kwargs={"use_reentrant": False}
+        )
+    elif q: prepare_kbit_model(model, gc)  # the same without the fp32 upcast: less memory, faster, same loss
     elif gc: model.enable_input_require_grads()
-    model = PeftModel.from_pretrained(model, adapter, is_trainable=True) if adapter else get_peft_model(model, lora_config(cfg))
+    model = (
+        PeftModel.from_pretrained(model, adapter, is_trainable=True)
+        if adapter
+        else get_peft_model(model, lora_config(cfg))
+    )
     fused = fuse_lora_forward(model) if cfg.model.fused_lora else 0
     if not cfg.quantization.load_in_4bit: qmsg = "off (quantization.load_in_4bit=false)"
-    elif q: qmsg = f"4-bit {cfg.quantization.bnb_4bit_quant_type}" + (" double-quant" if cfg.quantization.bnb_4bit_use_double_quant else "")
+    elif q:
+        qmsg = f"4-bit {cfg.quantization.bnb_4bit_quant_type}"
+        qmsg += " double-quant" if cfg.quantization.bnb_4bit_use_double_quant else ""
     else: qmsg = "skipped (no CUDA)"
-    info = dict(model=name, path=resolve_model_name(name), device=str(next(model.parameters()).device),
-                dtype=str(dtype).removeprefix("torch."), quantization=qmsg, fused_lora_layers=fused, **param_report(model))
+    info = dict(
+        model=name,
+        path=resolve_model_name(name),
+        device=str(next(model.parameters()).device),
+        dtype=str(dtype).removeprefix("torch."),
+        quantization=qmsg,
+        fused_lora_layers=fused,
+        **param_report(model)
+    )
     return model, tok, info
