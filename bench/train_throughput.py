@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sql_codegen_slm.packing import (packed_collator, enable_packed_attention, prepare_kbit_model, apply_liger,  # noqa: E402
-                                     fuse_lora_forward)
+from sql_codegen_slm.packing import packed_collator, enable_packed_attention  # noqa: E402
+from sql_codegen_slm.model import prepare_kbit_model, apply_liger, fuse_lora_forward  # noqa: E402
 from sql_codegen_slm.memory import estimate_memory  # noqa: E402
 
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]

@@ -24,9 +24,11 @@ class ModelConfig:
     torch_dtype: str = "auto"  # auto | bfloat16 | float16 | float32
     attn_implementation: str = "sdpa"
     padding_free: bool = False  # pack rows without padding (exact attention per row)
-    upcast_layer_norms: bool = True  # peft's prepare_model_for_kbit_training: fp32 norms/embeddings; false keeps the compute dtype
-    fused_lora: bool = False  # LoRA forward as one addmm onto the base output (packing.fuse_lora_forward)
+    # true: peft's prepare_model_for_kbit_training (fp32 norms/embeddings); false keeps the compute dtype
+    upcast_layer_norms: bool = True
+    fused_lora: bool = False  # LoRA forward as one addmm onto the base output (model.fuse_lora_forward)
 
+# %% ../nbs/00_config.ipynb #dab64cb9
 @dataclass
 class LoraSection:
     "LoRA adapter settings (peft.LoraConfig fields)."
@@ -36,6 +38,7 @@ class LoraSection:
     target_modules: list = field(default_factory=lambda: ["q_proj", "v_proj"])
     bias: str = "none"
 
+# %% ../nbs/00_config.ipynb #3417dc7d
 @dataclass
 class QuantizationConfig:
     "bitsandbytes 4-bit settings; ignored (and reported as skipped) without CUDA."
@@ -44,6 +47,7 @@ class QuantizationConfig:
     bnb_4bit_use_double_quant: bool = True
     bnb_4bit_compute_dtype: str = "auto"  # auto = bfloat16 where the GPU supports it, else float16
 
+# %% ../nbs/00_config.ipynb #444d501c
 @dataclass
 class DataConfig:
     "Training data: JSONL files of `messages` records (`sample:NAME` = the shipped sample data)."
@@ -54,6 +58,7 @@ class DataConfig:
     on_bad_record: str = "error"  # error | skip (skipped records are counted and reported)
     too_long: str = "truncate"  # truncate | skip | error, for rows longer than model.max_seq_length
 
+# %% ../nbs/00_config.ipynb #a3122d4f
 @dataclass
 class LoggingConfig:
     "Where logs and checkpoints go besides `training.output_dir`."
@@ -72,6 +77,7 @@ def _is_secret(key) -> bool:
     words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(key)).lower())
     return bool(_SECRET_WORDS.intersection(words)) or words[-1] == "key"
 
+# %% ../nbs/00_config.ipynb #5888278f
 def redact(d):
     "A copy of `d` (nested dicts, lists, strings): values of secret-named keys are `REDACTED`, URL passwords masked."
     if isinstance(d, dict):
@@ -81,6 +87,7 @@ def redact(d):
     if isinstance(d, str): return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", d)
     return d
 
+# %% ../nbs/00_config.ipynb #bbe50314
 def _unredact(d):
     "`REDACTED` read back from a saved config means unset: None, never the marker itself as a token."
     if isinstance(d, dict): return {k: _unredact(v) for k, v in d.items()}
@@ -88,12 +95,15 @@ def _unredact(d):
     return None if d == REDACTED else d
 
 # %% ../nbs/00_config.ipynb #602e89ef
-_SECTIONS = dict(model=ModelConfig, lora=LoraSection, quantization=QuantizationConfig, data=DataConfig, logging=LoggingConfig)
+_SECTIONS = dict(
+    model=ModelConfig, lora=LoraSection, quantization=QuantizationConfig, data=DataConfig, logging=LoggingConfig
+)
 BUCKET_PLACEHOLDER = "YOUR-BUCKET-NAME"
 
 class ConfigError(ValueError):
     "A config problem, naming the key."
 
+# %% ../nbs/00_config.ipynb #9be65db1
 @dataclass
 class Config:
     "A whole run: the six YAML sections."
@@ -115,6 +125,7 @@ class Config:
 # %% ../nbs/00_config.ipynb #01b1fe37
 def _is_enum(t): return isinstance(t, type) and issubclass(t, enum.Enum)
 
+# %% ../nbs/00_config.ipynb #11c62dff
 def _fits(t, v) -> bool:
     "Whether the YAML value `v` fits the annotation `t`."
     if t is typing.Any: return True
@@ -125,7 +136,8 @@ def _fits(t, v) -> bool:
             return any(v in {m.value for m in a} for a in args if _is_enum(a))
         return any(_fits(a, v) for a in args)
     if origin is typing.Literal: return any(v == a and type(v) is type(a) for a in args)
-    if origin in (list, tuple, set): return isinstance(v, list) and all(_fits(args[0] if args else typing.Any, x) for x in v)
+    if origin in (list, tuple, set):
+        return isinstance(v, list) and all(_fits(args[0] if args else typing.Any, x) for x in v)
     if origin is dict or t is dict: return isinstance(v, dict)
     if t is bool: return isinstance(v, bool)
     if t is int: return isinstance(v, int) and not isinstance(v, bool)
@@ -133,6 +145,7 @@ def _fits(t, v) -> bool:
     if _is_enum(t): return v in {m.value for m in t}
     return isinstance(v, t) if isinstance(t, type) else True
 
+# %% ../nbs/00_config.ipynb #cb78d1cb
 def _describe(t) -> str:
     "The annotation `t` in words, for an error message."
     origin, args = typing.get_origin(t), typing.get_args(t)
@@ -148,16 +161,20 @@ def _describe(t) -> str:
     return {int: "an integer", float: "a float", bool: "true/false", str: "a string", dict: "a mapping", list: "a list",
             type(None): "null", None: "null"}.get(origin or t, getattr(t, "__name__", str(t)))
 
+# %% ../nbs/00_config.ipynb #df038f21
 def _literal(v): return "true" if v is True else "false" if v is False else "null" if v is None else repr(v)
 
+# %% ../nbs/00_config.ipynb #e87002bf
 def _check_value(key: str, v, t):
     "`v` if it fits `t` (an int given for a float as a float), else `ConfigError` naming key, value and expected type."
     if not _fits(t, v): raise ConfigError(f"{key}: expected {_describe(t)}, got {v!r}")
     return float(v) if t is float and isinstance(v, int) else v
 
+# %% ../nbs/00_config.ipynb #f34567df
 @functools.cache
 def _section_types(cls) -> dict: return typing.get_type_hints(cls)
 
+# %% ../nbs/00_config.ipynb #baeb5df7
 @functools.cache
 def _training_types() -> dict:
     "TrainingArguments' init fields and their resolved annotations."
@@ -170,6 +187,7 @@ def _suggest(key, valid):
     near = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.6)
     return f" Did you mean '{near[0]}'?" if near else f" Valid keys: {', '.join(sorted(valid))}."
 
+# %% ../nbs/00_config.ipynb #bc88209b
 def _check_training(training: dict, source: str = "") -> dict:
     "Every `training.*` key is a TrainingArguments field and its value fits that field's annotation."
     types_, pre = _training_types(), f"{source}: " if source else ""
@@ -179,11 +197,13 @@ def _check_training(training: dict, source: str = "") -> dict:
         _check_value(f"{pre}training.{k}", v, types_[k])  # kept as written: TrainingArguments takes an int for a float
     return training
 
+# %% ../nbs/00_config.ipynb #a7e1c4a0
 def config_from_dict(d: dict, source: str = "config") -> Config:
     "Build a `Config` from nested dicts, rejecting unknown sections and keys and values of the wrong type."
     d = _unredact(d or {})
     for sec, v in d.items():
-        if sec not in (*_SECTIONS, "training"): raise ConfigError(f"{source}: unknown section '{sec}'." + _suggest(sec, [*_SECTIONS, "training"]))
+        if sec not in (*_SECTIONS, "training"):
+            raise ConfigError(f"{source}: unknown section '{sec}'." + _suggest(sec, [*_SECTIONS, "training"]))
         if v is not None and not isinstance(v, dict):
             raise ConfigError(f"{source}: section '{sec}' must be a mapping of keys, got {v!r}")
     kw = {}
@@ -199,24 +219,33 @@ def config_from_dict(d: dict, source: str = "config") -> Config:
 class _Loader(yaml.SafeLoader):
     "Safe YAML whose floats follow YAML 1.2: `2e-4` is a number (PyYAML's YAML 1.1 reads it as a string)."
 
-_Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(
-    r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-+0123456789."))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+        r"|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
 
 # %% ../nbs/00_config.ipynb #b3d34e12
 def preset_path(name: str) -> Path:
     "Path of a preset shipped in the package."
     return Path(str(files("sql_codegen_slm") / "presets" / f"{name}.yaml"))
 
+# %% ../nbs/00_config.ipynb #b8cd1928
 def list_presets() -> list[str]:
     return sorted(p.stem for p in Path(str(files("sql_codegen_slm") / "presets")).glob("*.yaml"))
 
+# %% ../nbs/00_config.ipynb #921eaf4f
 def _read_yaml(path: Path) -> dict:
     try: d = yaml.load(path.read_text(), Loader=_Loader)
     except yaml.YAMLError as e: raise ConfigError(f"{path}: not valid YAML: {e}") from None
     if d is not None and not isinstance(d, dict): raise ConfigError(f"{path}: top level must be a mapping of sections")
     return d or {}
 
+# %% ../nbs/00_config.ipynb #c36823cf
 def apply_overrides(d: dict, overrides=()) -> dict:
     "Apply `section.key=value` overrides to a nested dict (values parsed as YAML)."
     for sec, v in d.items():
@@ -226,19 +255,23 @@ def apply_overrides(d: dict, overrides=()) -> dict:
     for ov in overrides or ():
         if "=" not in ov: raise ConfigError(f"override '{ov}': expected section.key=value")
         key, raw = ov.split("=", 1)
-        if key.count(".") != 1: raise ConfigError(f"override '{ov}': key must be section.key, e.g. training.max_steps=5")
+        if key.count(".") != 1:
+            raise ConfigError(f"override '{ov}': key must be section.key, e.g. training.max_steps=5")
         sec, k = key.strip().split(".")
         v = yaml.load(raw, Loader=_Loader)
         if isinstance(v, bool) and raw.strip().lower() not in ("true", "false"):
-            v = raw.strip()  # YAML 1.1 reads no/yes/on/off as booleans: `training.save_strategy=no` means the string "no"
+            # YAML 1.1 reads no/yes/on/off as booleans: `training.save_strategy=no` means the string "no"
+            v = raw.strip()
         d.setdefault(sec, {})[k] = v
     return d
 
+# %% ../nbs/00_config.ipynb #8dd66fca
 def _redact_override(ov: str) -> str:
     "An override as it may be shown in a message: `training.hub_token=<redacted>`."
     key, eq, v = ov.partition("=")
     return f"{key}{eq}{REDACTED}" if eq and _is_secret(key.rsplit('.', 1)[-1]) else redact(ov)
 
+# %% ../nbs/00_config.ipynb #5227ecf5
 def load_config(name_or_path: str | os.PathLike = "smoke", overrides=(), validate: bool = True) -> Config:
     "Load a preset or YAML file, apply overrides, check every key and value type, validate."
     p = Path(name_or_path)
@@ -270,6 +303,7 @@ def _training_defaults() -> dict:
     fields = dataclasses.fields(TrainingArguments)
     return {f.name: f.default for f in fields if f.init and f.default is not dataclasses.MISSING}
 
+# %% ../nbs/00_config.ipynb #32bf198d
 def _training_value_errors(t: dict) -> list:
     "(key, why) for values of the right type that make no sense, using TrainingArguments' defaults for unset keys."
     get = lambda k: t.get(k, _training_defaults().get(k))
@@ -283,8 +317,14 @@ def _training_value_errors(t: dict) -> list:
         strategy, steps = f"{kind}_strategy", f"{kind}_steps"
         s, n = get(strategy), get(steps)
         if str(getattr(s, "value", s)) != "steps" or n is None: continue  # eval_steps None: HF uses logging_steps
-        if not n > 0: errs.append((f"training.{steps}", f"must be > 0 when training.{strategy} is 'steps' "
-                                                         f"(a float in (0, 1) is a fraction of the total steps); got {n}"))
+        if not n > 0:
+            errs.append(
+                (
+                    f"training.{steps}",
+                    f"must be > 0 when training.{strategy} is 'steps' "
+                    f"(a float in (0, 1) is a fraction of the total steps); got {n}",
+                )
+            )
         elif n > 1 and n != int(n):
             errs.append((f"training.{steps}", f"must be an integer when > 1 (or a fraction in (0, 1)); got {n}"))
     for k in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
@@ -292,36 +332,58 @@ def _training_value_errors(t: dict) -> list:
     if not get("warmup_steps") >= 0: errs.append(("training.warmup_steps", f"must be >= 0; got {get('warmup_steps')}"))
     return errs
 
+# %% ../nbs/00_config.ipynb #ceb13a81
 def validate_config(cfg: Config) -> Config:
     "Raise `ConfigError` naming the key for values of the wrong type and impossible values."
     _check_training(cfg.training)  # again: a Config may have been built or changed in code
     for key, choices in _CHOICES.items():
         sec, k = key.split("."); v = getattr(getattr(cfg, sec), k)
         if v not in choices: raise ConfigError(f"{key}: {v!r} is not one of {', '.join(choices)}")
-    checks = [("model.max_seq_length", cfg.model.max_seq_length > 0, "must be > 0"),
-              ("lora.r", cfg.lora.r > 0, "must be > 0"), ("lora.lora_alpha", cfg.lora.lora_alpha > 0, "must be > 0"),
-              ("lora.lora_dropout", 0 <= cfg.lora.lora_dropout < 1, "must be in [0, 1)"),
-              ("lora.target_modules", bool(cfg.lora.target_modules) and all(isinstance(m, str) for m in cfg.lora.target_modules),
-               "must be a non-empty list of module names"),
-              ("data.max_samples_train", cfg.data.max_samples_train is None or cfg.data.max_samples_train > 0, "must be > 0 or null"),
-              ("data.max_samples_val", cfg.data.max_samples_val is None or cfg.data.max_samples_val > 0, "must be > 0 or null"),
-              ("logging.logging_steps", cfg.logging.logging_steps > 0, "must be > 0"),
-              ("training.output_dir", bool(cfg.training.get("output_dir")), "is required"),
-              ("training.learning_rate", cfg.training.get("learning_rate", 1) > 0, "must be > 0")]
+    checks = [
+        ("model.max_seq_length", cfg.model.max_seq_length > 0, "must be > 0"),
+        ("lora.r", cfg.lora.r > 0, "must be > 0"),
+        ("lora.lora_alpha", cfg.lora.lora_alpha > 0, "must be > 0"),
+        ("lora.lora_dropout", 0 <= cfg.lora.lora_dropout < 1, "must be in [0, 1)"),
+        (
+            "lora.target_modules",
+            bool(cfg.lora.target_modules) and all(isinstance(m, str) for m in cfg.lora.target_modules),
+            "must be a non-empty list of module names",
+        ),
+        (
+            "data.max_samples_train",
+            cfg.data.max_samples_train is None or cfg.data.max_samples_train > 0,
+            "must be > 0 or null",
+        ),
+        (
+            "data.max_samples_val",
+            cfg.data.max_samples_val is None or cfg.data.max_samples_val > 0,
+            "must be > 0 or null",
+        ),
+        ("logging.logging_steps", cfg.logging.logging_steps > 0, "must be > 0"),
+        ("training.output_dir", bool(cfg.training.get("output_dir")), "is required"),
+        ("training.learning_rate", cfg.training.get("learning_rate", 1) > 0, "must be > 0"),
+    ]
     for key, ok, why in checks:
         if not ok: raise ConfigError(f"{key} {why}")
     for key, why in _training_value_errors(cfg.training): raise ConfigError(f"{key} {why}")
     if "://" in str(cfg.training["output_dir"]):
-        raise ConfigError("training.output_dir must be a local directory; put gs:// URLs in logging.remote_dir (checkpoints are mirrored there)")
+        raise ConfigError(
+            "training.output_dir must be a local directory; put gs:// URLs in logging.remote_dir "
+            "(checkpoints are mirrored there)"
+        )
     return cfg
 
 # %% ../nbs/00_config.ipynb #d280ed0b
 def resolve_bucket(cfg: Config, bucket: str | None = None) -> Config:
     "Replace `YOUR-BUCKET-NAME` in `logging.remote_dir` with `bucket` or `$GCS_BUCKET`."
     bucket = bucket or os.environ.get("GCS_BUCKET")
-    if bucket and cfg.logging.remote_dir: cfg.logging.remote_dir = cfg.logging.remote_dir.replace(BUCKET_PLACEHOLDER, bucket.removeprefix("gs://").strip("/"))
+    if bucket and cfg.logging.remote_dir:
+        cfg.logging.remote_dir = cfg.logging.remote_dir.replace(
+            BUCKET_PLACEHOLDER, bucket.removeprefix("gs://").strip("/")
+        )
     return cfg
 
+# %% ../nbs/00_config.ipynb #3baf4ded
 def check_url(url: str | None, key: str = "logging.remote_dir") -> str | None:
     "Raise if a URL about to be used still holds the bucket placeholder."
     if url and BUCKET_PLACEHOLDER in url:

@@ -21,6 +21,7 @@ def sample_data_dir() -> Path:
     "The sample text-to-SQL data shipped in the package: `train.jsonl`, `val.jsonl`, `schemas/<db_id>.sql`."
     return Path(str(files("sql_codegen_slm") / "sample_data"))
 
+# %% ../nbs/01_data.ipynb #97767581
 def resolve_data_path(path: str | Path) -> Path:
     "A data path; `sample:NAME` means the shipped sample data."
     s = str(path)
@@ -30,18 +31,22 @@ def resolve_data_path(path: str | Path) -> Path:
 class RecordError(ValueError):
     "A malformed data record; the message names file and line."
 
+# %% ../nbs/01_data.ipynb #b4692320
 def _check_messages(msgs) -> list:
     if not isinstance(msgs, list) or not msgs: raise ValueError("'messages' must be a non-empty list")
     for i, m in enumerate(msgs):
         if not isinstance(m, dict): raise ValueError(f"messages[{i}] is not an object")
         if "role" not in m: raise ValueError(f"messages[{i}] has no 'role'")
-        if m["role"] not in _ROLES: raise ValueError(f"messages[{i}] has unknown role {m['role']!r} (expected one of {', '.join(_ROLES)})")
-        if not isinstance(m.get("content"), str) or not m["content"].strip(): raise ValueError(f"messages[{i}] ({m['role']}) has empty or missing 'content'")
+        if m["role"] not in _ROLES:
+            raise ValueError(f"messages[{i}] has unknown role {m['role']!r} (expected one of {', '.join(_ROLES)})")
+        if not isinstance(m.get("content"), str) or not m["content"].strip():
+            raise ValueError(f"messages[{i}] ({m['role']}) has empty or missing 'content'")
     roles = [m["role"] for m in msgs]
     if roles not in (["system", "user", "assistant"], ["user", "assistant"]):
         raise ValueError(f"roles are {roles}; expected [system,] user, assistant")
     return msgs
 
+# %% ../nbs/01_data.ipynb #cf70831c
 def load_records(path, on_bad_record: str = "error") -> tuple[list[dict], list[dict]]:
     "Read a JSONL file of `messages` records; returns (records, skipped) where skipped lists line and reason."
     path = resolve_data_path(path)
@@ -54,7 +59,8 @@ def load_records(path, on_bad_record: str = "error") -> tuple[list[dict], list[d
             except UnicodeDecodeError as e: raise ValueError(f"not valid UTF-8 (byte {e.start})") from None
             try: rec = json.loads(line)
             except json.JSONDecodeError as e: raise ValueError(f"invalid JSON: {e.msg} (column {e.colno})") from None
-            if not isinstance(rec, dict) or "messages" not in rec: raise ValueError("expected an object with a 'messages' list")
+            if not isinstance(rec, dict) or "messages" not in rec:
+                raise ValueError("expected an object with a 'messages' list")
             _check_messages(rec["messages"])
         except ValueError as e:
             if on_bad_record != "skip": raise RecordError(f"{path}:{n}: {e}") from None
@@ -63,6 +69,7 @@ def load_records(path, on_bad_record: str = "error") -> tuple[list[dict], list[d
         records.append(rec)
     return records, skipped
 
+# %% ../nbs/01_data.ipynb #61cda4ae
 def read_records(path) -> list[dict]:
     "Read a JSONL file of records; any malformed record raises `RecordError`."
     return load_records(path)[0]
@@ -74,6 +81,7 @@ def prompt_text(messages: list[dict]) -> str:
     inst = f"{by_role['system']}\n{by_role['user']}" if "system" in by_role else by_role["user"]
     return f"<s>[INST] {inst} [/INST]"
 
+# %% ../nbs/01_data.ipynb #8a52ed6c
 def completion_text(messages: list[dict]) -> str:
     "The target: ` {assistant}</s>`."
     return f" {messages[-1]['content']}</s>"
@@ -106,17 +114,22 @@ class DataStats:
     mean_tokens: float = 0.0
     label_tokens: int = 0
 
+# %% ../nbs/01_data.ipynb #b2352daa
 def _tokenize_split(records, tokenizer, max_len, too_long, stats, path):
     rows = []
     for r in records:
         row = tokenize_record(tokenizer, r["messages"], max_len)
         if row.pop("truncated"):
-            if too_long == "error": raise RecordError(f"{path}:{r['_line']}: longer than model.max_seq_length={max_len} tokens (data.too_long=error)")
+            if too_long == "error":
+                raise RecordError(
+                    f"{path}:{r['_line']}: longer than model.max_seq_length={max_len} tokens (data.too_long=error)"
+                )
             if too_long == "skip": stats.too_long_skipped += 1; continue
             stats.truncated += 1
         rows.append(row)
     return rows
 
+# %% ../nbs/01_data.ipynb #7e2fdbf3
 def build_datasets(cfg, tokenizer):
     "Train and validation `datasets.Dataset`s from the config, and `DataStats`."
     from datasets import Dataset
@@ -127,7 +140,11 @@ def build_datasets(cfg, tokenizer):
         recs, skipped = load_records(path, d.on_bad_record)
         stats.skipped += skipped
         if not recs: raise RecordError(f"{resolve_data_path(path)}: no usable records")
-        splits.append(_tokenize_split(recs[:limit] if limit else recs, tokenizer, max_len, d.too_long, stats, resolve_data_path(path)))
+        splits.append(
+            _tokenize_split(
+                recs[:limit] if limit else recs, tokenizer, max_len, d.too_long, stats, resolve_data_path(path)
+            )
+        )
     train, val = splits
     lens = [len(r["input_ids"]) for r in train + val]
     stats.n_train, stats.n_val, stats.max_tokens = len(train), len(val), max(lens)

@@ -4,36 +4,43 @@
 
 # %% ../nbs/02_model.ipynb #294b5d7b
 from __future__ import annotations
-import re
+import re, types
 from importlib.resources import files
 from pathlib import Path
 import torch
+from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
+from peft.tuners.lora import Linear as LoraLinear
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 
 # %% auto #0
-__all__ = ['TINY_SHAPE', 'tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config',
-           'ModelLoadError', 'param_report', 'load_tokenizer', 'check_device', 'load_model', 'train_tiny_tokenizer',
-           'build_tiny_model']
+__all__ = ['tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
+           'apply_liger', 'fuse_lora_forward', 'ModelLoadError', 'param_report', 'load_tokenizer', 'check_device',
+           'load_model']
 
 # %% ../nbs/02_model.ipynb #062cfe00
 def tiny_model_dir() -> Path:
     "The embedded tiny Mistral-architecture model shipped in the package."
     return Path(str(files("sql_codegen_slm") / "tiny_model"))
 
+# %% ../nbs/02_model.ipynb #5c58bc95
 def resolve_model_name(name: str) -> str:
     "`tiny` → the shipped model's directory; anything else as given."
     return str(tiny_model_dir()) if name == "tiny" else name
 
+# %% ../nbs/02_model.ipynb #7f95f76d
 def _dtype(name: str) -> torch.dtype:
     if name == "auto":
         if not torch.cuda.is_available(): return torch.float32
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return getattr(torch, name)
 
+# %% ../nbs/02_model.ipynb #d3f870ae
 def compute_dtype(cfg) -> torch.dtype:
     "Compute dtype: bf16 where the GPU supports it, fp16 on older GPUs, fp32 on CPU; an explicit setting is honoured."
     name = cfg.quantization.bnb_4bit_compute_dtype if quantize(cfg) else cfg.model.torch_dtype
     return _dtype(name)
 
+# %% ../nbs/02_model.ipynb #9334b3a0
 def quantize(cfg) -> bool:
     "4-bit is used when asked for and CUDA is present (bitsandbytes 4-bit training needs a GPU)."
     return cfg.quantization.load_in_4bit and torch.cuda.is_available()
@@ -42,23 +49,80 @@ def quantize(cfg) -> bool:
 def bnb_config(cfg):
     "The `BitsAndBytesConfig` for the config, or None when 4-bit is off."
     if not cfg.quantization.load_in_4bit: return None
-    from transformers import BitsAndBytesConfig
     q = cfg.quantization
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=q.bnb_4bit_quant_type,
                               bnb_4bit_use_double_quant=q.bnb_4bit_use_double_quant,
                               bnb_4bit_compute_dtype=_dtype(q.bnb_4bit_compute_dtype))
 
+# %% ../nbs/02_model.ipynb #2c01ab95
 def lora_config(cfg):
     "The `peft.LoraConfig` for the config."
-    from peft import LoraConfig
     l = cfg.lora
-    return LoraConfig(r=l.r, lora_alpha=l.lora_alpha, lora_dropout=l.lora_dropout, target_modules=list(l.target_modules),
-                      bias=l.bias, task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=l.r,
+        lora_alpha=l.lora_alpha,
+        lora_dropout=l.lora_dropout,
+        target_modules=list(l.target_modules),
+        bias=l.bias,
+        task_type="CAUSAL_LM",
+    )
+
+# %% ../nbs/02_model.ipynb #7a8aa252
+def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant: bool = False):
+    "Freeze the (quantized) model and enable non-reentrant gradient checkpointing, keeping bf16 norms/embeddings."
+    for p in model.parameters(): p.requires_grad_(False)
+    if gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": use_reentrant})
+        if use_reentrant: model.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
+    return model
+
+# %% ../nbs/02_model.ipynb #9d785f5d
+def apply_liger(model) -> bool:
+    "Apply Liger kernels to a (peft-wrapped) model if liger-kernel is installed and knows its type; True if applied."
+    # what TrainingArguments(use_liger_kernel=True) does too; Liger also patches transformers' module globals
+    try:
+        from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN, _apply_liger_kernel_to_instance
+    except Exception: return False
+    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if getattr(hf.config, "model_type", None) not in MODEL_TYPE_TO_APPLY_LIGER_FN: return False
+    _apply_liger_kernel_to_instance(model=hf)
+    return True
+
+# %% ../nbs/02_model.ipynb #6ebd1487
+def _fused_lora_forward(self, x, *args, **kwargs):
+    "peft LoRA forward as base(x) + scaling * B(A(dropout(x))) in one addmm (falls back to peft's for other cases)."
+    name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
+    if (name is None or self.disable_adapters or self.merged or kwargs.get("adapter_names") is not None
+            or name not in self.lora_A or name in getattr(self, "lora_variant", {})):
+        return type(self).forward(self, x, *args, **kwargs)
+    A, B = self.lora_A[name], self.lora_B[name]
+    result = self.base_layer(x, *args, **kwargs)
+    if not (torch.is_autocast_enabled(x.device.type) or x.dtype == A.weight.dtype == result.dtype):
+        return type(self).forward(self, x, *args, **kwargs)  # peft casts dtypes itself there
+    h = A(self.lora_dropout[name](x))
+    out = torch.addmm(result.reshape(-1, result.shape[-1]), h.reshape(-1, h.shape[-1]), B.weight.t(),
+                      alpha=self.scaling[name])
+    return out.view(result.shape)
+
+# %% ../nbs/02_model.ipynb #61f0eb2f
+def fuse_lora_forward(model) -> int:
+    "Switch every peft LoRA Linear (4-bit or not) of `model` to the fused forward; returns how many were switched."
+    try: from peft.tuners.lora.bnb import Linear4bit as LoraLinear4bit
+    except Exception: LoraLinear4bit = LoraLinear
+    n = 0
+    for m in model.modules():
+        if isinstance(m, (LoraLinear, LoraLinear4bit)) and not getattr(m, "lora_bias", {}).get(
+            m.active_adapters[0], False
+        ):
+            m.forward = types.MethodType(_fused_lora_forward, m)
+            n += 1
+    return n
 
 # %% ../nbs/02_model.ipynb #d0ed4731
 class ModelLoadError(RuntimeError):
     "A model or tokenizer that could not be loaded: what was tried, the underlying error, and what to do."
 
+# %% ../nbs/02_model.ipynb #cac08a2d
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 
 def _load_error(name: str, e: BaseException, what: str = "model") -> ModelLoadError:
@@ -67,7 +131,8 @@ def _load_error(name: str, e: BaseException, what: str = "model") -> ModelLoadEr
     if path.exists() or not _HUB_ID.fullmatch(name):
         if not path.exists(): why = f"the directory {path} does not exist"
         elif not path.is_dir(): why = f"{path} is a file, not a model directory"
-        elif not (path / "config.json").exists(): why = f"{path} has no config.json (not a directory from save_pretrained)"
+        elif not (path / "config.json").exists():
+            why = f"{path} has no config.json (not a directory from save_pretrained)"
         else: why = f"{path} holds a config.json, but loading from it failed"
         todo = ("pass a directory saved with save_pretrained (config.json, tokenizer files, weights), a hub id such as "
                 "mistralai/Mistral-7B-v0.1, or model.name=tiny for the embedded model")
@@ -89,30 +154,30 @@ def param_report(model) -> dict:
         if p.requires_grad: trainable += n
     return dict(total_params=total, trainable_params=trainable, trainable_pct=round(100 * trainable / total, 4))
 
+# %% ../nbs/02_model.ipynb #684e11a2
 def load_tokenizer(name: str):
     "Tokenizer via `AutoTokenizer.from_pretrained`, with a pad token (Mistral has none: use <unk>)."
-    from transformers import AutoTokenizer
     try: tok = AutoTokenizer.from_pretrained(resolve_model_name(name))
     except (OSError, ValueError) as e: raise _load_error(name, e, "tokenizer") from e
     if tok.pad_token is None: tok.pad_token = tok.unk_token or tok.eos_token
     return tok
 
+# %% ../nbs/02_model.ipynb #74f643c8
 def check_device(name: str):
     "Refuse, before loading, a multi-billion-parameter model on a machine without CUDA."
     if torch.cuda.is_available() or name == "tiny": return
-    from transformers import AutoConfig
     try: c = AutoConfig.from_pretrained(resolve_model_name(name))
     except Exception as e: raise _load_error(name, e, "config") from e
     approx = 12 * c.num_hidden_layers * c.hidden_size ** 2
     if approx > 1e9:
-        raise RuntimeError(f"model '{name}' has ~{approx / 1e9:.0f}B parameters and there is no CUDA device: 4-bit QLoRA needs a GPU. "
-                           "Run on a GPU (Colab: Runtime > Change runtime type > A100), or use model=tiny for a CPU check.")
+        raise RuntimeError(
+            f"model '{name}' has ~{approx / 1e9:.0f}B parameters and there is no CUDA device: 4-bit QLoRA needs a GPU. "
+            "Run on a GPU (Colab: Runtime > Change runtime type > A100), or use model=tiny for a CPU check."
+        )
 
+# %% ../nbs/02_model.ipynb #782e2a4e
 def load_model(cfg, adapter: str | None = None):
     "Model (with a LoRA adapter, new or from `adapter`) and tokenizer for the config; returns (model, tokenizer, info)."
-    from transformers import AutoModelForCausalLM
-    from peft import get_peft_model, prepare_model_for_kbit_training, PeftModel
-    from sql_codegen_slm.packing import prepare_kbit_model, fuse_lora_forward
     name = cfg.model.name
     check_device(name)
     tok, q, dtype = load_tokenizer(name), quantize(cfg), compute_dtype(cfg)
@@ -123,63 +188,29 @@ def load_model(cfg, adapter: str | None = None):
     if not q and torch.cuda.is_available(): model.to("cuda")
     gc = bool(cfg.training.get("gradient_checkpointing", False))
     if q and cfg.model.upcast_layer_norms:
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gc, gradient_checkpointing_kwargs={"use_reentrant": False})
-    elif q: prepare_kbit_model(model, gc)  # the same without the fp32 upcast: less memory, faster, loss as close to fp32
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=gc, gradient_checkpointing_kwargs={"use_reentrant": False}
+        )
+    elif q: prepare_kbit_model(model, gc)  # the same without the fp32 upcast: less memory, faster, same loss
     elif gc: model.enable_input_require_grads()
-    model = PeftModel.from_pretrained(model, adapter, is_trainable=True) if adapter else get_peft_model(model, lora_config(cfg))
+    model = (
+        PeftModel.from_pretrained(model, adapter, is_trainable=True)
+        if adapter
+        else get_peft_model(model, lora_config(cfg))
+    )
     fused = fuse_lora_forward(model) if cfg.model.fused_lora else 0
     if not cfg.quantization.load_in_4bit: qmsg = "off (quantization.load_in_4bit=false)"
-    elif q: qmsg = f"4-bit {cfg.quantization.bnb_4bit_quant_type}" + (" double-quant" if cfg.quantization.bnb_4bit_use_double_quant else "")
+    elif q:
+        qmsg = f"4-bit {cfg.quantization.bnb_4bit_quant_type}"
+        qmsg += " double-quant" if cfg.quantization.bnb_4bit_use_double_quant else ""
     else: qmsg = "skipped (no CUDA)"
-    info = dict(model=name, path=resolve_model_name(name), device=str(next(model.parameters()).device),
-                dtype=str(dtype).removeprefix("torch."), quantization=qmsg, fused_lora_layers=fused, **param_report(model))
+    info = dict(
+        model=name,
+        path=resolve_model_name(name),
+        device=str(next(model.parameters()).device),
+        dtype=str(dtype).removeprefix("torch."),
+        quantization=qmsg,
+        fused_lora_layers=fused,
+        **param_report(model)
+    )
     return model, tok, info
-
-# %% ../nbs/02_model.ipynb #3bafe63f
-TINY_SHAPE = dict(hidden_size=128, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
-                  max_position_embeddings=1024, sliding_window=None, tie_word_embeddings=True)
-
-def train_tiny_tokenizer(texts, vocab_size: int = 2048):
-    "A byte-level BPE tokenizer with Mistral's special tokens (<unk>=0, <s>=1, </s>=2)."
-    from tokenizers import Tokenizer, models, trainers, pre_tokenizers, decoders
-    from transformers import PreTrainedTokenizerFast
-    t = Tokenizer(models.BPE(unk_token="<unk>"))
-    t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    t.decoder = decoders.ByteLevel()
-    t.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<unk>", "<s>", "</s>"],
-                                                     initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
-    return PreTrainedTokenizerFast(tokenizer_object=t, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<unk>",
-                                   model_max_length=TINY_SHAPE["max_position_embeddings"])
-
-def build_tiny_model(out_dir, train_file="sample:train.jsonl", epochs: int = 10, lr: float = 3e-3, batch_size: int = 16, seed: int = 0) -> dict:
-    "Train the tokenizer, build and pre-train the tiny model on `train_file`, save both to `out_dir`."
-    import math, time
-    from transformers import MistralConfig, MistralForCausalLM, get_cosine_schedule_with_warmup
-    from sql_codegen_slm.data import read_records, prompt_text, completion_text
-    torch.manual_seed(seed)
-    texts = [prompt_text(r["messages"]) + completion_text(r["messages"]) for r in read_records(train_file)]
-    tok = train_tiny_tokenizer(texts)
-    cfg = MistralConfig(vocab_size=len(tok), bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, **TINY_SHAPE)
-    model = MistralForCausalLM(cfg)
-    rows = [tok(t, add_special_tokens=False)["input_ids"][: cfg.max_position_embeddings] for t in texts]
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    steps = epochs * math.ceil(len(rows) / batch_size)
-    sched = get_cosine_schedule_with_warmup(opt, max(1, steps // 20), steps)
-    g, t0, losses = torch.Generator().manual_seed(seed), time.time(), []
-    model.train()
-    for ep in range(epochs):
-        order = torch.randperm(len(rows), generator=g).tolist()
-        for i in range(0, len(rows), batch_size):
-            batch = [rows[j] for j in order[i:i + batch_size]]
-            n = max(map(len, batch))
-            ids = torch.tensor([r + [tok.pad_token_id] * (n - len(r)) for r in batch])
-            mask = torch.tensor([[1] * len(r) + [0] * (n - len(r)) for r in batch])
-            loss = model(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
-            loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step(); sched.step(); opt.zero_grad()
-        losses.append(round(loss.item(), 4))
-        print(f"epoch {ep + 1}/{epochs}: loss {losses[-1]} ({time.time() - t0:.0f} s)", flush=True)
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out); tok.save_pretrained(out)
-    return dict(params=sum(p.numel() for p in model.parameters()), vocab=len(tok), epochs=epochs, final_loss=losses[-1],
-                loss_by_epoch=losses, seconds=round(time.time() - t0, 1))

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['PACKED_ATTN', 'packed_collator', 'padded_collator', 'packed_attention_forward', 'register_packed_attention',
-           'enable_packed_attention', 'prepare_kbit_model', 'apply_liger', 'fuse_lora_forward']
+           'enable_packed_attention']
 
 # %% ../nbs/01b_packing.ipynb #598383e9
 import inspect, math
@@ -54,6 +54,7 @@ def _varlen_kwargs():
     "Names of the optional arguments this torch's `varlen_attn` takes."
     return set(inspect.signature(_torch_varlen_attn).parameters) if _torch_varlen_attn is not None else set()
 
+# %% ../nbs/01b_packing.ipynb #ff4b3d65
 _VARLEN_ARGS = _varlen_kwargs()
 
 def _window_mask(l: int, window: int, device):
@@ -61,6 +62,7 @@ def _window_mask(l: int, window: int, device):
     i = torch.arange(l, device=device)
     return (i[None, :] <= i[:, None]) & (i[None, :] > i[:, None] - window)
 
+# %% ../nbs/01b_packing.ipynb #bf2f1717
 def _segment_sdpa(q, k, v, cu, scale, window=None):
     "Exact reference: causal SDPA on each segment of flat (T, H, D) q/k/v."
     n_rep = q.shape[1] // k.shape[1]
@@ -75,6 +77,7 @@ def _segment_sdpa(q, k, v, cu, scale, window=None):
         outs.append(o[0].transpose(0, 1))
     return torch.cat(outs)
 
+# %% ../nbs/01b_packing.ipynb #a7d1b178
 def _varlen(q, k, v, cu, max_len: int, scale=None, window=None, force_reference: bool = False):
     "Causal attention inside each `cu` segment of flat (T, H, D) tensors: flash varlen on CUDA, per-row SDPA elsewhere."
     use_window = window is not None and max_len > window
@@ -109,6 +112,7 @@ def _decode_sdpa(query, key, value, attention_mask, scale, window=None):
     out = F.scaled_dot_product_attention(query, key, value, attn_mask=mask, scale=scale)
     return out.transpose(1, 2).contiguous()
 
+# %% ../nbs/01b_packing.ipynb #4217e089
 def packed_attention_forward(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None,
                              sliding_window=None, position_ids=None, cu_seq_lens_q=None, max_length_q=None, **kwargs):
     "transformers attention function: exact causal attention within each packed row (flash varlen on CUDA)."
@@ -134,12 +138,14 @@ def packed_attention_forward(module, query, key, value, attention_mask, dropout:
     if keep is not None: out = out.new_zeros(B * L, H, D).index_copy_(0, keep, out)
     return out.view(B, L, H, D), None
 
+# %% ../nbs/01b_packing.ipynb #7755bc67
 def _packed_mask(*args, attention_mask=None, kv_length=None, **kwargs):
     "Mask function for `varlen_packed`: the 2D padding mask when there is padding, else None (like flash attention)."
     if attention_mask is None: return None
     attention_mask = attention_mask[:, -kv_length:] if kv_length else attention_mask
     return None if bool(attention_mask.all()) else attention_mask
 
+# %% ../nbs/01b_packing.ipynb #936ff65b
 def register_packed_attention(name: str = PACKED_ATTN) -> str:
     "Register the varlen attention (and its mask function) with transformers under `name`."
     AttentionInterface.register(name, packed_attention_forward)
@@ -151,6 +157,7 @@ def _hf_model(model):
     "The transformers model inside a peft wrapper (or the model itself)."
     return model.get_base_model() if hasattr(model, "get_base_model") else model
 
+# %% ../nbs/01b_packing.ipynb #3045fcf3
 def enable_packed_attention(model, name: str = PACKED_ATTN):
     "Switch `model` to exact padding-free attention (`varlen_packed`) and disable its KV cache; returns the model."
     register_packed_attention(name)
@@ -158,50 +165,3 @@ def enable_packed_attention(model, name: str = PACKED_ATTN):
     hf.set_attn_implementation(name)
     hf.config.use_cache = False
     return model
-
-# %% ../nbs/01b_packing.ipynb #7a8aa252
-def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant: bool = False):
-    "Freeze the (quantized) model and enable non-reentrant gradient checkpointing, keeping bf16 norms/embeddings."
-    for p in model.parameters(): p.requires_grad_(False)
-    if gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": use_reentrant})
-        if use_reentrant: model.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
-    return model
-
-def apply_liger(model) -> bool:
-    "Apply Liger kernels to a (peft-wrapped) model if liger-kernel is installed and knows its type; True if applied."
-    # what TrainingArguments(use_liger_kernel=True) does too; Liger also patches transformers' module globals
-    try:
-        from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN, _apply_liger_kernel_to_instance
-    except Exception: return False
-    hf = _hf_model(model)
-    if getattr(hf.config, "model_type", None) not in MODEL_TYPE_TO_APPLY_LIGER_FN: return False
-    _apply_liger_kernel_to_instance(model=hf)
-    return True
-
-def _fused_lora_forward(self, x, *args, **kwargs):
-    "peft LoRA forward as base(x) + scaling * B(A(dropout(x))) in one addmm (falls back to peft's for other cases)."
-    name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
-    if (name is None or self.disable_adapters or self.merged or kwargs.get("adapter_names") is not None
-            or name not in self.lora_A or name in getattr(self, "lora_variant", {})):
-        return type(self).forward(self, x, *args, **kwargs)
-    A, B = self.lora_A[name], self.lora_B[name]
-    result = self.base_layer(x, *args, **kwargs)
-    if not (torch.is_autocast_enabled(x.device.type) or x.dtype == A.weight.dtype == result.dtype):
-        return type(self).forward(self, x, *args, **kwargs)  # peft casts dtypes itself there
-    h = A(self.lora_dropout[name](x))
-    out = torch.addmm(result.reshape(-1, result.shape[-1]), h.reshape(-1, h.shape[-1]), B.weight.t(),
-                      alpha=self.scaling[name])
-    return out.view(result.shape)
-
-def fuse_lora_forward(model) -> int:
-    "Switch every peft LoRA Linear (4-bit or not) of `model` to the fused forward; returns how many were switched."
-    import types
-    from peft.tuners.lora import Linear as LoraLinear
-    try: from peft.tuners.lora.bnb import Linear4bit as LoraLinear4bit
-    except Exception: LoraLinear4bit = LoraLinear
-    n = 0
-    for m in model.modules():
-        if isinstance(m, (LoraLinear, LoraLinear4bit)) and not getattr(m, "lora_bias", {}).get(m.active_adapters[0], False):
-            m.forward = types.MethodType(_fused_lora_forward, m); n += 1
-    return n

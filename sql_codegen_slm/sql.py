@@ -10,7 +10,7 @@ from pglast.parser import parse_sql_json
 from pglast.stream import RawStream
 
 # %% auto #0
-__all__ = ['is_valid_sql', 'extract_sql', 'normalize_sql', 'Table', 'compare_tables', 'order_matters']
+__all__ = ['is_valid_sql', 'extract_sql', 'strip_sql', 'normalize_sql', 'Table', 'compare_tables', 'order_matters']
 
 # %% ../nbs/05_sql.ipynb #abfa0fcb
 _KEYWORD = re.compile(r"\b(SELECT|WITH|VALUES|TABLE|INSERT|UPDATE|DELETE|MERGE|DROP|CREATE|ALTER|TRUNCATE|COPY|GRANT"
@@ -32,6 +32,7 @@ def _skip_quoted(text, i, q):
         j += 1
     return n
 
+# %% ../nbs/05_sql.ipynb #6f3e123d
 def _statement_end(text, i=0):
     "Index just past the first `;` at or after `i` outside literals and comments, else `len(text)`."
     n = len(text)
@@ -59,11 +60,12 @@ def _statement_end(text, i=0):
 _BARE = re.compile(r"\s*(SELECT|WITH|VALUES|TABLE)\s*;?\s*", re.I)
 
 def is_valid_sql(sql: str) -> bool:
-    "Whether PostgreSQL's parser (pglast) reads `sql` as exactly one statement (a bare `SELECT`, legal but empty, does not count)."
+    "Whether PostgreSQL's parser (pglast) reads `sql` as exactly one statement; a bare `SELECT` (legal, empty) is not."
     if _BARE.fullmatch(sql or ""): return False
     try: return len(json.loads(parse_sql_json(sql))["stmts"]) == 1
     except Exception: return False
 
+# %% ../nbs/05_sql.ipynb #8a8e3ea1
 def _statement_at(text, start):
     "(statement at `start` with `;`, index after it); if it does not parse, the longest run of first lines that does."
     end = _statement_end(text, start)
@@ -75,6 +77,7 @@ def _statement_at(text, start):
         if is_valid_sql(cand): return cand + ";", start + len("".join(lines[:k]))
     return stmt + ";", end
 
+# %% ../nbs/05_sql.ipynb #6b34d507
 def _following_statements(text, i):
     "The statements right after index `i` (each parses on its own), up to the first thing that is not SQL."
     out = []
@@ -84,6 +87,7 @@ def _following_statements(text, i):
         out.append(stmt); i = end
     return out
 
+# %% ../nbs/05_sql.ipynb #e54f24a1
 def extract_sql(text: str) -> str:
     "The SQL in a model's output (prompt, fences, chatter, trailing prose removed), with `;`; more statements are kept."
     if not text: return ""
@@ -100,14 +104,17 @@ def extract_sql(text: str) -> str:
     sel = [st for s, (st, _) in zip(starts, found) if re.match(r"(SELECT|WITH)\b", text[s:], re.I)]
     return (sel or [st for st, _ in found][1:] or [st for st, _ in found])[0]
 
+# %% ../nbs/05_sql.ipynb #6ced95d7
+def strip_sql(sql: str | None) -> str:
+    "`sql` without surrounding whitespace and trailing semicolons: the form an exact match compares."
+    return (sql or "").strip().rstrip(";").strip()
+
 # %% ../nbs/05_sql.ipynb #66dfefcc
 def normalize_sql(sql: str) -> str:
     "A canonical one-line form of `sql` for string match (pglast's deparse, else collapsed whitespace)."
-    s = (sql or "").strip().rstrip(";").strip()
+    s = strip_sql(sql)
     try: return RawStream()(pglast.parse_sql(s))
     except Exception: return re.sub(r"\s+", " ", s)
-
-def _strip_sql(sql): return (sql or "").strip().rstrip(";").strip()
 
 # %% ../nbs/05_sql.ipynb #d9bb52a0
 @dataclasses.dataclass
@@ -116,6 +123,7 @@ class Table:
     columns: list
     rows: list
 
+# %% ../nbs/05_sql.ipynb #0a35893c
 def _canon(v, digits=4):
     "A hashable, sortable form of a value in which equal results compare equal."
     if v is None: return (0,)
@@ -139,12 +147,14 @@ def _canon(v, digits=4):
     if isinstance(v, dict): return (10, json.dumps(v, sort_keys=True, default=str))
     return (4, str(v))  # str, UUID, enums, ranges, network types...
 
+# %% ../nbs/05_sql.ipynb #f1fdc1f3
 def _normal_rows(columns, rows, ordered):
     "sql-eval's normal form: distinct rows (first kept), columns ordered by name, rows sorted unless `ordered`."
     perm = sorted(range(len(columns)), key=lambda i: (str(columns[i]), i))
     out = list(dict.fromkeys(tuple(r[i] for i in perm) for r in rows))
     return out if ordered else sorted(out)
 
+# %% ../nbs/05_sql.ipynb #f05f56ad
 def _monotone(col):
     "Whether the non-NULL values of `col` take 2+ values and never go both up and down."
     c = [x for x in col if x != (0,)]
@@ -152,6 +162,7 @@ def _monotone(col):
     pairs = list(zip(c, c[1:]))
     return all(a <= b for a, b in pairs) or all(a >= b for a, b in pairs)
 
+# %% ../nbs/05_sql.ipynb #1678a22c
 def _same_rows(g, p, ordered):
     "Equal row lists; when `ordered`, rows may differ in order only within runs tied on gold's monotone columns."
     if g == p: return True
@@ -166,8 +177,9 @@ def _same_rows(g, p, ordered):
         i = k
     return True
 
+# %% ../nbs/05_sql.ipynb #20704081
 def _subset(gc, gr, pc, pr, ordered, max_tries=1000):
-    "sql-eval's subset match: each gold column equals a distinct predicted column, and together they form the gold table."
+    "sql-eval's subset match: each gold column equals a distinct predicted column (together: the gold table)."
     if not gr or len(gr) != len(pr): return False
     gcols, pcols = [sorted(c) for c in zip(*gr)], [sorted(c) for c in zip(*pr)]
     cands = [[k for k, pcol in enumerate(pcols) if pcol == gcol] for gcol in gcols]
@@ -181,6 +193,7 @@ def _subset(gc, gr, pc, pr, ordered, max_tries=1000):
         return any(assign(j + 1, used + [k]) for k in cands[j] if k not in used and tries < max_tries)
     return assign(0, [])
 
+# %% ../nbs/05_sql.ipynb #8123aa7d
 def compare_tables(gold: Table, pred: Table, ordered: bool = False) -> str | None:
     "sql-eval's verdict on a predicted result: 'exact', 'subset' (gold's columns found within it) or None."
     gr, pr = [tuple(map(_canon, r)) for r in gold.rows], [tuple(map(_canon, r)) for r in pred.rows]
@@ -190,9 +203,12 @@ def compare_tables(gold: Table, pred: Table, ordered: bool = False) -> str | Non
     return "subset" if _subset(gc, gr, pc, pr, ordered) else None
 
 # %% ../nbs/05_sql.ipynb #86d64a45
-_ORDER_WORDS = re.compile(r"\b(sort|sorts|sorted|sorting|arrange|arranged|ascending|descending|alphabetical|alphabetically"
-                          r"|chronological|chronologically)\b|\border(ed|ing)?\s+by\b|\bfrom\s+(the\s+)?(highest|lowest"
-                          r"|largest|smallest|most|least|oldest|newest|earliest|latest|best|worst)\s+to\b", re.I)
+_ORDER_WORDS = re.compile(
+    r"\b(sort|sorts|sorted|sorting|arrange|arranged|ascending|descending|alphabetical|alphabetically"
+    r"|chronological|chronologically)\b|\border(ed|ing)?\s+by\b|\bfrom\s+(the\s+)?(highest|lowest"
+    r"|largest|smallest|most|least|oldest|newest|earliest|latest|best|worst)\s+to\b",
+    re.I,
+)
 
 def _top_level_order_by(sql):
     "Whether the (single) statement `sql` has an ORDER BY of its own (not only inside subqueries)."
@@ -200,6 +216,7 @@ def _top_level_order_by(sql):
     except Exception: return False
     return bool(stmts) and "sortClause" in stmts[0]["stmt"].get("SelectStmt", {})
 
+# %% ../nbs/05_sql.ipynb #97e6da29
 def order_matters(question: str = "", gold_sql: str = "", category: str | None = None) -> bool:
-    "Whether row order counts: category `order_by`, the question asks to sort, or the gold query has a top-level ORDER BY."
+    "Whether row order counts: category `order_by`, the question asks to sort, or the gold has a top-level ORDER BY."
     return category == "order_by" or bool(_ORDER_WORDS.search(question or "")) or _top_level_order_by(gold_sql or "")

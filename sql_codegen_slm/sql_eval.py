@@ -8,7 +8,16 @@ import argparse, json, os, re, shutil, sys, tempfile, time
 from collections import Counter, defaultdict
 from pathlib import Path
 from pglast.parser import parse_sql_json
-from .sql import Table, compare_tables, extract_sql, is_valid_sql, normalize_sql, order_matters, _strip_sql
+from sql_codegen_slm.sql import (
+    Table,
+    compare_tables,
+    extract_sql,
+    is_valid_sql,
+    normalize_sql,
+    order_matters,
+    strip_sql,
+)
+from .data import prompt_text
 
 # %% auto #0
 __all__ = ['READER', 'QueryError', 'check_query', 'PostgresDatabases', 'judge', 'evaluate', 'generate_sql', 'read_gold',
@@ -16,16 +25,24 @@ __all__ = ['READER', 'QueryError', 'check_query', 'PostgresDatabases', 'judge', 
 
 # %% ../nbs/05b_sql_eval.ipynb #696ef857
 class QueryError(Exception):
-    "A query that could not be judged, with its `kind`: syntax, undefined_table, undefined_column, timeout, refused, empty, other."
+    "A query that could not be judged, with its `kind`: syntax, undefined_table/column, timeout, refused, empty, other."
     def __init__(self, kind, message): super().__init__(f"{kind}: {message}"); self.kind, self.message = kind, message
 
-_SQLSTATE_KIND = {"42601": "syntax", "42P01": "undefined_table", "3F000": "undefined_table", "42703": "undefined_column",
-                  "57014": "timeout", "25006": "refused", "42501": "refused"}
+# %% ../nbs/05b_sql_eval.ipynb #f9bc421e
+_SQLSTATE_KIND = {
+    "42601": "syntax",
+    "42P01": "undefined_table",
+    "3F000": "undefined_table",
+    "42703": "undefined_column",
+    "57014": "timeout",
+    "25006": "refused",
+    "42501": "refused",
+}
 _WRITES = re.compile(r'"(InsertStmt|UpdateStmt|DeleteStmt|MergeStmt|intoClause|lockingClause)":')
 
 def check_query(sql: str) -> str:
     "`sql` if it is one plain query that only reads; else raises `QueryError` (empty, syntax or refused)."
-    s = _strip_sql(sql)
+    s = strip_sql(sql)
     if not s: raise QueryError("empty", "no SQL")
     try: stmts = json.loads(parse_sql_json(s))["stmts"]
     except Exception as e: raise QueryError("syntax", str(e)) from None
@@ -43,11 +60,13 @@ def _error_kind(e):
     "Our kind for a psycopg error, from its SQLSTATE."
     return _SQLSTATE_KIND.get(getattr(e, "sqlstate", None) or "", "other")
 
+# %% ../nbs/05b_sql_eval.ipynb #12dd37fb
 def _fast_tmp():
-    "/dev/shm when it has room (a cluster needs ~10 MB per database; initdb and cleanup are 5x faster in memory), else None."
+    "/dev/shm when it has room (~10 MB per database; initdb and cleanup are 5x faster in memory), else None."
     try: return "/dev/shm" if shutil.disk_usage("/dev/shm").free > 2**30 and os.access("/dev/shm", os.W_OK) else None
     except OSError: return None
 
+# %% ../nbs/05b_sql_eval.ipynb #7483e015
 class PostgresDatabases:
     "Read-only access to one PostgreSQL database per `DIR/<db_id>.sql`: a throwaway pgserver cluster, or `db_url`."
     def __init__(self, db_sql_dir, db_url=None, timeout_s=5.0, max_rows=100_000):
@@ -66,7 +85,11 @@ class PostgresDatabases:
             self.tmp = tempfile.mkdtemp(prefix="sqljudge-", dir=_fast_tmp())
             self.server = pgserver.get_server(Path(self.tmp) / "pg", cleanup_mode="delete")
             with psycopg.connect(self.admin_conninfo(), autocommit=True) as c:
-                for k in ("fsync", "full_page_writes", "synchronous_commit"):  # throwaway data: no need to survive a crash
+                for k in (
+                    "fsync",
+                    "full_page_writes",
+                    "synchronous_commit",
+                ):  # throwaway data: no need to survive a crash
                     c.execute(f"ALTER SYSTEM SET {k} = off")
                 c.execute("SELECT pg_reload_conf()")
                 c.execute(f"CREATE ROLE {READER} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION")
@@ -82,10 +105,12 @@ class PostgresDatabases:
         if self.server is not None:
             import pgserver
             srv, self.server = self.server, None
-            try:  # an immediate stop takes 0.1 s where pgserver's checkpointing stop takes seconds; the data is thrown away
+            # an immediate stop takes 0.1 s where pgserver's checkpointing stop takes seconds; the data is thrown away
+            try:
                 pgserver.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=srv.pgdata, user=srv.system_user)
                 srv.cleanup_mode = None
-            except Exception: pass  # leave it to pgserver's own stop
+            except Exception:
+                pass  # leave it to pgserver's own stop
             srv.cleanup()
         if self.tmp: shutil.rmtree(self.tmp, ignore_errors=True); self.tmp = None
 
@@ -115,8 +140,12 @@ class PostgresDatabases:
                                                "AND nspname <> 'information_schema'")]
             for s in schemas:
                 c.execute(q.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(q.Identifier(s)))
-                c.execute(q.SQL("GRANT USAGE ON SCHEMA {0} TO {1}; GRANT SELECT ON ALL TABLES IN SCHEMA {0} TO {1}; "
-                                "GRANT SELECT ON ALL SEQUENCES IN SCHEMA {0} TO {1}").format(q.Identifier(s), q.Identifier(READER)))
+                c.execute(
+                    q.SQL(
+                        "GRANT USAGE ON SCHEMA {0} TO {1}; GRANT SELECT ON ALL TABLES IN SCHEMA {0} TO {1}; "
+                        "GRANT SELECT ON ALL SEQUENCES IN SCHEMA {0} TO {1}"
+                    ).format(q.Identifier(s), q.Identifier(READER))
+                )
 
     def _connect(self, db_id):
         "A read-only connection to `db_id`, created (and the database loaded) on first use."
@@ -143,7 +172,8 @@ class PostgresDatabases:
                         "p.grantee = current_user AND p.privilege_type IN ('INSERT','UPDATE','DELETE','TRUNCATE')) "
                         "FROM pg_roles r WHERE r.rolname = current_user").fetchone()
         c.rollback()
-        if row and row[0]: print(f"warning: the --db-url role can write to {db_id!r}; pass a read-only role", file=sys.stderr)
+        if row and row[0]:
+            print(f"warning: the --db-url role can write to {db_id!r}; pass a read-only role", file=sys.stderr)
 
     def prepare(self, db_ids):
         "Load and connect to these databases now (so setup is not timed as judging)."
@@ -164,23 +194,28 @@ class PostgresDatabases:
             if len(rows) > self.max_rows: raise QueryError("other", f"more than {self.max_rows} rows")
             return Table(cols, rows)
         except psycopg.Error as e:
-            raise QueryError(_error_kind(e), str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__) from None
+            raise QueryError(
+                _error_kind(e), str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            ) from None
         finally:
             try: c.rollback()
-            except psycopg.Error: c.close()  # a broken connection (e.g. the query killed its own backend): reconnect next time
+            except psycopg.Error:  # a broken connection (e.g. the query killed its own backend): reconnect next time
+                c.close()
 
 # %% ../nbs/05b_sql_eval.ipynb #c3f4d50e
 def _gold_sql(rec):
     "The gold query of a record: its assistant message."
     return next(m["content"] for m in rec["messages"] if m["role"] == "assistant")
 
+# %% ../nbs/05b_sql_eval.ipynb #64e0eeca
 def _question(rec):
     "The question of a record: the user message after its last `Question:`."
     user = next((m["content"] for m in rec["messages"] if m["role"] == "user"), "")
     return user.rsplit("Question:", 1)[-1].strip()
 
+# %% ../nbs/05b_sql_eval.ipynb #1765f626
 def judge(dbs: PostgresDatabases, rec: dict, pred_sql: str) -> dict:
-    "The verdict on one prediction: `correct`, `verdict` (exact/subset/mismatch/error/gold_error), error kind and message."
+    "The verdict on one prediction: `correct`, `verdict` (exact/subset/mismatch/error/gold_error), error kind, message."
     # `pred_sql` runs as given: more than one statement is refused by `check_query`, never cut down to its first
     golds = [_gold_sql(rec)] + list(rec.get("gold_alternatives") or [])
     out = dict(correct=False, verdict="error", error_kind=None, error=None, matched_gold=None)
@@ -197,11 +232,13 @@ def judge(dbs: PostgresDatabases, rec: dict, pred_sql: str) -> dict:
     if len(gold_errors) == len(golds): out.update(verdict="gold_error", error="; ".join(gold_errors))
     return out
 
+# %% ../nbs/05b_sql_eval.ipynb #65c96e47
 def _rate(xs): return round(sum(xs) / len(xs), 4) if xs else 0.0
 
+# %% ../nbs/05b_sql_eval.ipynb #aa9d54a4
 def evaluate(gold_records: list, predictions: list, db_sql_dir, db_url: str | None = None, timeout_s: float = 5.0,
              dbs: PostgresDatabases | None = None) -> dict:
-    "Judge `predictions` (SQL or raw generations, one per gold record): execution, exact and normalised match, validity."
+    "Judge `predictions` (SQL or raw generations, one per gold record): execution, exact/normalised match, validity."
     if len(gold_records) != len(predictions):
         raise ValueError(f"{len(predictions)} predictions for {len(gold_records)} gold records")
     own = dbs is None
@@ -212,10 +249,10 @@ def evaluate(gold_records: list, predictions: list, db_sql_dir, db_url: str | No
         for i, (rec, raw) in enumerate(zip(gold_records, predictions)):
             sql = extract_sql(raw or "")  # keeps a second statement, so that it is judged, not trimmed away
             golds = [_gold_sql(rec)] + list(rec.get("gold_alternatives") or [])
-            valid = is_valid_sql(_strip_sql(sql))  # exactly one statement; only a valid query can match by text
+            valid = is_valid_sql(strip_sql(sql))  # exactly one statement; only a valid query can match by text
             items.append(dict(index=i, db_id=rec["db_id"], category=rec.get("category"), question=_question(rec),
                               gold_sql=golds[0], pred_sql=sql, valid=valid,
-                              exact_match=valid and any(_strip_sql(sql) == _strip_sql(g) for g in golds),
+                              exact_match=valid and any(strip_sql(sql) == strip_sql(g) for g in golds),
                               normalized_match=valid and any(normalize_sql(sql) == normalize_sql(g) for g in golds),
                               **judge(dbs, rec, sql)))
         judge_s = time.perf_counter() - t0
@@ -233,6 +270,7 @@ def evaluate(gold_records: list, predictions: list, db_sql_dir, db_url: str | No
                 queries_per_s=round(len(items) / judge_s, 1) if judge_s > 0 else None,
                 setup_s=round(dbs.setup_s, 2), judge_s=round(judge_s, 2), items=items)
 
+# %% ../nbs/05b_sql_eval.ipynb #28fc5bd4
 def _group(items, key):
     "Correctness of the items grouped by `key` (None shown as 'none')."
     d = defaultdict(list)
@@ -240,16 +278,10 @@ def _group(items, key):
     return d
 
 # %% ../nbs/05b_sql_eval.ipynb #36e30f6c
-def _prompt_text():
-    "The training prompt format, from `sql_codegen_slm.data` (imported late: data comes earlier in the pipeline)."
-    from sql_codegen_slm.data import prompt_text
-    return prompt_text
-
 def generate_sql(model, tokenizer, records: list, batch_size: int = 8, max_new_tokens: int = 128,
                  stats: dict | None = None) -> list:
     "Greedy, batched, left-padded generation for `records`; returns the extracted SQL (queries/s into `stats`)."
     import torch
-    prompt_text = _prompt_text()
     prompts = [prompt_text(r["messages"][:2]) for r in records]
     side, tokenizer.padding_side = tokenizer.padding_side, "left"  # decoder-only: pad on the left so outputs line up
     if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token
@@ -258,7 +290,9 @@ def generate_sql(model, tokenizer, records: list, batch_size: int = 8, max_new_t
     try:
         for i in range(0, len(prompts), batch_size):
             # the prompt text already starts with <s>: no second BOS
-            enc = tokenizer(prompts[i:i + batch_size], return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+            enc = tokenizer(
+                prompts[i : i + batch_size], return_tensors="pt", padding=True, add_special_tokens=False
+            ).to(model.device)
             with torch.no_grad():
                 gen = model.generate(**enc, do_sample=False, max_new_tokens=max_new_tokens,
                                      pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
@@ -268,7 +302,8 @@ def generate_sql(model, tokenizer, records: list, batch_size: int = 8, max_new_t
         tokenizer.padding_side = side
         if was_training: model.train()
     secs = time.perf_counter() - t0
-    if stats is not None: stats.update(n=len(out), seconds=round(secs, 3), queries_per_s=round(len(out) / max(secs, 1e-9), 2))
+    if stats is not None:
+        stats.update(n=len(out), seconds=round(secs, 3), queries_per_s=round(len(out) / max(secs, 1e-9), 2))
     return out
 
 # %% ../nbs/05b_sql_eval.ipynb #1d9abf4d
@@ -283,6 +318,7 @@ def _read_jsonl(path):
         out.append((n, obj))
     return out
 
+# %% ../nbs/05b_sql_eval.ipynb #9329357f
 def read_gold(path) -> list:
     "Gold records from JSONL: `db_id`, `messages` with an assistant answer, optional `category`, `gold_alternatives`."
     recs = []
@@ -291,28 +327,33 @@ def read_gold(path) -> list:
         if not isinstance(r.get("db_id"), str) or not r["db_id"]: raise ValueError(f"{path}:{n}: missing \"db_id\"")
         if not isinstance(msgs, list) or not any(isinstance(m, dict) and m.get("role") == "assistant" for m in msgs):
             raise ValueError(f"{path}:{n}: \"messages\" needs an assistant message holding the gold SQL")
-        if not isinstance(r.get("gold_alternatives", []), list): raise ValueError(f"{path}:{n}: \"gold_alternatives\" must be a list")
+        if not isinstance(r.get("gold_alternatives", []), list):
+            raise ValueError(f"{path}:{n}: \"gold_alternatives\" must be a list")
         recs.append(r)
     return recs
 
+# %% ../nbs/05b_sql_eval.ipynb #64b12b6c
 def read_predictions(path, n_gold: int) -> list:
     "Predicted SQL from JSONL lines `{\"sql\": ...}` (in order) or `{\"index\": i, \"sql\": ...}`, one per gold record."
     rows = _read_jsonl(path)
     for n, r in rows:
-        if not isinstance(r.get("sql", ""), (str, type(None))) or "sql" not in r: raise ValueError(f"{path}:{n}: needs \"sql\" (a string)")
+        if not isinstance(r.get("sql", ""), (str, type(None))) or "sql" not in r:
+            raise ValueError(f"{path}:{n}: needs \"sql\" (a string)")
     if not any("index" in r for _, r in rows):
         if len(rows) != n_gold: raise ValueError(f"{path}: {len(rows)} predictions for {n_gold} gold records")
         return [r["sql"] or "" for _, r in rows]
     preds = [None] * n_gold
     for n, r in rows:
         i = r.get("index")
-        if not isinstance(i, int) or not 0 <= i < n_gold: raise ValueError(f"{path}:{n}: \"index\" must be an integer in [0, {n_gold})")
+        if not isinstance(i, int) or not 0 <= i < n_gold:
+            raise ValueError(f"{path}:{n}: \"index\" must be an integer in [0, {n_gold})")
         if preds[i] is not None: raise ValueError(f"{path}:{n}: index {i} given twice")
         preds[i] = r["sql"] or ""
     if missing := [i for i, p in enumerate(preds) if p is None]:
         raise ValueError(f"{path}: no prediction for {len(missing)} gold records (indices {missing[:5]}...)")
     return preds
 
+# %% ../nbs/05b_sql_eval.ipynb #7b724a86
 def format_report(res: dict) -> str:
     "The summary of `evaluate` as a text table."
     lines = [f"{'items':<22}{res['n']}"] + [f"{k:<22}{res[k]:.1%}" for k in
@@ -325,17 +366,25 @@ def format_report(res: dict) -> str:
         lines += [f"{k:<22}{v['n']:>5}  {v['execution_accuracy']:.1%}" for k, v in res[key].items()]
     return "\n".join(lines)
 
+# %% ../nbs/05b_sql_eval.ipynb #397205a1
 def main(argv=None):
     "Console script `sql-codegen-eval`: judge predictions (or an adapter's generations) against gold SQL."
     p = argparse.ArgumentParser(prog="sql-codegen-eval", description="Judge generated SQL by execution on PostgreSQL "
                                 "(defog sql-eval's rules), with exact match and validity beside it.")
-    p.add_argument("--gold", required=True, help="gold JSONL: db_id, messages (assistant = gold SQL), optional category, gold_alternatives")
+    p.add_argument(
+        "--gold",
+        required=True,
+        help="gold JSONL: db_id, messages (assistant = gold SQL), optional category, gold_alternatives",
+    )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--predictions", help='JSONL of {"sql": ...} in gold order, or {"index": i, "sql": ...}')
     src.add_argument("--adapter", help="directory of a trained adapter + tokenizer: generate the predictions first")
     p.add_argument("--db-sql", required=True, help="directory of <db_id>.sql files that set up each database")
-    p.add_argument("--db-url", help="use this PostgreSQL (databases named <db_id>, already loaded; pass a read-only role) "
-                   "instead of a throwaway embedded cluster")
+    p.add_argument(
+        "--db-url",
+        help="use this PostgreSQL (databases named <db_id>, already loaded; pass a read-only role) "
+        "instead of a throwaway embedded cluster",
+    )
     p.add_argument("--output", help="write the JSON report (summary and per-item verdicts) here")
     p.add_argument("--timeout", type=float, default=5.0, help="statement timeout per query, seconds (default 5)")
     p.add_argument("--batch-size", type=int, default=8); p.add_argument("--max-new-tokens", type=int, default=128)
@@ -349,7 +398,9 @@ def main(argv=None):
             from transformers import AutoTokenizer
             import torch
             kw = dict(dtype="auto") | (dict(device_map="auto") if torch.cuda.is_available() else {})
-            model, tok = AutoPeftModelForCausalLM.from_pretrained(a.adapter, **kw), AutoTokenizer.from_pretrained(a.adapter)
+            model, tok = AutoPeftModelForCausalLM.from_pretrained(a.adapter, **kw), AutoTokenizer.from_pretrained(
+                a.adapter
+            )
             preds = generate_sql(model, tok, gold, a.batch_size, a.max_new_tokens, stats=gen)
             print(f"generated {gen['n']} queries in {gen['seconds']:.1f} s ({gen['queries_per_s']} queries/s)")
         res = evaluate(gold, preds, a.db_sql, a.db_url, timeout_s=a.timeout)

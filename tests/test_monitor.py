@@ -165,7 +165,7 @@ def real_run(tmp_path_factory):
     model = "tiny"
     if not (tiny_model_dir() / "config.json").is_file():  # the embedded model not built in this checkout: a throwaway one
         from transformers import MistralConfig, MistralForCausalLM
-        from sql_codegen_slm.model import train_tiny_tokenizer
+        from sql_codegen_slm.tiny import train_tiny_tokenizer
         from sql_codegen_slm.data import read_records, prompt_text, completion_text
         texts = [prompt_text(r["messages"]) + completion_text(r["messages"]) for r in read_records("sample:train.jsonl")[:100]]
         tok = train_tiny_tokenizer(texts, vocab_size=512)
