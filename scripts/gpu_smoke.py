@@ -5,7 +5,13 @@
 
 WORK_DIR gets the 14 GB model; --results DIR gets only the reports and logs (e.g. the device tool's $OUT).
 On a bare GPU box without a package index, gather what it lacks first with `python scripts/device_wheels.py --papermill`
-(bench/RESULTS.md has the device command).
+and install them so that mistral-common stays off the import path (on a box without pydantic, transformers'
+AutoTokenizer imports mistral-common whenever it can, and fails); only its SentencePiece file is needed:
+
+    pip install -q --no-index --no-deps --target /tmp/site $(ls .wheels/*.whl | grep -v mistral_common)
+    pip install -q --no-index --no-deps --target /tmp/mc .wheels/mistral_common*.whl
+    export MISTRAL_SP_MODEL=/tmp/mc/mistral_common/data/tokenizer.model.v1 PYTHONPATH=/tmp/site:$PWD
+    python3 scripts/gpu_smoke.py /tmp/gpu --papermill --results $OUT/smoke
 
 1. `MistralConfig()` (Mistral-7B's shapes) with random weights, built in bf16 on the GPU and saved with
    `save_pretrained` to WORK_DIR/mistral-7b-random, beside Mistral-7B-v0.1's real tokenizer (32,000 pieces, as

@@ -138,14 +138,15 @@ def _set_aside(d: Path, out: Path) -> Path:
 def _try_remote(url: str, step: int, out: Path, msgs: list) -> str | None:
     "Download checkpoint `step` from `url` and return its local path when it is whole and loadable; else say why."
     dest = out / f"checkpoint-{step}"
+    src = f"{url.rstrip('/')}/{dest.name}"
     try: why = storage.checkpoint_problem(url, step)
     except Exception as e: why = f"cannot be read ({type(e).__name__}: {e})"
     if why is None:
-        try: storage.download_checkpoint(storage._join(url, dest.name), dest)
+        try: storage.download_checkpoint(src, dest)
         except Exception as e: why = f"download failed ({type(e).__name__}: {e})"
         else:
             if not (probs := storage.checkpoint_problems(dest)):
-                msgs.append(f"resuming from {storage._join(url, dest.name)} (downloaded to {dest})"); return str(dest)
+                msgs.append(f"resuming from {src} (downloaded to {dest})"); return str(dest)
             why = "; ".join(probs) + f" (downloaded copy moved to {_set_aside(dest, out)})"
     msgs.append(f"skipped remote {dest.name}: {why}")
     return None
