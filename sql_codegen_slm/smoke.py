@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_smoke.ipynb #3b4a0e46
 from __future__ import annotations
-import argparse, json, os, resource, shutil, signal, subprocess, sys, time
+import argparse, dataclasses, json, os, resource, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import torch
 from fastcore.basics import patch
@@ -102,9 +102,7 @@ class SmokeRun:
 
     def reference(self, ctx=None) -> Finding:
         "The uninterrupted run of the same seed, in this process: the ground truth for the comparison."
-        cfg = Config(
-            **{**self.cfg.__dict__, "training": {**self.cfg.training, "output_dir": str(self.out / "reference")}}
-        )
+        cfg = dataclasses.replace(self.cfg, training={**self.cfg.training, "output_dir": str(self.out / "reference")})
         r = self.ref = train(cfg)
         ev = [h["step"] for h in r["log_history"] if "eval_loss" in h]
         return Finding("training", "passed" if torch.isfinite(torch.tensor(r["train_loss"])) else "failed",

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_validation.ipynb #0ec83695
 from __future__ import annotations
-import json, platform, time
+import dataclasses, json, platform, time
 from pathlib import Path
 import torch
 from fastcore.basics import patch
@@ -348,7 +348,7 @@ def check_memory(peak_gb: float, limit_gb: float | None = None, estimate_gb: flo
     )
 
 # %% ../nbs/08_validation.ipynb #12fbf736
-def _sub(cfg: Config, **training) -> Config: return Config(**{**cfg.__dict__, "training": {**cfg.training, **training}})
+def _sub(cfg: Config, **training) -> Config: return dataclasses.replace(cfg, training={**cfg.training, **training})
 
 # %% ../nbs/08_validation.ipynb #753164e4
 def _saved_and_resumed(ctx: dict, out: Path) -> Finding:
