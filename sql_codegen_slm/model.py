@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_model.ipynb #294b5d7b
 from __future__ import annotations
-import re, types
+import os, re, types
 from importlib.resources import files
 from pathlib import Path
 import torch
@@ -15,7 +15,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAn
 # %% auto #0
 __all__ = ['tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
            'apply_liger', 'fuse_lora_forward', 'ModelLoadError', 'param_report', 'load_tokenizer', 'check_device',
-           'load_model']
+           'cuda_index', 'load_model']
 
 # %% ../nbs/02_model.ipynb #062cfe00
 def tiny_model_dir() -> Path:
@@ -175,6 +175,11 @@ def check_device(name: str):
             "Run on a GPU (Colab: Runtime > Change runtime type > A100), or use model=tiny for a CPU check."
         )
 
+# %% ../nbs/02_model.ipynb #b3eb49ad
+def cuda_index() -> int:
+    "This process's GPU: its LOCAL_RANK under torchrun / accelerate launch (one model copy per GPU), else the current one."
+    return int(os.environ["LOCAL_RANK"]) if "LOCAL_RANK" in os.environ else torch.cuda.current_device()
+
 # %% ../nbs/02_model.ipynb #782e2a4e
 def load_model(cfg, adapter: str | None = None):
     "Model (with a LoRA adapter, new or from `adapter`) and tokenizer for the config; returns (model, tokenizer, info)."
@@ -182,10 +187,10 @@ def load_model(cfg, adapter: str | None = None):
     check_device(name)
     tok, q, dtype = load_tokenizer(name), quantize(cfg), compute_dtype(cfg)
     kw = dict(dtype=dtype, attn_implementation=cfg.model.attn_implementation)
-    if q: kw.update(quantization_config=bnb_config(cfg), device_map={"": torch.cuda.current_device()})
+    if q: kw.update(quantization_config=bnb_config(cfg), device_map={"": cuda_index()})  # each DDP rank: its own GPU
     try: model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
     except OSError as e: raise _load_error(name, e) from e  # missing files, no hub; CUDA errors pass through as is
-    if not q and torch.cuda.is_available(): model.to("cuda")
+    if not q and torch.cuda.is_available(): model.to(f"cuda:{cuda_index()}")
     gc = bool(cfg.training.get("gradient_checkpointing", False))
     if q and cfg.model.upcast_layer_norms:
         model = prepare_model_for_kbit_training(

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_smoke.ipynb #3b4a0e46
 from __future__ import annotations
-import argparse, dataclasses, json, os, resource, shutil, signal, subprocess, sys, time
+import argparse, dataclasses, hashlib, json, os, resource, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import torch
 from fastcore.basics import patch
@@ -36,9 +36,19 @@ class _Progress(TrainerCallback):
             self.path.write_text(json.dumps({"step": state.global_step, "time": time.time(), "holding": True}))
             time.sleep(600)  # the parent kills us here
 
+# %% ../nbs/09_smoke.ipynb #c8bf5cbf
+class _TrainableDigest(TrainerCallback):
+    "sha256 of the trainable weights when training ends: the ranks of a DDP run must end with the same adapter."
+    digest = None
+    def on_train_end(self, args, state, control, model=None, **kw):
+        h = hashlib.sha256()
+        for n, p in sorted(((n, p) for n, p in model.named_parameters() if p.requires_grad), key=lambda t: t[0]):
+            h.update(n.encode()); h.update(p.detach().float().cpu().numpy().tobytes())
+        self.digest = h.hexdigest()
+
 # %% ../nbs/09_smoke.ipynb #37830478
 _SUMMARY = ("final_dir", "remote_final", "resumed_from", "resume_messages", "global_step", "train_loss", "eval_loss",
-            "perplexity", "wall_s", "log_history", "uploaded_bytes", "final_bytes_uploaded")
+            "perplexity", "wall_s", "log_history", "uploaded_bytes", "final_bytes_uploaded", "process_index")
 
 def _child(argv=None):
     "Entry point of the smoke's training children: `train` with progress (and restore) callbacks; writes summary.json."
@@ -48,12 +58,15 @@ def _child(argv=None):
     a = p.parse_args(argv)
     cfg = load_config(a.config, [f"training.output_dir={a.output_dir}"])
     out = Path(a.output_dir); out.mkdir(parents=True, exist_ok=True)
-    cbs = [_Progress(out / "progress.json", a.hold_at_step)] + (
+    rank = int(os.environ.get("RANK", 0)); sfx = f".rank{rank}" if rank else ""  # under torchrun: a file per rank
+    digest = _TrainableDigest()
+    cbs = [_Progress(out / f"progress{sfx}.json", a.hold_at_step), digest] + (
         [RestoreCheck(None, a.restore_check)] if a.restore_check else []
     )
     r = train(cfg, resume_from_checkpoint=a.resume, remote_dir=a.remote_dir, callbacks=cbs)
-    (out / "summary.json").write_text(
-        json.dumps({k: r[k] for k in _SUMMARY} | dict(peak_gb=peak_memory()["peak_gib"]), indent=1, default=str)
+    (out / f"summary{sfx}.json").write_text(json.dumps(
+        {k: r[k] for k in _SUMMARY} | dict(peak_gb=peak_memory()["peak_gib"], trainable_sha256=digest.digest),
+        indent=1, default=str)
     )
 
 # %% ../nbs/09_smoke.ipynb #95fc6609

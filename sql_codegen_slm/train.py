@@ -23,6 +23,8 @@ from .packing import enable_packed_attention, packed_collator
 from .model import ModelLoadError, load_model, compute_dtype
 from . import storage
 from .runlock import RunLock, RunLocked
+from .distributed import (MainProcessLock, barrier, ddp_args, ddp_callbacks, is_distributed, run_on_main,
+                                         start_process_group)
 
 # %% auto #0
 __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
@@ -57,6 +59,7 @@ def training_args(cfg: Config, **overrides) -> TrainingArguments:
     if kw.get("gradient_checkpointing"): kw.setdefault("gradient_checkpointing_kwargs", {"use_reentrant": False})
     if cfg.logging.early_stopping_patience:
         kw.update(load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False)
+    kw.update(ddp_args())  # under torchrun / accelerate launch: gloo on CPU, no unused-parameter search
     kw.update(overrides)
     return TrainingArguments(**kw)
 
@@ -92,17 +95,19 @@ class SaveConfigCallback(TrainerCallback):
     "Write the resolved config (secrets redacted) into each checkpoint, and strip tokens from its training args."
     def __init__(self, cfg: Config): self.cfg = cfg
     def on_save(self, args, state, control, **kw):
+        if not state.is_world_process_zero: return  # one writer per file under DDP
         d = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if d.exists(): self.cfg.save(d / "config.yaml"); save_args_redacted(args, d)
 
 # %% ../nbs/06_train.ipynb #9a24a9f7
 def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout: float = 120.0) -> list:
     "Config saving, checkpoint mirroring (when a remote is set), red flags, memory, progress/ETA, early stopping."
-    cbs = [SaveConfigCallback(cfg)]
+    before, after = ddp_callbacks()  # under DDP: a barrier before the mirror; rank 0's stop decisions after all
+    cbs = [*before, SaveConfigCallback(cfg)]
     if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir), final_timeout=mirror_timeout))
     cbs += [RedFlagCallback(), MemoryCallback(), ProgressLogCallback()]
     if cfg.logging.early_stopping_patience: cbs.append(EarlyStoppingCallback(cfg.logging.early_stopping_patience))
-    return cbs
+    return cbs + after
 
 # %% ../nbs/06_train.ipynb #9ab3d047
 def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adapter: str | None = None,
@@ -273,6 +278,7 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
     "Save adapter, tokenizer, resolved config and model card to `output_dir/final`."
     out = Path(out_dir or Path(trainer.args.output_dir) / "final")
     trainer.save_model(str(out))
+    if not trainer.is_world_process_zero(): return out  # the other ranks of a DDP run write nothing
     save_args_redacted(trainer.args, out)
     cfg.save(out / "config.yaml")
     d = info["data"]
@@ -317,13 +323,14 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
     "Train (or resume), evaluate, save the final model locally and to `remote_dir`; returns a summary."
     remote_dir = check_url(remote_dir or cfg.logging.remote_dir)
     out = Path(cfg.training["output_dir"])
+    if is_distributed(): start_process_group(training_args(cfg))  # now: rank 0 decides what follows for all ranks
     if remote_dir:  # a wrong bucket or missing credentials: say so now, not after hours of training
-        ok, msg = storage.probe_url(remote_dir)
+        ok, msg = run_on_main(storage.probe_url, remote_dir)
         if not ok: raise RemoteUnavailable(f"remote_dir {msg}")
-    with RunLock(out, remote_dir) as lock:
-        resume, msgs = resolve_resume(resume_from_checkpoint, out, remote_dir, start_fresh)
+    with MainProcessLock(out, remote_dir) as lock:  # RunLock, held by rank 0 for the group
+        resume, msgs = run_on_main(resolve_resume, resume_from_checkpoint, out, remote_dir, start_fresh)
         msgs = lock.warnings + msgs
-        for m in msgs: print(m, file=sys.stderr)
+        for m in msgs if lock.lock else []: print(m, file=sys.stderr)
         t0 = time.time()
         trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=callbacks, mirror_timeout=mirror_timeout)
         result = trainer.train(resume_from_checkpoint=resume)
@@ -331,11 +338,14 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
         metrics = final_metrics(trainer, ev if ev is not None else eval_loss(trainer)["eval_loss"])
         final = final_save(trainer, cfg, info, metrics)
-        uploaded, why = _mirror_final(final, remote_dir, mirror_timeout) if remote_dir else (0, None)
+        main = trainer.is_world_process_zero()
+        uploaded, why = _mirror_final(final, remote_dir, mirror_timeout) if remote_dir and main else (0, None)
         cbs = trainer.callback_handler.callbacks
         pending = [f"checkpoint-{s}" for cb in cbs for s in getattr(cb, "pending", [])]
         not_mirrored = pending + (["final"] if why else [])
+    barrier()  # the other ranks of a DDP run return once rank 0 has uploaded the final model and released the lock
     r = dict(
+        process_index=trainer.args.process_index,
         output_dir=str(out),
         final_dir=str(final),
         remote_final=remote_dir and remote_dir.rstrip("/") + "/final",
@@ -429,7 +439,7 @@ def main(argv=None) -> int:
         "not_mirrored",
         "sync_command",
     )
-    print(json.dumps({k: r[k] for k in keys if k in r}, indent=1))
+    if r["process_index"] == 0: print(json.dumps({k: r[k] for k in keys if k in r}, indent=1))  # once under DDP
     return EXIT_NOT_MIRRORED if r["not_mirrored"] else 0
 
 # %% ../nbs/06_train.ipynb #19ed1d4b
