@@ -67,12 +67,20 @@ def cfg(tmp_path_factory):
     return load_config("smoke", [*SMALL, f"training.output_dir={tmp / 'unused'}"]).save(tmp / "config.yaml")
 
 
-def test_ddp_smoke_kill_resume_on_empty_disk(cfg, tmp_path):
-    t0 = time.time()
-    ref_remote, remote = tmp_path / "ref_remote", tmp_path / "remote"
-    ref = _finish(tmp_path, "reference", cfg, "--remote_dir", ref_remote)
-    t_ref = time.time() - t0
+@pytest.fixture(scope="module")
+def reference(cfg):
+    "The uninterrupted 2-process run, mirrored to a local-directory remote: (its directory, rank summaries, seconds)."
+    tmp, t0 = cfg.parent, time.time()
+    ref = _finish(tmp, "reference", cfg, "--remote_dir", tmp / "ref_remote")
+    return tmp, ref, time.time() - t0
+
+
+def test_ddp_reference_run(reference):
+    tmp, ref, _ = reference
+    ref_remote = tmp / "ref_remote"
     assert [s["process_index"] for s in ref] == [0, 1] and [s["global_step"] for s in ref] == [20, 20]
+    # data parallel, not two copies on the same rows: 16 rows / (2 ranks x 2 rows) = 4 steps per epoch
+    assert next(h["epoch"] for h in ref[0]["log_history"] if h.get("step") == 20 and "loss" in h) == 5.0
     # the two ranks' adapters are the same weights (DDP averaged the gradients; each rank stepped its own copy)
     assert ref[0]["trainable_sha256"] == ref[1]["trainable_sha256"] is not None
     # only rank 0 uploads, and what it uploaded is exactly what the remote holds
@@ -84,6 +92,10 @@ def test_ddp_smoke_kill_resume_on_empty_disk(cfg, tmp_path):
     assert sorted(ck) == [10, 20] and all(c["complete"] for c in ck.values())
     assert {"rng_state_0.pth", "rng_state_1.pth"} <= {p.name for p in (ref_remote / "checkpoint-10").iterdir()}
 
+
+def test_ddp_smoke_kill_resume_on_empty_disk(cfg, reference, tmp_path):
+    _, ref, t_ref = reference
+    remote = tmp_path / "remote"
     # interrupted: torchrun and both ranks SIGKILLed together once checkpoint-10 is complete remotely (torchrun starts
     # each rank in its own session, so killing torchrun's process group alone would leave the ranks running)
     t1 = time.time()
@@ -121,7 +133,7 @@ def test_ddp_smoke_kill_resume_on_empty_disk(cfg, tmp_path):
     assert res[0]["trainable_sha256"] == res[1]["trainable_sha256"] == ref[0]["trainable_sha256"]  # and the reference's
     assert res[1]["uploaded_bytes"] == res[1]["final_bytes_uploaded"] == 0 and res[0]["uploaded_bytes"] > 0
     assert sorted(c["step"] for c in storage.list_checkpoints(remote) if c["complete"]) == [10, 20]
-    wall = time.time() - t0
+    wall = t_ref + time.time() - t1
     print(f"\nDDP smoke (2 processes, gloo, CPU): max |loss diff| steps 11-20 = {diff:.3g}; reference run "
           f"{t_ref:.1f} s, kill after {t2 - t1:.1f} s, resume {t_res:.1f} s, total {wall:.1f} s; bytes uploaded per "
           f"rank (reference run, checkpoints + final): rank 0 {ref[0]['uploaded_bytes'] + ref[0]['final_bytes_uploaded']:,}, "
@@ -137,3 +149,20 @@ def test_ddp_red_flag_stops_both_ranks(cfg, tmp_path):
     assert [x["global_step"] for x in s] == [2, 2], [x["global_step"] for x in s]
     assert "nan_grad_norm at step 2" in (tmp_path / "nan.log").read_text()
     assert not list((tmp_path / "nan").glob("checkpoint-*"))
+
+
+def test_accelerate_launch_trains_the_same(cfg, reference, tmp_path):
+    "`accelerate launch --multi_gpu --num_processes 2 -m sql_codegen_slm.train` (no GPU here: gloo) = the torchrun run."
+    _, ref, _ = reference
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_ip", "127.0.0.1",
+           "--main_process_port", str(free_port()), "-m", "sql_codegen_slm.train", "--config", str(cfg),
+           "--output_dir", str(tmp_path / "acc")]
+    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env, cwd=REPO)
+    assert p.returncode == 0, p.stderr[-3000:]
+    out = json.JSONDecoder().raw_decode(p.stdout, p.stdout.index('{\n "final_dir"'))[0]  # printed once, by rank 0
+    assert p.stdout.count('"final_dir"') == 1 and out["global_step"] == 20
+    assert abs(out["train_loss"] - ref[0]["train_loss"]) <= TOL, (out["train_loss"], ref[0]["train_loss"])
+    assert {"rng_state_0.pth", "rng_state_1.pth"} <= {p.name for p in (tmp_path / "acc" / "checkpoint-10").iterdir()}
