@@ -103,7 +103,7 @@ def ddp_callbacks() -> tuple[list, list]:
 
 # %% ../nbs/04b_distributed.ipynb #eeabb6d7
 def count_gpus(gpus: int | None = None) -> int:
-    "GPUs a run will use: `gpus` if given, else the launcher's WORLD_SIZE, else this machine's CUDA devices (at least 1)."
+    "GPUs a run will use: `gpus` if given, else the launcher's WORLD_SIZE, else this machine's CUDA devices (min. 1)."
     if gpus: return int(gpus)
     if is_distributed(): return world()[2]
     return max(1, torch.cuda.device_count() if torch.cuda.is_available() else 1)

@@ -8,8 +8,8 @@ import json, math, random
 from .data import resolve_data_path
 
 # %% auto #0
-__all__ = ['GPUS', 'H100_CURVE', 'H100_LEAN_CURVE', 'NO_LIGER_SLOWDOWN', 'REFERENCE_GPU', 'CHARS_PER_TOKEN', 'gpu_key',
-           'speed_factor', 'speed_curve', 'microbatch_s', 'estimate_run']
+__all__ = ['GPUS', 'H100_CURVE', 'H100_LEAN_CURVE', 'NO_LIGER_SLOWDOWN', 'REFERENCE_GPU', 'CHARS_PER_TOKEN', 'SCALING_EFFICIENCY',
+           'gpu_key', 'speed_factor', 'speed_curve', 'microbatch_s', 'ddp_speedup', 'estimate_run']
 
 # %% ../nbs/07a_estimate.ipynb #f8e431b6
 # Per GPU: usable memory (MiB as nvidia-smi shows it), dense bf16/fp16 tensor TFLOPS and memory bandwidth (TB/s) from
@@ -106,13 +106,13 @@ def _evaluations(t: dict, steps: int, epochs: float) -> int:
     return math.ceil(epochs) if str(t["eval_strategy"]) == "epoch" else 0
 
 # %% ../nbs/07a_estimate.ipynb #a69e76dd
-def _shape(cfg) -> dict:
-    "Steps, micro-batches and padded tokens of a config's training (and evaluation) from its data."
+def _shape(cfg, gpus: int = 1) -> dict:
+    "Steps, micro-batches and padded tokens of a config's training (and evaluation) on `gpus` data-parallel GPUs."
     t = {**_TRAINER_DEFAULTS, **{k: v for k, v in cfg.training.items() if v is not None}}
     batch, accum = int(t["per_device_train_batch_size"]), int(t["gradient_accumulation_steps"])
     rows = _row_tokens(cfg.data.train_file, cfg.data.max_samples_train, cfg.model.max_seq_length)
     mbs = _microbatches(rows, batch, packed=cfg.model.padding_free)
-    per_epoch = max(math.ceil(len(mbs) / accum), 1)
+    per_epoch = max(math.ceil(len(mbs) / (accum * gpus)), 1)  # a step takes `accum` micro-batches on each GPU
     steps = int(t["max_steps"]) if int(t["max_steps"]) > 0 else math.ceil(float(t["num_train_epochs"]) * per_epoch)
     epochs, (curve, recipe) = steps / per_epoch, speed_curve(cfg)
     n_evals = _evaluations(t, steps, epochs)
@@ -134,26 +134,37 @@ def _speed(key: str, sh: dict, step_s: float | None, step_cfg) -> tuple[float, s
     return f, (f"measured {step_s:.3g} s/step" + (" (other shapes)" if step_cfg is not None else "")
                + f" = {f:.2f} x the H100 {ref['recipe']} curve")
 
+# %% ../nbs/07a_estimate.ipynb #d8b772d5
+SCALING_EFFICIENCY = 0.9  # assumed, not measured (one GPU only so far): see above
+
+def ddp_speedup(gpus: int, efficiency: float = SCALING_EFFICIENCY) -> float:
+    "Throughput of `gpus` data-parallel GPUs relative to one: 1 for one GPU, else `gpus x efficiency`."
+    return 1.0 if gpus <= 1 else gpus * efficiency
+
 # %% ../nbs/07a_estimate.ipynb #11e89850
 def estimate_run(cfg, gpu: str = "A100-40GB", step_s: float | None = None, prices: dict | None = None,
-                 step_cfg=None, overhead_s: float = 600.0) -> dict:
-    "Optimizer steps, wall hours and cost of `cfg` on `gpu`; `summary` reads 'full run: ~N steps, ~H h, ~$C on GPU'."
+                 step_cfg=None, overhead_s: float = 600.0, gpus: int = 1) -> dict:
+    "Optimizer steps, wall hours and cost of `cfg` on `gpus` x `gpu`; `summary`: 'full run: ~N steps, ~H h, ~$C on …'"
     key = gpu_key(gpu) or gpu
     given = bool(prices and key in prices)
     if key not in GPUS and (step_s is None or not given):
         raise ValueError(f"unknown GPU '{gpu}': one of {', '.join(GPUS)} "
                          f"(or pass step_s and prices={{'{gpu}': USD_per_hour}})")
-    sh = _shape(cfg)
-    factor, source = _speed(key, sh, step_s, step_cfg)
-    train_s, eval_s = sh["h100_s"] / factor, sh["h100_eval_s"] / factor
+    gpus = max(1, int(gpus))
+    sh, speedup = _shape(cfg, gpus), ddp_speedup(gpus)
+    factor, source = _speed(key, sh if gpus == 1 else _shape(cfg), step_s, step_cfg)  # a step_s is one GPU's
+    train_s, eval_s = sh["h100_s"] / factor / speedup, sh["h100_eval_s"] / factor / speedup
     hours = round((train_s + eval_s + overhead_s) / 3600, 3)  # the summary shows the figure the dict holds
     price = prices[key] if given else GPUS[key]["price"]
-    cost = hours * price
+    cost = hours * price * gpus  # the table's prices are per GPU (1-GPU machine types); N GPUs cost about N times
     return dict(steps=sh["steps"], steps_per_epoch=sh["per_epoch"], epochs=round(sh["epochs"], 3), rows=sh["rows"],
                 batch=sh["batch"], accumulation=sh["accum"], tokens_per_step=round(sh["tokens"] / sh["steps"]),
                 step_s=round(train_s / sh["steps"], 3), tokens_per_s=round(sh["tokens"] / train_s, 1),
                 evaluations=sh["n_evals"], train_h=round(train_s / 3600, 3), eval_h=round(eval_s / 3600, 3),
                 overhead_h=round(overhead_s / 3600, 3), hours=hours, cost_usd=round(cost, 2), price_per_hour=price,
                 price_source="given" if given else f'{GPUS[key]["price_source"]} ({GPUS[key]["price_date"]})',
-                gpu=key, time_source=source,
-                summary=f"full run: ~{sh['steps']:,} steps, ~{hours:.1f} h, ~${cost:,.2f} on {key}")
+                gpu=key, gpus=gpus, speedup=round(speedup, 3),
+                time_source=source + (f"; {gpus} GPUs: / {speedup:.2f} (assumed scaling {SCALING_EFFICIENCY:g})"
+                                      if gpus > 1 else ""),
+                summary=f"full run: ~{sh['steps']:,} steps, ~{hours:.1f} h, ~${cost:,.2f} on "
+                        f"{f'{gpus} x ' if gpus > 1 else ''}{key}")

@@ -177,7 +177,7 @@ def check_device(name: str):
 
 # %% ../nbs/02_model.ipynb #b3eb49ad
 def cuda_index() -> int:
-    "This process's GPU: its LOCAL_RANK under torchrun / accelerate launch (one model copy per GPU), else the current one."
+    "This process's GPU: LOCAL_RANK under torchrun / accelerate launch (one model copy per GPU), else the current one."
     return int(os.environ["LOCAL_RANK"]) if "LOCAL_RANK" in os.environ else torch.cuda.current_device()
 
 # %% ../nbs/02_model.ipynb #782e2a4e

@@ -13,6 +13,7 @@ from packaging.specifiers import SpecifierSet
 from .config import BUCKET_PLACEHOLDER, ConfigError, load_config, resolve_bucket
 from .data import resolve_data_path
 from .estimate import GPUS, gpu_key, estimate_run
+from .distributed import count_gpus
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
 from .memory import estimate_memory
 from .storage import probe_url, within
@@ -262,6 +263,9 @@ def _parser():
     p.add_argument("--bucket", default=None, help="replaces YOUR-BUCKET-NAME (default: $GCS_BUCKET)")
     p.add_argument("--gpu", default=None,
                    help=f"GPU for the estimate: {', '.join(GPUS)} (default: this GPU, else A100-40GB)")
+    p.add_argument("--gpus", type=int, default=None,
+                   help="data-parallel GPUs the run will use (torchrun --nproc_per_node N); default: WORLD_SIZE "
+                        "under a launcher, else this machine's GPU count, else 1. Memory is per GPU; time / (N x 0.9)")
     p.add_argument("--step-s", type=float, default=None,
                    help="measured seconds per optimizer step for this config on that GPU")
     p.add_argument("--step-config", default=None, help="the config --step-s was measured with, when not --config")
@@ -278,7 +282,8 @@ def _estimate(a, cfg, gpu) -> tuple[dict | None, list[Finding]]:
         models = [o for o in a.overrides if o.startswith("model.")]
         step_cfg = load_config(a.step_config, models) if a.step_config else None
         prices = {key: a.price} if a.price else None
-        return estimate_run(cfg, gpu=gpu, step_s=a.step_s, step_cfg=step_cfg, prices=prices), []
+        return estimate_run(cfg, gpu=gpu, step_s=a.step_s, step_cfg=step_cfg, prices=prices,
+                            gpus=count_gpus(a.gpus)), []
     except Exception as e:
         return None, [Finding("estimate", "warning", f"{type(e).__name__}: {e}", advice="see --help")]
 
@@ -299,7 +304,9 @@ def main(argv=None) -> int:
     found += why
     if a.json: print(to_json(found, estimate=est, seconds=round(time.time() - t0, 2))); return exit_code(found)
     print(to_terminal(found) + "\n\n" + ", ".join(f"{v} {k}" for k, v in counts(found).items()))
-    if est: print(f"{est['summary']}  ({est['time_source']}; ${est['price_per_hour']:.2f}/h, {est['price_source']})")
+    per = " per GPU" if est and est["gpus"] > 1 else ""
+    if est: print(f"{est['summary']}  ({est['time_source']}; ${est['price_per_hour']:.2f}/h{per}, "
+                  f"{est['price_source']})")
     return exit_code(found)
 
 # %% ../nbs/07_preflight.ipynb #2637985c

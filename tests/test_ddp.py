@@ -1,9 +1,9 @@
 """Data-parallel training for real on CPU: `torchrun --nproc_per_node 2` (gloo) on the embedded tiny model, through the
-smoke's training child (`python -m sql_codegen_slm.smoke child`, i.e. `train`). The DDP smoke: an uninterrupted 2-process
-run; a 2-process run whose processes (torchrun and both ranks) are SIGKILLed once checkpoint 10 is complete in the remote; a new
-2-process run on an empty disk that resumes from the remote; steps 11-20 must have the reference's losses. Also: both
-ranks end with the same LoRA weights, only rank 0 uploads, and a red flag (NaN) stops both ranks at the same step.
-Run alone with `pytest -q tests/test_ddp.py` (or `-m ddp`)."""
+smoke's training child (`python -m sql_codegen_slm.smoke child`, i.e. `train`). The DDP smoke: an uninterrupted
+2-process run; a 2-process run whose processes (torchrun and both ranks) are SIGKILLed once checkpoint 10 is complete in
+the remote; a new 2-process run on an empty disk that resumes from the remote; steps 11-20 must have the reference's
+losses. Also: both ranks end with the same LoRA weights, only rank 0 uploads, a red flag (NaN) stops both ranks at the
+same step, and `accelerate launch` trains as torchrun does. Alone: `pytest -q tests/test_ddp.py` (or `-m ddp`)."""
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 
@@ -57,8 +57,8 @@ def _finish(tmp, name, cfg, *args) -> list[dict]:
     return [json.loads((tmp / name / f).read_text()) for f in ("summary.json", "summary.rank1.json")]
 
 
-def _losses(summary, steps): return [next(h["loss"] for h in summary["log_history"] if h.get("step") == s and "loss" in h)
-                                     for s in steps]
+def _losses(summary, steps):
+    return [next(h["loss"] for h in summary["log_history"] if h.get("step") == s and "loss" in h) for s in steps]
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +134,11 @@ def test_ddp_smoke_kill_resume_on_empty_disk(cfg, reference, tmp_path):
     assert res[1]["uploaded_bytes"] == res[1]["final_bytes_uploaded"] == 0 and res[0]["uploaded_bytes"] > 0
     assert sorted(c["step"] for c in storage.list_checkpoints(remote) if c["complete"]) == [10, 20]
     wall = t_ref + time.time() - t1
+    up = lambda s: s["uploaded_bytes"] + s["final_bytes_uploaded"]
     print(f"\nDDP smoke (2 processes, gloo, CPU): max |loss diff| steps 11-20 = {diff:.3g}; reference run "
           f"{t_ref:.1f} s, kill after {t2 - t1:.1f} s, resume {t_res:.1f} s, total {wall:.1f} s; bytes uploaded per "
-          f"rank (reference run, checkpoints + final): rank 0 {ref[0]['uploaded_bytes'] + ref[0]['final_bytes_uploaded']:,}, "
-          f"rank 1 {ref[1]['uploaded_bytes'] + ref[1]['final_bytes_uploaded']:,}; resumed run: rank 0 "
-          f"{res[0]['uploaded_bytes'] + res[0]['final_bytes_uploaded']:,}, rank 1 "
-          f"{res[1]['uploaded_bytes'] + res[1]['final_bytes_uploaded']:,}")
+          f"rank (checkpoints + final), reference run: rank 0 {up(ref[0]):,}, rank 1 {up(ref[1]):,}; resumed run: "
+          f"rank 0 {up(res[0]):,}, rank 1 {up(res[1]):,}")
 
 
 def test_ddp_red_flag_stops_both_ranks(cfg, tmp_path):
@@ -154,8 +153,8 @@ def test_ddp_red_flag_stops_both_ranks(cfg, tmp_path):
 def test_accelerate_launch_trains_the_same(cfg, reference, tmp_path):
     "`accelerate launch --multi_gpu --num_processes 2 -m sql_codegen_slm.train` (no GPU here: gloo) = the torchrun run."
     _, ref, _ = reference
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_ip", "127.0.0.1",
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_ip", "127.0.0.1",
            "--main_process_port", str(free_port()), "-m", "sql_codegen_slm.train", "--config", str(cfg),
            "--output_dir", str(tmp_path / "acc")]
     env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1",

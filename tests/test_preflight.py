@@ -55,3 +55,15 @@ def test_gcs_remote_write_test(gcs, tmp_path):
     assert rc == 2 and line["status"] == "failed" and "bucket" in line["advice"] and "gs://no-such-bucket/x" in line["message"]
     rc, out, _, _ = _cli(*base, "--set", "logging.remote_dir=gs://YOUR-BUCKET-NAME/x", env=env)
     assert rc == 2 and "replace YOUR-BUCKET-NAME" in _by_name(out)["logging.remote_dir"]["advice"]
+
+
+def test_cli_gpus_from_flag_and_launcher(tmp_path):
+    "The estimate for N data-parallel GPUs: --gpus, or WORLD_SIZE under torchrun / accelerate launch."
+    base = ["--config", "full", "--set", f"training.output_dir={tmp_path / 'run'}", "--no-remote", "--json"]
+    one, two, four = (json.loads(_cli(*base, *args, env=env)[1])["estimate"]
+                      for args, env in (([], {"WORLD_SIZE": "1"}), (["--gpus", "2"], None), ([], {"WORLD_SIZE": "4"})))
+    assert (one["gpus"], two["gpus"], four["gpus"]) == (1, 2, 4)
+    assert two["steps"] == -(-one["steps_per_epoch"] // 2) * 3 and two["summary"].endswith("on 2 x A100-40GB"), two
+    assert abs(two["train_h"] - one["train_h"] / 1.8) <= 0.02 * one["train_h"], (one, two)
+    assert "assumed scaling 0.9" in two["time_source"]
+    assert four["train_h"] < two["train_h"] < one["train_h"]
