@@ -23,6 +23,7 @@ from .packing import enable_packed_attention, packed_collator
 from .model import ModelLoadError, load_model, compute_dtype
 from . import storage
 from .runlock import RunLock, RunLocked
+from .representations import RepresentationCallback
 
 # %% auto #0
 __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
@@ -97,10 +98,11 @@ class SaveConfigCallback(TrainerCallback):
 
 # %% ../nbs/06_train.ipynb #9a24a9f7
 def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout: float = 120.0) -> list:
-    "Config saving, checkpoint mirroring (when a remote is set), red flags, memory, progress/ETA, early stopping."
+    "Config saving, mirroring (with a remote), memory, red flags, progress/ETA, representations, early stopping."
     cbs = [SaveConfigCallback(cfg)]
     if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir), final_timeout=mirror_timeout))
-    cbs += [RedFlagCallback(), MemoryCallback(), ProgressLogCallback()]
+    cbs += [MemoryCallback(), RedFlagCallback(), ProgressLogCallback()]  # memory first: the red flags read its figures
+    if cfg.logging.extract_representations_every_steps: cbs.append(RepresentationCallback(cfg, remote_dir))
     if cfg.logging.early_stopping_patience: cbs.append(EarlyStoppingCallback(cfg.logging.early_stopping_patience))
     return cbs
 
