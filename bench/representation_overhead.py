@@ -2,11 +2,11 @@
 
 Builds a random `MistralConfig()` model in bf16 and saves it with the real Mistral-7B tokenizer (from mistral-common;
 with `--tiny`, or without mistral-common, the embedded tiny model's tokenizer), then trains it with the project's own
-recipe — `build_trainer` on the `full` preset (4-bit NF4, LoRA r=16 on all 7 projections, padding-free rows, Liger,
-fused LoRA, gradient checkpointing) on the sample data — for `--steps` optimizer steps, timing each step. Then it times
-`RepresentationCallback`'s extraction at the preset's probe size (`--repeats` times, median) and reports
+recipe — `build_trainer` on the `full` preset (4-bit NF4, LoRA r=16 on all 7 projections, padding-free rows,
+Liger, fused LoRA, gradient checkpointing) on the sample data — for `--steps` optimizer steps, timing each step.
+Then it times `RepresentationCallback`'s extraction at the preset's probe size (`--repeats` times, median) and reports
 
-    overhead % = extraction time / (interval x median step time) x 100        (goal: <= 2 %)
+    overhead % = extraction time / (interval x median step time) x 100         (goal: <= 2 %)
     bytes per extracted step = size of one step_NNNNNN/ folder                 (and per training step: / interval)
 
 at the preset's interval `logging.extract_representations_every_steps`, or `--every` / `--probes` given.
@@ -84,7 +84,8 @@ def main(argv=None):
           "training.save_strategy=no", "training.eval_strategy=no", "logging.report_to=[]",
           "logging.extract_representations_every_steps=null"]
     if a.tiny or not torch.cuda.is_available():
-        ov += ["training.optim=adamw_torch", "training.use_liger_kernel=false", "training.per_device_train_batch_size=4"]
+        ov += ["training.optim=adamw_torch", "training.use_liger_kernel=false",
+               "training.per_device_train_batch_size=4"]
     full = load_config("full")
     every = a.every or full.logging.extract_representations_every_steps
     probes = a.probes or full.logging.representation_probe_size

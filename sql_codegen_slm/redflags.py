@@ -142,15 +142,17 @@ def grad_norm_high(history, th: Thresholds = THRESHOLDS) -> Finding | None:
 
 # %% ../nbs/00b_redflags.ipynb #531044c2
 def grad_norm_unstable(history, th: Thresholds = THRESHOLDS) -> Finding | None:
-    "The first gradient norm above `grad_spike` x the median of the window before it (and below `grad_norm`): a warning."
+    "The first gradient norm above `grad_spike` x the median of the window before it (below `grad_norm`): a warning."
     pts, w = _finite(history, "grad_norm"), th.window
     for i in range(max(1, w // 2), len(pts)):
         s, g = pts[i]
         med = statistics.median(v for _, v in pts[max(0, i - w):i])
         if med > 0 and th.grad_spike * med < g <= th.grad_norm:
-            return _flag("grad_norm_unstable", "warning", s, f"gradient norm {g:.4g} at step {s} is {g / med:.0f} x the "
-                         f"median {med:.3g} of the {min(i, w)} logs before it", "a bad batch or a learning rate at the "
-                         "edge: watch the loss; lower learning_rate if it repeats", value=g, median=med)
+            return _flag("grad_norm_unstable", "warning", s, f"gradient norm {g:.4g} at step {s} is {g / med:.0f} x "
+                         f"the median {med:.3g} of the {min(i, w)} logs before it",
+                         "a bad batch or a learning rate at the edge: watch the loss; lower learning_rate if it "
+                         "repeats",
+                         value=g, median=med)
     return None
 
 # %% ../nbs/00b_redflags.ipynb #9da3d13c

@@ -1,7 +1,7 @@
 """Representations of a real 4-step run mirrored to a remote: the monitor names a deleted layer file and a truncated one
 (also through its CLI), `storage sync` redoes an upload cut short, a resumed session writes no step twice, and the
 drift command writes its table and heatmap."""
-import json, os, shutil, subprocess, sys, time
+import json, os, shutil, time
 from pathlib import Path
 
 import pytest
@@ -9,8 +9,6 @@ import pytest
 from sql_codegen_slm.findings import exit_code
 from sql_codegen_slm.monitor import check_run
 from sql_codegen_slm.representations import MARKER, REP_DIR, local_steps, remote_steps, step_name
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _cfg(out, steps=4):
@@ -34,7 +32,8 @@ def run(tmp_path_factory):
     return Path(res["output_dir"]), d / "remote"
 
 
-def _rep_flags(found): return [(f.name, f.figures["step"], f.status) for f in found if f.name.startswith("representations")]
+def _rep_flags(found):
+    return [(f.name, f.figures["step"], f.status) for f in found if f.name.startswith("representations")]
 
 
 def test_healthy_run_local_and_remote(run):
@@ -45,7 +44,7 @@ def test_healthy_run_local_and_remote(run):
         assert _rep_flags(check_run(url)) == [("representations", 4, "passed")]
 
 
-def test_monitor_names_deleted_and_truncated_layer_files(run, tmp_path):
+def test_monitor_names_deleted_and_truncated_layer_files(run, tmp_path, capsys):
     src, _ = run
     bad = tmp_path / "run"
     shutil.copytree(src, bad)
@@ -54,13 +53,13 @@ def test_monitor_names_deleted_and_truncated_layer_files(run, tmp_path):
     f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
     (bad / REP_DIR / step_name(0) / "layer_0.safetensors").write_bytes(b"")  # empty
     found = check_run(bad)
-    assert _rep_flags(found) == [("representations_unreadable", 0, "failed"), ("representations_layer_missing", 2, "failed"),
+    assert _rep_flags(found) == [("representations_unreadable", 0, "failed"),
+                                 ("representations_layer_missing", 2, "failed"),
                                  ("representations_unreadable", 4, "failed")], _rep_flags(found)
     msgs = " | ".join(f.message for f in found)
     assert "layer_1.safetensors" in msgs and "layer_2.safetensors" in msgs and exit_code(found) == 2
-    r = subprocess.run([sys.executable, "-m", "sql_codegen_slm.monitor", str(bad)], capture_output=True, text=True,
-                       cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
-    assert r.returncode == 2 and "representations_layer_missing" in r.stdout, r.stdout + r.stderr[-2000:]
+    from sql_codegen_slm.monitor import main  # in process: test_monitor runs the CLI's subprocess
+    assert main([str(bad)]) == 2 and "representations_layer_missing" in capsys.readouterr().out
 
 
 def test_sync_redoes_a_cut_upload_and_a_resume_writes_nothing_twice(run, tmp_path):
@@ -85,11 +84,10 @@ def test_sync_redoes_a_cut_upload_and_a_resume_writes_nothing_twice(run, tmp_pat
     assert _rep_flags(check_run(remote)) == [("representations", 6, "passed")]
 
 
-def test_drift_cli_writes_table_and_heatmap(run, tmp_path):
+def test_drift_command_writes_table_and_heatmap(run, tmp_path):
     _, remote = run
-    r = subprocess.run([sys.executable, "-m", "sql_codegen_slm.representations", str(remote), "--out", str(tmp_path / "d")],
-                       capture_output=True, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr[-2000:]
+    from sql_codegen_slm.representations import main
+    assert main([str(remote), "--out", str(tmp_path / "d")]) == 0
     rows = json.loads((tmp_path / "d" / "drift.json").read_text())["rows"]
     assert sorted({x["step"] for x in rows}) == [0, 2, 4] and (tmp_path / "d" / "drift.png").stat().st_size > 1000
     assert all(x["cka"] < 1 for x in rows if x["step"] == 4 and x["layer"] > 0)
