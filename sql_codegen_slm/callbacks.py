@@ -11,7 +11,7 @@ import torch
 from transformers import TrainerCallback, EarlyStoppingCallback
 from . import storage
 from .findings import Finding
-from .memory import peak_memory
+from .memory import host_rss_gib, peak_memory
 from .redflags import THRESHOLDS, Thresholds, DETECTORS, FATAL, nonfinite
 
 # %% auto #0
@@ -134,11 +134,13 @@ def _fp16(f: Finding) -> Finding:
                    "nothing, unless it repeats: then lower learning_rate or use bf16")
 
 # %% ../nbs/04_callbacks.ipynb #789982bf
+_KEYS = ("loss", "grad_norm", "eval_loss", "peak_mem_gb", "mem_total_gb", "host_rss_gb")  # what the detectors read
+
 class RedFlagCallback(TrainerCallback):
     "Run `redflags.DETECTORS` at every log; a NaN/inf loss, gradient norm or weights stops training unsaved."
     def __init__(self, th: Thresholds = THRESHOLDS, check_weights: bool = True):
         self.th, self.check_weights = th, check_weights
-        self.history: list[dict] = []      # the logs so far: step, loss, grad_norm, eval_loss
+        self.history: list[dict] = []      # the logs so far: step and the _KEYS logged
         self.findings: list[Finding] = []  # each flag once per episode
         self._up: set = set()              # detectors whose flag is up on the recent logs
 
@@ -154,8 +156,7 @@ class RedFlagCallback(TrainerCallback):
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not logs or not {"loss", "eval_loss"} & logs.keys(): return  # the final train summary
-        self.history.append(dict(step=state.global_step, **{k: logs[k] for k in ("loss", "grad_norm", "eval_loss")
-                                                             if k in logs}))
+        self.history.append(dict(step=state.global_step, **{k: logs[k] for k in _KEYS if k in logs}))
         recent = self.history[-3 * self.th.window:]
         for d in DETECTORS:
             f = d(self.history[-1:], self.th) if d is nonfinite else d(recent, self.th)
@@ -186,11 +187,13 @@ def _add_to_logs(state, logs, values):
 
 # %% ../nbs/04_callbacks.ipynb #665dfd26
 class MemoryCallback(TrainerCallback):
-    "Record `memory.peak_memory()` in `.peak` and its `peak_gib` in the training logs as `peak_mem_gb`."
+    "Record `memory.peak_memory()` in `.peak`; log `peak_mem_gb`, `mem_total_gb` and the host RSS `host_rss_gb`."
     def __init__(self): self.peak: dict = {}
     def on_log(self, args, state, control, logs=None, **kwargs):
         self.peak = peak_memory()
-        if logs is not None and "loss" in logs: _add_to_logs(state, logs, dict(peak_mem_gb=self.peak["peak_gib"]))
+        if logs is not None and "loss" in logs:  # the peak, what the device has, and the host RSS now (leaks)
+            _add_to_logs(state, logs, dict(peak_mem_gb=self.peak["peak_gib"], mem_total_gb=self.peak["total_gib"],
+                                           host_rss_gb=host_rss_gib()))
     def on_train_end(self, args, state, control, **kwargs): self.peak = peak_memory()
 
 # %% ../nbs/04_callbacks.ipynb #99cce770

@@ -66,6 +66,11 @@ class LoggingConfig:
     report_to: list = field(default_factory=lambda: ["tensorboard"])
     remote_dir: str | None = None  # fsspec URL checkpoints are mirrored to (gs://bucket/prefix, /path, memory://x)
     early_stopping_patience: int | None = None  # transformers.EarlyStoppingCallback on eval_loss
+    # every layer's pooled hidden states for a fixed probe set, at step 0 and every N steps (representations.py)
+    extract_representations_every_steps: int | None = None
+    representation_probe_size: int = 16  # validation prompts in the probe set (seeded by training.seed)
+    representation_pooling: str = "both"  # mean | last | both (mean over prompt tokens, last prompt token)
+    representation_dtype: str = "bfloat16"  # bfloat16 | float16 | float32
 
 # %% ../nbs/00_config.ipynb #e2a59a3d
 REDACTED = "<redacted>"
@@ -295,7 +300,8 @@ _CHOICES = {"model.torch_dtype": ("auto", "bfloat16", "float16", "float32"),
             "quantization.bnb_4bit_quant_type": ("nf4", "fp4"),
             "quantization.bnb_4bit_compute_dtype": ("auto", "bfloat16", "float16", "float32"),
             "data.on_bad_record": ("error", "skip"), "data.too_long": ("truncate", "skip", "error"),
-            "lora.bias": ("none", "all", "lora_only")}
+            "lora.bias": ("none", "all", "lora_only"), "logging.representation_pooling": ("mean", "last", "both"),
+            "logging.representation_dtype": ("bfloat16", "float16", "float32")}
 
 @functools.cache
 def _training_defaults() -> dict:
@@ -360,6 +366,9 @@ def validate_config(cfg: Config) -> Config:
             "must be > 0 or null",
         ),
         ("logging.logging_steps", cfg.logging.logging_steps > 0, "must be > 0"),
+        ("logging.extract_representations_every_steps", (cfg.logging.extract_representations_every_steps or 1) > 0,
+         "must be > 0 or null"),
+        ("logging.representation_probe_size", cfg.logging.representation_probe_size > 0, "must be > 0"),
         ("training.output_dir", bool(cfg.training.get("output_dir")), "is required"),
         ("training.learning_rate", cfg.training.get("learning_rate", 1) > 0, "must be > 0"),
     ]

@@ -210,6 +210,18 @@ def _save_strategy(fs, root, checkpoints) -> str:
     except Exception: return "steps"
     return cfg.get("training", {}).get("save_strategy", "steps")
 
+# %% ../nbs/07b_monitor.ipynb #8dd2093a
+def _representation_flags(url, fs, root, checkpoints, global_step) -> list[Finding]:
+    "`representations.check_representations`, every N steps as the newest checkpoint's `config.yaml` says."
+    every = None
+    if checkpoints and "config.yaml" in checkpoints[-1]["files"]:
+        try: cfg = yaml.safe_load(fs.cat_file(f"{root}/checkpoint-{checkpoints[-1]['step']}/config.yaml")) or {}
+        except Exception: cfg = {}
+        every = (cfg.get("logging") or {}).get("extract_representations_every_steps")
+    if not every and not fs.exists(f"{root}/representations"): return []
+    from sql_codegen_slm.representations import check_representations  # torch: only for runs that extract
+    return check_representations(url, every, global_step)
+
 # %% ../nbs/07b_monitor.ipynb #ea3b9906
 def _status_finding(url, s: dict) -> Finding:
     g = lambda v: "-" if v is None else f"{v:.4g}"
@@ -242,6 +254,7 @@ def check_run(url, th: Thresholds = THRESHOLDS, now: float | None = None) -> lis
     flags += red_flags(run["history"], th)
     if run["state_file"] != str(url):
         flags += checkpoint_flags(run["checkpoints"], status["save_steps"], status["global_step"], status["max_steps"])
+        flags += _representation_flags(url, fs, root, run["checkpoints"], status["global_step"])
     flags += _end_flags(status) if run["state"] or run["history"] else []
     flags.sort(key=lambda f: (f.figures["step"], f.status != "failed"))
     return [_status_finding(url, status), *flags]

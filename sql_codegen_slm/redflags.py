@@ -10,7 +10,8 @@ from .findings import Finding
 
 # %% auto #0
 __all__ = ['THRESHOLDS', 'FATAL', 'DETECTORS', 'Thresholds', 'series', 'nonfinite', 'loss_rising', 'loss_oscillating',
-           'loss_stuck', 'eval_gap', 'grad_norm_high', 'red_flags']
+           'loss_stuck', 'eval_gap', 'grad_norm_high', 'grad_norm_unstable', 'memory_near_limit', 'host_memory_growing',
+           'red_flags']
 
 # %% ../nbs/00b_redflags.ipynb #3e68f2f0
 @dataclass
@@ -26,6 +27,10 @@ class Thresholds:
     stuck_min_drop: float = 0.02  # ... and the later half improves on the earlier half by < 2%
     eval_ratio: float = 2.0       # eval_loss > 2 x the recent train loss: overfitting or a train/validation mismatch
     grad_norm: float = 1000.0     # pre-clipping gradient norm; clipping hides it from the update, but it precedes NaNs
+    grad_spike: float = 10.0      # unstable: a norm > 10 x the median of the window of norms before it
+    mem_frac: float = 0.95        # memory near the limit: peak >= 95% of the device's (or host's) total memory
+    leak_gib: float = 1.0         # host memory leak: after a warm-up window, RSS grows third by third by >= 1 GiB ...
+    leak_frac: float = 0.2        # ... and by >= 20% of where it started
     stale_s: float = 7200.0       # monitor: no file of the run changed for 2 h (no step rate known) ...
     stale_factor: float = 3.0     # ... or for 3 x the expected time between two checkpoints: the run stopped
     identical_atol: float = 0.0   # checkpoints: two loads give bitwise-equal probe logits on CPU ...
@@ -135,8 +140,52 @@ def grad_norm_high(history, th: Thresholds = THRESHOLDS) -> Finding | None:
                          "exploding gradients: lower learning_rate, keep max_grad_norm (clipping) on", value=g)
     return None
 
+# %% ../nbs/00b_redflags.ipynb #531044c2
+def grad_norm_unstable(history, th: Thresholds = THRESHOLDS) -> Finding | None:
+    "The first gradient norm above `grad_spike` x the median of the window before it (below `grad_norm`): a warning."
+    pts, w = _finite(history, "grad_norm"), th.window
+    for i in range(max(1, w // 2), len(pts)):
+        s, g = pts[i]
+        med = statistics.median(v for _, v in pts[max(0, i - w):i])
+        if med > 0 and th.grad_spike * med < g <= th.grad_norm:
+            return _flag("grad_norm_unstable", "warning", s, f"gradient norm {g:.4g} at step {s} is {g / med:.0f} x "
+                         f"the median {med:.3g} of the {min(i, w)} logs before it",
+                         "a bad batch or a learning rate at the edge: watch the loss; lower learning_rate if it "
+                         "repeats",
+                         value=g, median=med)
+    return None
+
+# %% ../nbs/00b_redflags.ipynb #9da3d13c
+def memory_near_limit(history, th: Thresholds = THRESHOLDS) -> Finding | None:
+    "The first logged peak memory at or above `mem_frac` of the device's total: a warning."
+    for h in history:
+        peak, total = _f(h.get("peak_mem_gb")), _f(h.get("mem_total_gb"))
+        if total > 0 and peak >= th.mem_frac * total:
+            s = int(h.get("step", 0))
+            return _flag("memory_near_limit", "warning", s, f"peak memory {peak:.1f} GiB is {peak / total:.0%} of the "
+                         f"{total:.1f} GiB there at step {s}", "a longer batch will run out of memory: lower "
+                         "per_device_train_batch_size or model.max_seq_length, or turn on gradient_checkpointing",
+                         peak_gib=peak, total_gib=total)
+    return None
+
+# %% ../nbs/00b_redflags.ipynb #0a935fb5
+def host_memory_growing(history, th: Thresholds = THRESHOLDS) -> Finding | None:
+    "Host RSS rising across the thirds of the logs after the first window, by `leak_gib` and `leak_frac`: a warning."
+    pts = _finite(history, "host_rss_gb")[th.window:]
+    if len(pts) < 6: return None
+    k = len(pts) // 3
+    m = [statistics.fmean(v for _, v in part) for part in (pts[:k], pts[k:len(pts) - k], pts[len(pts) - k:])]
+    grow = m[2] - m[0]
+    if m[0] < m[1] < m[2] and grow >= th.leak_gib and grow >= th.leak_frac * m[0]:
+        return _flag("host_memory_growing", "warning", pts[0][0], f"host memory grew from {m[0]:.1f} to {m[2]:.1f} "
+                     f"GiB between steps {pts[0][0]} and {pts[-1][0]} and is still growing", "a leak: something kept "
+                     "per step (logs, tensors in a list, a growing cache); the run will be killed for memory",
+                     growth_gib=grow)
+    return None
+
 # %% ../nbs/00b_redflags.ipynb #e935b266
-DETECTORS = (nonfinite, loss_rising, loss_oscillating, loss_stuck, eval_gap, grad_norm_high)
+DETECTORS = (nonfinite, loss_rising, loss_oscillating, loss_stuck, eval_gap, grad_norm_high, grad_norm_unstable,
+             memory_near_limit, host_memory_growing)
 
 def red_flags(history, th: Thresholds = THRESHOLDS) -> list[Finding]:
     "Every detector's finding on `history`, sorted by the step where each begins (a healthy run: [])."

@@ -17,7 +17,8 @@ from .memory import estimate_memory, peak_memory
 from .model import load_model
 from .preflight import run_preflight
 from .runlock import RunLock
-from .storage import download_dir, list_checkpoints, probe_url, remote_bytes
+from .storage import download_dir, fs_for, list_checkpoints, probe_url, remote_bytes
+from .representations import REP_DIR, check_representations, drift_report, remote_steps, step_name
 from .train import plot_losses, train
 from .validation import (Report, RestoreCheck, check_checkpoint_loading, check_checkpoint_saving,
     check_inference, check_memory, component_checks, device_name)
@@ -142,6 +143,7 @@ def interrupted(self: SmokeRun, ctx=None) -> Finding:
         ],
         log,
     )
+    self.killed_pid = child.pid  # what it wrote carries its pid: a later rewrite would not
     try:
         self.waited = _wait_for_checkpoint(self.remote, self.save_steps, child, log, self.timeout)
         self.killed_at = json.loads((self.out / "interrupted" / "progress.json").read_text())["step"]
@@ -221,6 +223,33 @@ def comparison(self: SmokeRun, ctx=None) -> Finding:
         ),
         "resume does not reproduce training: check the checkpoint files (rng_state, optimizer) and data_seed",
     )
+
+# %% ../nbs/09_smoke.ipynb #43786b89
+@patch
+def representations(self: SmokeRun, ctx=None) -> Finding:
+    "Representations at step 0 and every N steps in the remote, none written twice across the kill; their drift drawn."
+    every = self.cfg.logging.extract_representations_every_steps
+    if not every: return Finding("representations", "skipped", "logging.extract_representations_every_steps is off")
+    bad = [f for f in check_representations(self.remote, every, self.max_steps) if f.status != "passed"]
+    steps = sorted(s for s, ok in remote_steps(self.remote).items() if ok)
+    want = list(range(0, self.max_steps + 1, every))
+    fs, root = fs_for(self.remote)
+    pid = {s: json.loads(fs.cat_file(f"{root}/{REP_DIR}/{step_name(s)}/metadata.json"))["pid"] for s in steps}
+    twice = [s for s in steps if (pid[s] == self.killed_pid) != (s <= self.killed_at)]  # rewritten after the kill
+    d = drift_report(self.remote, self.out / "drift") if 0 in steps else None
+    last = [r for r in d["rows"] if r["step"] == steps[-1]] if d else []
+    low = min(last, key=lambda r: r["cka"]) if last else None
+    ok = not bad and steps == want and not twice and d is not None
+    return Finding("representations", "passed" if ok else "failed",
+                   f"steps {steps} in the remote (expected {want}); "
+                   f"{[s for s in steps if s <= self.killed_at]} written before the kill at step {self.killed_at}, "
+                   f"{'none' if not twice else twice} written twice"
+                   + (f"; lowest CKA with the base at step {steps[-1]}: {low['cka']:.6f} (layer {low['layer']}), "
+                      f"heatmap {d['png']}" if low else "")
+                   + (f"; {'; '.join(f.message for f in bad)}" if bad else ""),
+                   dict(steps=steps, expected=want, written_twice=twice, drift_png=str(d["png"]) if d else None,
+                        min_cka=low["cka"] if low else None),
+                   "see the training logs (interrupted.log, resumed.log) for representation errors")
 
 # %% ../nbs/09_smoke.ipynb #de80e2f5
 @patch
@@ -303,6 +332,7 @@ def smoke_checks(
         Check("checkpoint_save", run.interrupted if compare else then(run.interrupted, release), stop=True),
         Check("checkpoint_load", run.resumed, stop=True),
         Check("resume", run.comparison),
+        Check("representations", run.representations),
         Check("inference", lambda ctx: run.inference(ctx, min_valid_sql_rate, n_inference)),
         Check("memory_check", run.memory),
     ]

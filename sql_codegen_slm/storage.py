@@ -272,7 +272,7 @@ def probe_url(url: str, timeout: float = 30.0) -> tuple[bool, str]:
 
 # %% ../nbs/03_storage.ipynb #ee5411a7
 def sync_run(local_dir, remote_url) -> dict:
-    "Upload every checkpoint of `local_dir` that is not complete at `remote_url`, and `final/`: {name: bytes}."
+    "Upload every checkpoint and representation step of `local_dir` not complete at `remote_url`, and `final/`."
     root, done = Path(local_dir), {c["step"] for c in list_checkpoints(remote_url) if c["complete"]}
     found = {}
     for d in sorted([*root.glob("checkpoint-*"), *(root / ".mirror_staging").glob("checkpoint-*")]):
@@ -282,6 +282,8 @@ def sync_run(local_dir, remote_url) -> dict:
     out = {name: upload_checkpoint(d, remote_url) for name, d in found.items()}
     if (root / "final").is_dir(): out["final"] = upload_dir(root / "final", _join(remote_url, "final"))
     for name in found: shutil.rmtree(root / ".mirror_staging" / name, ignore_errors=True)
+    from sql_codegen_slm.representations import REP_DIR, sync_representations  # it imports this module
+    out |= {f"{REP_DIR}/step_{s:06d}": n for s, n in sync_representations(root, remote_url).items()}
     return out
 
 # %% ../nbs/03_storage.ipynb #a6334cae

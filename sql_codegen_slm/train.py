@@ -25,6 +25,7 @@ from . import storage
 from .runlock import RunLock, RunLocked
 from .distributed import (MainProcessLock, barrier, ddp_args, ddp_callbacks, is_distributed, run_on_main,
                                          start_process_group)
+from .representations import RepresentationCallback
 
 # %% auto #0
 __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
@@ -101,11 +102,12 @@ class SaveConfigCallback(TrainerCallback):
 
 # %% ../nbs/06_train.ipynb #9a24a9f7
 def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout: float = 120.0) -> list:
-    "Config saving, checkpoint mirroring (when a remote is set), red flags, memory, progress/ETA, early stopping."
+    "Config saving, mirroring (with a remote), memory, red flags, progress/ETA, representations, early stopping."
     before, after = ddp_callbacks()  # under DDP: a barrier before the mirror; rank 0's stop decisions after all
     cbs = [*before, SaveConfigCallback(cfg)]
     if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir), final_timeout=mirror_timeout))
-    cbs += [RedFlagCallback(), MemoryCallback(), ProgressLogCallback()]
+    cbs += [MemoryCallback(), RedFlagCallback(), ProgressLogCallback()]  # memory first: the red flags read its figures
+    if cfg.logging.extract_representations_every_steps: cbs.append(RepresentationCallback(cfg, remote_dir))
     if cfg.logging.early_stopping_patience: cbs.append(EarlyStoppingCallback(cfg.logging.early_stopping_patience))
     return cbs + after
 

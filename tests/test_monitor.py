@@ -64,6 +64,9 @@ def _planted():
     stuck = _hist([9.0, 7.5] + [6.0 + 0.01 * (-1) ** i for i in range(58)])  # flat above 5 from step 3
     eval_gap = _hist([1.4 + 0.01 * (-1) ** i for i in range(60)], evals={20: 1.5, 40: 3.1, 60: 3.2})
     grad = _hist(H, grad={45: 2500.0})
+    spike = _hist(H, grad={30: 25.0})  # 25 x the median, below the exploding threshold
+    mem = [dict(h, peak_mem_gb=78.0 if h["step"] >= 50 else 40.0, mem_total_gb=80.0) for h in _hist(H)]
+    leak = [dict(h, host_rss_gb=2.0 + 0.1 * max(0, h["step"] - 10)) for h in _hist(H)]  # grows after the warm-up
     return {
         "nan_inf":               (nan, [20, 40], 60, False, 0, ("nan_loss", 37, "failed")),
         "loss_rising":           (rising, [20, 40, 60], 60, True, 0, ("loss_rising", 30, "warning")),
@@ -71,6 +74,9 @@ def _planted():
         "loss_stuck":            (stuck, [20, 40, 60], 60, True, 0, ("loss_stuck", 3, "warning")),
         "eval_gap":              (eval_gap, [20, 40, 60], 60, True, 0, ("eval_gap", 40, "warning")),
         "grad_norm":             (grad, [20, 40, 60], 60, True, 0, ("grad_norm", 45, "warning")),
+        "grad_norm_unstable":    (spike, [20, 40, 60], 60, True, 0, ("grad_norm_unstable", 30, "warning")),
+        "memory_near_limit":     (mem, [20, 40, 60], 60, True, 0, ("memory_near_limit", 50, "warning")),
+        "host_memory_growing":   (leak, [20, 40, 60], 60, True, 0, ("host_memory_growing", 11, "warning")),
         "checkpoints_missing":   (_hist(H), [20, 60], 60, True, 0, ("checkpoints_missing", 40, "warning")),
         "checkpoints_irregular": (_hist(H), [20, 35, 40, 60], 60, True, 0, ("checkpoints_irregular", 35, "warning")),
         "stopped_at_max_steps":  (_hist(H), [20, 40, 60], 60, False, 0, ("stopped_without_final", 60, "failed")),
@@ -113,7 +119,7 @@ def test_diverging_loss_fails(tmp_path):
 def test_thresholds_are_the_knobs(tmp_path):
     hist, ckpts, max_steps, final, age, want = PLANTED["grad_norm"]
     run = make_run(tmp_path, hist, ckpts, max_steps, final=final)
-    assert flags(check_run(run, th=Thresholds(grad_norm=5000))) == []
+    assert flags(check_run(run, th=Thresholds(grad_norm=5000, grad_spike=5000))) == []
 
 
 def test_damaged_latest_state_falls_back(tmp_path):
@@ -217,8 +223,7 @@ def test_gcs_run_status_and_checkpoints(real_run, gcs):
     from sql_codegen_slm import storage
     run, _ = real_run
     url = f"{gcs}/real"
-    for s in (2, 4): storage.upload_checkpoint(run / f"checkpoint-{s}", url)
-    storage.upload_dir(run / "final", f"{url}/final")
+    storage.sync_run(run, url)  # the checkpoints, final/ and the representations, as the callbacks mirror them
     r = check_run(url)
     assert exit_code(r) == 0 and status(r)["checkpoints"] == [2, 4] and status(r)["final_saved"], flags(r)
     ck = check_checkpoints(url)
