@@ -145,6 +145,7 @@ class RepresentationCallback(TrainerCallback):
             logger.warning(f"representations: {cfg.data.val_file} has no records to probe with; extraction is off")
             self.every = None
         self.written, self.extract_s, self.bytes_written, self.upload_failures, self.errors = [], 0.0, 0, [], []
+        self.bytes_uploaded = 0  # summed with the checkpoint mirror's into the run's uploaded_bytes
         self._remote_done: set = set()
 
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kw):
@@ -208,7 +209,7 @@ def _write(self: RepresentationCallback, args, step: int, model, tok, base: bool
 def _upload(self: RepresentationCallback, step: int, retries: int = 3):
     "Upload a step with retries; a failure is logged and left for `sync_representations` (or the next session)."
     for attempt in range(1, retries + 1):
-        try: upload_step(self.root / step_name(step), self.remote)
+        try: self.bytes_uploaded += upload_step(self.root / step_name(step), self.remote)
         except Exception as e:
             self.upload_failures.append(dict(step=step, attempt=attempt, error=f"{type(e).__name__}: {e}"[:300]))
             if attempt < retries: time.sleep(2 ** (attempt - 1)); continue
