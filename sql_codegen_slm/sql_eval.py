@@ -66,6 +66,16 @@ def _fast_tmp():
     try: return "/dev/shm" if shutil.disk_usage("/dev/shm").free > 2**30 and os.access("/dev/shm", os.W_OK) else None
     except OSError: return None
 
+# %% ../nbs/05b_sql_eval.ipynb #24776e45
+_NO_EXECUTE = ("pg_terminate_backend", "pg_cancel_backend", "pg_advisory_lock", "pg_advisory_lock_shared",
+               "pg_try_advisory_lock", "pg_try_advisory_lock_shared")
+
+def _revoke_signals(c):
+    "Functions are granted to PUBLIC per database: no judged query may end or cancel a session or keep a session lock."
+    # a prediction could otherwise kill the judge's next connection (same role), or hold a lock beyond its query
+    for (f,) in c.execute("SELECT oid::regprocedure::text FROM pg_proc WHERE proname = ANY(%s)", [list(_NO_EXECUTE)]):
+        c.execute(f"REVOKE EXECUTE ON FUNCTION {f} FROM PUBLIC")
+
 # %% ../nbs/05b_sql_eval.ipynb #7483e015
 class PostgresDatabases:
     "Read-only access to one PostgreSQL database per `DIR/<db_id>.sql`: a throwaway pgserver cluster, or `db_url`."
@@ -136,6 +146,7 @@ class PostgresDatabases:
             c.execute(q.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(q.Identifier(db_id), q.Identifier(READER)))
         with psycopg.connect(self.admin_conninfo(db_id), autocommit=True) as c:
             c.execute(path.read_text())
+            _revoke_signals(c)
             schemas = [r[0] for r in c.execute("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
                                                "AND nspname <> 'information_schema'")]
             for s in schemas:
