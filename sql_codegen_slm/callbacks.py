@@ -134,6 +134,8 @@ def _fp16(f: Finding) -> Finding:
                    "nothing, unless it repeats: then lower learning_rate or use bf16")
 
 # %% ../nbs/04_callbacks.ipynb #789982bf
+_KEYS = ("loss", "grad_norm", "eval_loss", "eval_execution_accuracy", "eval_valid_sql_rate")  # what detectors read
+
 class RedFlagCallback(TrainerCallback):
     "Run `redflags.DETECTORS` at every log; a NaN/inf loss, gradient norm or weights stops training unsaved."
     def __init__(self, th: Thresholds = THRESHOLDS, check_weights: bool = True):
@@ -154,8 +156,7 @@ class RedFlagCallback(TrainerCallback):
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not logs or not {"loss", "eval_loss"} & logs.keys(): return  # the final train summary
-        self.history.append(dict(step=state.global_step, **{k: logs[k] for k in ("loss", "grad_norm", "eval_loss")
-                                                             if k in logs}))
+        self.history.append(dict(step=state.global_step, **{k: logs[k] for k in _KEYS if k in logs}))
         recent = self.history[-3 * self.th.window:]
         for d in DETECTORS:
             f = d(self.history[-1:], self.th) if d is nonfinite else d(recent, self.th)

@@ -23,6 +23,7 @@ from .packing import enable_packed_attention, packed_collator
 from .model import ModelLoadError, load_model, compute_dtype
 from . import storage
 from .runlock import RunLock, RunLocked
+from .sql_metrics import attach_sql_metrics, thresholds_for
 
 # %% auto #0
 __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
@@ -100,7 +101,7 @@ def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout
     "Config saving, checkpoint mirroring (when a remote is set), red flags, memory, progress/ETA, early stopping."
     cbs = [SaveConfigCallback(cfg)]
     if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir), final_timeout=mirror_timeout))
-    cbs += [RedFlagCallback(), MemoryCallback(), ProgressLogCallback()]
+    cbs += [RedFlagCallback(thresholds_for(cfg)), MemoryCallback(), ProgressLogCallback()]
     if cfg.logging.early_stopping_patience: cbs.append(EarlyStoppingCallback(cfg.logging.early_stopping_patience))
     return cbs
 
@@ -117,6 +118,7 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                       data_collator=make_collator(cfg, tok), processing_class=tok,
                       callbacks=[*default_callbacks(cfg, remote_dir, mirror_timeout), *callbacks])
+    attach_sql_metrics(trainer, cfg)  # first in the list: the log history, TensorBoard and red flags see its figures
     return trainer, dict(model=model_info, data=stats)
 
 # %% ../nbs/06_train.ipynb #1a45b451
