@@ -211,7 +211,7 @@ def _save_strategy(fs, root, checkpoints) -> str:
     except Exception: return "steps"
     return cfg.get("training", {}).get("save_strategy", "steps")
 
-# %% ../nbs/07b_monitor.ipynb #080389e6
+# %% ../nbs/07b_monitor.ipynb #afac3bcb
 def _expected(fs, root, checkpoints, th: Thresholds) -> Thresholds:
     "`th` with the expected SQL ranges of the newest checkpoint's `config.yaml` (`logging.min_execution_accuracy`...)."
     if not checkpoints or "config.yaml" not in checkpoints[-1]["files"]: return th

@@ -138,7 +138,7 @@ def grad_norm_high(history, th: Thresholds = THRESHOLDS) -> Finding | None:
                          "exploding gradients: lower learning_rate, keep max_grad_norm (clipping) on", value=g)
     return None
 
-# %% ../nbs/00b_redflags.ipynb #4812254e
+# %% ../nbs/00b_redflags.ipynb #074c69c5
 def sql_below_expected(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first SQL metric (`eval_execution_accuracy`, `eval_valid_sql_rate`) below its expected minimum: a warning, "
     "failed below half of it."

@@ -66,7 +66,7 @@ def _fast_tmp():
     try: return "/dev/shm" if shutil.disk_usage("/dev/shm").free > 2**30 and os.access("/dev/shm", os.W_OK) else None
     except OSError: return None
 
-# %% ../nbs/05b_sql_eval.ipynb #5d50457b
+# %% ../nbs/05b_sql_eval.ipynb #e5113ad4
 _NO_EXECUTE = ("pg_terminate_backend", "pg_cancel_backend", "pg_advisory_lock", "pg_advisory_lock_shared",
                "pg_try_advisory_lock", "pg_try_advisory_lock_shared")
 

@@ -398,7 +398,7 @@ def plot_losses(histories: dict, path=None, title: str = "loss"):
     if path: fig.savefig(path, dpi=100)
     return fig
 
-# %% ../nbs/06_train.ipynb #31965081
+# %% ../nbs/06_train.ipynb #92832175
 def _plot_sql(ax, histories: dict):
     "Execution accuracy (and valid-SQL rate, dotted) by step, one colour per run."
     for i, (label, hist) in enumerate(histories.items()):
