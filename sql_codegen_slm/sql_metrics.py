@@ -87,17 +87,20 @@ def measure(self: SqlMetricsCallback, model, tokenizer, step: int) -> dict:
 
 # %% ../nbs/05c_sql_metrics.ipynb #3ffdaa12
 def sql_metrics_callback(cfg: Config) -> SqlMetricsCallback | None:
-    "The callback for `cfg` (None when `logging.sql_eval_samples` is 0); raises naming the key when it cannot run."
+    "The callback for `cfg`; None (with a warning saying which key to set) when it cannot run or is off."
     lg = cfg.logging
     if not lg.sql_eval_samples: return None
     sample = str(cfg.data.val_file).startswith("sample:")
     db_dir = lg.sql_eval_db_sql or (sample_data_dir() / "schemas" if sample else None)
-    if db_dir is None:
-        raise ValueError(f"logging.sql_eval_samples is {lg.sql_eval_samples} but logging.sql_eval_db_sql is not set: "
-                         f"give the directory of <db_id>.sql files for {cfg.data.val_file}, or set sql_eval_samples: 0")
+    if db_dir is None:  # an optional figure: training goes on without it, and says how to get it
+        logger.warning(f"no SQL metrics during training: set logging.sql_eval_db_sql to the directory of <db_id>.sql "
+                       f"files for {cfg.data.val_file} (or logging.sql_eval_samples: 0 to silence this)")
+        return None
     if not Path(db_dir).is_dir(): raise ValueError(f"logging.sql_eval_db_sql: {db_dir} is not a directory")
     recs = [r for r in read_records(cfg.data.val_file) if r.get("db_id")]
-    if not recs: raise ValueError(f"logging.sql_eval_samples: no record of {cfg.data.val_file} has a db_id")
+    if not recs:
+        logger.warning(f"no SQL metrics during training: no record of {cfg.data.val_file} has a db_id")
+        return None
     subset = sql_eval_subset(recs, lg.sql_eval_samples, int(cfg.training.get("seed", 42)))
     return SqlMetricsCallback(subset, db_dir, lg.sql_eval_steps, lg.sql_eval_max_new_tokens)
 
