@@ -134,7 +134,8 @@ def _fp16(f: Finding) -> Finding:
                    "nothing, unless it repeats: then lower learning_rate or use bf16")
 
 # %% ../nbs/04_callbacks.ipynb #789982bf
-_KEYS = ("loss", "grad_norm", "eval_loss", "peak_mem_gb", "mem_total_gb", "host_rss_gb")  # what the detectors read
+_KEYS = ("loss", "grad_norm", "eval_loss", "peak_mem_gb", "mem_total_gb", "host_rss_gb",  # what the detectors read
+         "eval_execution_accuracy", "eval_valid_sql_rate")
 
 class RedFlagCallback(TrainerCallback):
     "Run `redflags.DETECTORS` at every log; a NaN/inf loss, gradient norm or weights stops training unsaved."

@@ -71,6 +71,13 @@ class LoggingConfig:
     representation_probe_size: int = 16  # validation prompts in the probe set (seeded by training.seed)
     representation_pooling: str = "both"  # mean | last | both (mean over prompt tokens, last prompt token)
     representation_dtype: str = "bfloat16"  # bfloat16 | float16 | float32
+    sql_eval_samples: int = 16  # validation questions generated and judged at each evaluation (0: off); seeded subset
+    sql_eval_steps: int | None = None  # ... every N steps instead of at each evaluation
+    sql_eval_max_new_tokens: int = 128
+    sql_eval_db_sql: str | None = None  # directory of <db_id>.sql files; null: the shipped schemas for sample: data
+    min_execution_accuracy: float | None = None  # expected range: a red flag when below, from expect_after_step on
+    min_valid_sql_rate: float | None = None
+    expect_after_step: int = 0
 
 # %% ../nbs/00_config.ipynb #e2a59a3d
 REDACTED = "<redacted>"
@@ -369,6 +376,10 @@ def validate_config(cfg: Config) -> Config:
         ("logging.extract_representations_every_steps", (cfg.logging.extract_representations_every_steps or 1) > 0,
          "must be > 0 or null"),
         ("logging.representation_probe_size", cfg.logging.representation_probe_size > 0, "must be > 0"),
+        ("logging.sql_eval_samples", cfg.logging.sql_eval_samples >= 0, "must be >= 0 (0: no SQL metrics)"),
+        ("logging.sql_eval_steps", (cfg.logging.sql_eval_steps or 1) > 0, "must be > 0 or null"),
+        ("logging.min_execution_accuracy", 0 <= (cfg.logging.min_execution_accuracy or 0) <= 1, "must be in [0, 1]"),
+        ("logging.min_valid_sql_rate", 0 <= (cfg.logging.min_valid_sql_rate or 0) <= 1, "must be in [0, 1]"),
         ("training.output_dir", bool(cfg.training.get("output_dir")), "is required"),
         ("training.learning_rate", cfg.training.get("learning_rate", 1) > 0, "must be > 0"),
     ]

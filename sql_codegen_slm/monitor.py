@@ -4,7 +4,7 @@
 
 # %% ../nbs/07b_monitor.ipynb #22cd3f58
 from __future__ import annotations
-import argparse, json, os, sys, tempfile, time
+import argparse, dataclasses, json, os, sys, tempfile, time
 from datetime import datetime
 from pathlib import Path
 import yaml
@@ -68,7 +68,8 @@ def _mtime(info) -> float | None:
     return None
 
 # %% ../nbs/07b_monitor.ipynb #a8743923
-_TB_KEYS = {"train/loss": "loss", "train/grad_norm": "grad_norm", "eval/loss": "eval_loss"}
+_TB_KEYS = {"train/loss": "loss", "train/grad_norm": "grad_norm", "eval/loss": "eval_loss",
+            "eval/execution_accuracy": "eval_execution_accuracy", "eval/valid_sql_rate": "eval_valid_sql_rate"}
 
 def _tb_logs(fs, paths) -> tuple[list[dict], float | None]:
     "Logs by step from TensorBoard event files (the newest write wins), and the latest session's steps/s."
@@ -222,6 +223,15 @@ def _representation_flags(url, fs, root, checkpoints, global_step) -> list[Findi
     from sql_codegen_slm.representations import check_representations  # torch: only for runs that extract
     return check_representations(url, every, global_step)
 
+# %% ../nbs/07b_monitor.ipynb #afac3bcb
+def _expected(fs, root, checkpoints, th: Thresholds) -> Thresholds:
+    "`th` with the expected SQL ranges of the newest checkpoint's `config.yaml` (`logging.min_execution_accuracy`...)."
+    if not checkpoints or "config.yaml" not in checkpoints[-1]["files"]: return th
+    try: lg = (yaml.safe_load(fs.cat_file(f"{root}/checkpoint-{checkpoints[-1]['step']}/config.yaml")) or {})["logging"]
+    except Exception: return th
+    keys = ("min_execution_accuracy", "min_valid_sql_rate", "expect_after_step")
+    return dataclasses.replace(th, **{k: lg[k] for k in keys if lg.get(k) is not None})
+
 # %% ../nbs/07b_monitor.ipynb #ea3b9906
 def _status_finding(url, s: dict) -> Finding:
     g = lambda v: "-" if v is None else f"{v:.4g}"
@@ -251,7 +261,7 @@ def check_run(url, th: Thresholds = THRESHOLDS, now: float | None = None) -> lis
     elif not run["state"]:
         flags.append(_flag("no_state", "failed", 0, f"no trainer_state.json or TensorBoard logs under {url}",
                            "wrong path, or nothing saved yet: pass training.output_dir or logging.remote_dir"))
-    flags += red_flags(run["history"], th)
+    flags += red_flags(run["history"], _expected(fs, root, run["checkpoints"], th))
     if run["state_file"] != str(url):
         flags += checkpoint_flags(run["checkpoints"], status["save_steps"], status["global_step"], status["max_steps"])
         flags += _representation_flags(url, fs, root, run["checkpoints"], status["global_step"])

@@ -10,8 +10,8 @@ from .findings import Finding
 
 # %% auto #0
 __all__ = ['THRESHOLDS', 'FATAL', 'DETECTORS', 'Thresholds', 'series', 'nonfinite', 'loss_rising', 'loss_oscillating',
-           'loss_stuck', 'eval_gap', 'grad_norm_high', 'grad_norm_unstable', 'memory_near_limit', 'host_memory_growing',
-           'red_flags']
+           'loss_stuck', 'eval_gap', 'grad_norm_high', 'sql_below_expected', 'grad_norm_unstable', 'memory_near_limit',
+           'host_memory_growing', 'red_flags']
 
 # %% ../nbs/00b_redflags.ipynb #3e68f2f0
 @dataclass
@@ -35,6 +35,9 @@ class Thresholds:
     stale_factor: float = 3.0     # ... or for 3 x the expected time between two checkpoints: the run stopped
     identical_atol: float = 0.0   # checkpoints: two loads give bitwise-equal probe logits on CPU ...
     identical_atol_cuda: float = 1e-3  # ... and nearly equal ones on CUDA (kernel choice may differ)
+    min_execution_accuracy: float | None = None  # expected SQL metrics (config `logging`): a warning below them, ...
+    min_valid_sql_rate: float | None = None
+    expect_after_step: int = 0    # ... from this step on; failed below half of them
 
 THRESHOLDS = Thresholds()
 
@@ -140,6 +143,21 @@ def grad_norm_high(history, th: Thresholds = THRESHOLDS) -> Finding | None:
                          "exploding gradients: lower learning_rate, keep max_grad_norm (clipping) on", value=g)
     return None
 
+# %% ../nbs/00b_redflags.ipynb #074c69c5
+def sql_below_expected(history, th: Thresholds = THRESHOLDS) -> Finding | None:
+    "The first SQL metric (`eval_execution_accuracy`, `eval_valid_sql_rate`) below its expected minimum: a warning, "
+    "failed below half of it."
+    expected = (("eval_execution_accuracy", th.min_execution_accuracy), ("eval_valid_sql_rate", th.min_valid_sql_rate))
+    for key, lo in expected:
+        if lo is None: continue
+        for s, v in _finite(history, key):
+            if s >= th.expect_after_step and v < lo:
+                name = key.removeprefix("eval_")
+                return _flag(f"low_{name}", "failed" if v < lo / 2 else "warning", s,
+                             f"{name} {v:.1%} < expected {lo:.1%} at step {s}", "check the prompt format, the data and "
+                             "the learning rate; look at the generated SQL (sql-codegen-eval --adapter)", value=v)
+    return None
+
 # %% ../nbs/00b_redflags.ipynb #531044c2
 def grad_norm_unstable(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first gradient norm above `grad_spike` x the median of the window before it (below `grad_norm`): a warning."
@@ -185,7 +203,7 @@ def host_memory_growing(history, th: Thresholds = THRESHOLDS) -> Finding | None:
 
 # %% ../nbs/00b_redflags.ipynb #e935b266
 DETECTORS = (nonfinite, loss_rising, loss_oscillating, loss_stuck, eval_gap, grad_norm_high, grad_norm_unstable,
-             memory_near_limit, host_memory_growing)
+             memory_near_limit, host_memory_growing, sql_below_expected)
 
 def red_flags(history, th: Thresholds = THRESHOLDS) -> list[Finding]:
     "Every detector's finding on `history`, sorted by the step where each begins (a healthy run: [])."

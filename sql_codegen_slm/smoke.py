@@ -19,6 +19,7 @@ from .preflight import run_preflight
 from .runlock import RunLock
 from .storage import download_dir, fs_for, list_checkpoints, probe_url, remote_bytes
 from .representations import REP_DIR, check_representations, drift_report, remote_steps, step_name
+from .sql_metrics import SQL_KEYS
 from .train import plot_losses, train
 from .validation import (Report, RestoreCheck, check_checkpoint_loading, check_checkpoint_saving,
     check_inference, check_memory, component_checks, device_name)
@@ -371,6 +372,8 @@ def run_smoke_test(
         )
         if run.summary:  # the resumed run finished: the full-run estimate and the loss plot
             rep.extra["estimate"] = _full_run_estimate()
+            rep.extra["sql_metrics"] = [{k: h[k] for k in ("step", *SQL_KEYS)} for h in run.summary["log_history"]
+                                        if "eval_execution_accuracy" in h]  # the resumed run's, by step
             if run.ref and (why := run.plot()):
                 rep.extra["loss_curve"] = why
         rep.extra["wall_s_training_side"] = round(time.time() - t0, 2)

@@ -17,11 +17,11 @@ from sql_codegen_slm.sql import (
     order_matters,
     strip_sql,
 )
-from .data import prompt_text
+from .generate import generate_sql, load_for_inference
 
 # %% auto #0
-__all__ = ['READER', 'QueryError', 'check_query', 'PostgresDatabases', 'judge', 'evaluate', 'generate_sql', 'read_gold',
-           'read_predictions', 'format_report', 'main']
+__all__ = ['READER', 'QueryError', 'check_query', 'PostgresDatabases', 'judge', 'evaluate', 'read_gold', 'read_predictions',
+           'format_report', 'main']
 
 # %% ../nbs/05b_sql_eval.ipynb #696ef857
 class QueryError(Exception):
@@ -65,6 +65,16 @@ def _fast_tmp():
     "/dev/shm when it has room (~10 MB per database; initdb and cleanup are 5x faster in memory), else None."
     try: return "/dev/shm" if shutil.disk_usage("/dev/shm").free > 2**30 and os.access("/dev/shm", os.W_OK) else None
     except OSError: return None
+
+# %% ../nbs/05b_sql_eval.ipynb #e5113ad4
+_NO_EXECUTE = ("pg_terminate_backend", "pg_cancel_backend", "pg_advisory_lock", "pg_advisory_lock_shared",
+               "pg_try_advisory_lock", "pg_try_advisory_lock_shared")
+
+def _revoke_signals(c):
+    "Functions are granted to PUBLIC per database: no judged query may end or cancel a session or keep a session lock."
+    # a prediction could otherwise kill the judge's next connection (same role), or hold a lock beyond its query
+    for (f,) in c.execute("SELECT oid::regprocedure::text FROM pg_proc WHERE proname = ANY(%s)", [list(_NO_EXECUTE)]):
+        c.execute(f"REVOKE EXECUTE ON FUNCTION {f} FROM PUBLIC")
 
 # %% ../nbs/05b_sql_eval.ipynb #7483e015
 class PostgresDatabases:
@@ -136,6 +146,7 @@ class PostgresDatabases:
             c.execute(q.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(q.Identifier(db_id), q.Identifier(READER)))
         with psycopg.connect(self.admin_conninfo(db_id), autocommit=True) as c:
             c.execute(path.read_text())
+            _revoke_signals(c)
             schemas = [r[0] for r in c.execute("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
                                                "AND nspname <> 'information_schema'")]
             for s in schemas:
@@ -277,35 +288,6 @@ def _group(items, key):
     for it in items: d[str(it[key] if it[key] is not None else "none")].append(it["correct"])
     return d
 
-# %% ../nbs/05b_sql_eval.ipynb #36e30f6c
-def generate_sql(model, tokenizer, records: list, batch_size: int = 8, max_new_tokens: int = 128,
-                 stats: dict | None = None) -> list:
-    "Greedy, batched, left-padded generation for `records`; returns the extracted SQL (queries/s into `stats`)."
-    import torch
-    prompts = [prompt_text(r["messages"][:2]) for r in records]
-    side, tokenizer.padding_side = tokenizer.padding_side, "left"  # decoder-only: pad on the left so outputs line up
-    if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token
-    was_training, out, t0 = model.training, [], time.perf_counter()
-    model.eval()
-    try:
-        for i in range(0, len(prompts), batch_size):
-            # the prompt text already starts with <s>: no second BOS
-            enc = tokenizer(
-                prompts[i : i + batch_size], return_tensors="pt", padding=True, add_special_tokens=False
-            ).to(model.device)
-            with torch.no_grad():
-                gen = model.generate(**enc, do_sample=False, max_new_tokens=max_new_tokens,
-                                     pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
-            texts = tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-            out += [extract_sql(t) for t in texts]
-    finally:
-        tokenizer.padding_side = side
-        if was_training: model.train()
-    secs = time.perf_counter() - t0
-    if stats is not None:
-        stats.update(n=len(out), seconds=round(secs, 3), queries_per_s=round(len(out) / max(secs, 1e-9), 2))
-    return out
-
 # %% ../nbs/05b_sql_eval.ipynb #1d9abf4d
 def _read_jsonl(path):
     "(line number, object) for each non-blank line; a bad line raises ValueError naming file and line."
@@ -387,22 +369,22 @@ def main(argv=None):
     )
     p.add_argument("--output", help="write the JSON report (summary and per-item verdicts) here")
     p.add_argument("--timeout", type=float, default=5.0, help="statement timeout per query, seconds (default 5)")
-    p.add_argument("--batch-size", type=int, default=8); p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--batch-size", type=int, help="rows per generation batch (default: from free GPU memory; 8 on CPU)")
+    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--merge", choices=("auto", "yes", "no"), default="auto",
+                   help="merge the LoRA into a bf16 base (auto: when it fits the free GPU memory; else 4-bit)")
     a = p.parse_args(argv)
     try:
         gold = read_gold(a.gold)
         gen = {}
         if a.predictions: preds = read_predictions(a.predictions, len(gold))
         else:
-            from peft import AutoPeftModelForCausalLM
-            from transformers import AutoTokenizer
-            import torch
-            kw = dict(dtype="auto") | (dict(device_map="auto") if torch.cuda.is_available() else {})
-            model, tok = AutoPeftModelForCausalLM.from_pretrained(a.adapter, **kw), AutoTokenizer.from_pretrained(
-                a.adapter
-            )
+            model, tok, how = load_for_inference(a.adapter, a.merge)
+            print(f"model: {how}")
             preds = generate_sql(model, tok, gold, a.batch_size, a.max_new_tokens, stats=gen)
-            print(f"generated {gen['n']} queries in {gen['seconds']:.1f} s ({gen['queries_per_s']} queries/s)")
+            gen["model"] = how
+            print(f"generated {gen['n']} queries in {gen['seconds']:.1f} s ({gen['queries_per_s']} queries/s, "
+                  f"{gen['tokens_per_s']} new tokens/s, batch size {gen['batch_size']})")
         res = evaluate(gold, preds, a.db_sql, a.db_url, timeout_s=a.timeout)
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         print(f"sql-codegen-eval: error: {e}", file=sys.stderr); return 2

@@ -26,6 +26,7 @@ from .runlock import RunLock, RunLocked
 from .distributed import (MainProcessLock, barrier, ddp_args, ddp_callbacks, is_distributed, run_on_main,
                                          start_process_group)
 from .representations import RepresentationCallback
+from .sql_metrics import attach_sql_metrics, thresholds_for
 
 # %% auto #0
 __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
@@ -106,7 +107,7 @@ def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout
     before, after = ddp_callbacks()  # under DDP: a barrier before the mirror; rank 0's stop decisions after all
     cbs = [*before, SaveConfigCallback(cfg)]
     if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir), final_timeout=mirror_timeout))
-    cbs += [MemoryCallback(), RedFlagCallback(), ProgressLogCallback()]  # memory first: the red flags read its figures
+    cbs += [MemoryCallback(), RedFlagCallback(thresholds_for(cfg)), ProgressLogCallback()]  # memory first: flags read it
     if cfg.logging.extract_representations_every_steps: cbs.append(RepresentationCallback(cfg, remote_dir))
     if cfg.logging.early_stopping_patience: cbs.append(EarlyStoppingCallback(cfg.logging.early_stopping_patience))
     return cbs + after
@@ -124,6 +125,7 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                       data_collator=make_collator(cfg, tok), processing_class=tok,
                       callbacks=[*default_callbacks(cfg, remote_dir, mirror_timeout), *callbacks])
+    attach_sql_metrics(trainer, cfg)  # first in the list: the log history, TensorBoard and red flags see its figures
     return trainer, dict(model=model_info, data=stats)
 
 # %% ../nbs/06_train.ipynb #1a45b451
@@ -305,6 +307,14 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
             ppl=metrics["perplexity"],
         )
     )
+    sql = [h for h in trainer.state.log_history if "eval_execution_accuracy" in h]
+    if sql:  # the SQL metrics callback's last figures (a fixed validation subset, judged on PostgreSQL)
+        h = sql[-1]
+        with open(out / "README.md", "a") as f:
+            f.write(f"\nSQL at step {h['step']} (validation subset, judged on PostgreSQL): execution accuracy "
+                    f"{h['eval_execution_accuracy']:.1%}, valid SQL {h['eval_valid_sql_rate']:.1%}, exact match "
+                    f"{h['eval_exact_match']:.1%}.\n")
+        metrics = dict(metrics, sql_metrics={k: h[k] for k in h if k.startswith("eval_") and k != "eval_loss"})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     trainer.state.save_to_json(str(out / "trainer_state.json"))  # the whole log history, for the monitor
     return out
@@ -380,7 +390,10 @@ def plot_losses(histories: dict, path=None, title: str = "loss"):
     "Plot training (and eval) loss by step for one or more `log_history` lists; save to `path` if given."
     import matplotlib; matplotlib.use("Agg") if path and "ipykernel" not in sys.modules else None
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    sql = any("eval_execution_accuracy" in h for hist in histories.values() for h in hist)
+    fig, axes = plt.subplots(1, 2 if sql else 1, figsize=(11 if sql else 6, 3.5), squeeze=False)
+    ax = axes[0, 0]
+    if sql: _plot_sql(axes[0, 1], histories)
     for i, (label, hist) in enumerate(histories.items()):
         tr = [(h["step"], h["loss"]) for h in hist if "loss" in h]
         ev = [(h["step"], h["eval_loss"]) for h in hist if "eval_loss" in h]
@@ -396,6 +409,19 @@ def plot_losses(histories: dict, path=None, title: str = "loss"):
     fig.tight_layout()
     if path: fig.savefig(path, dpi=100)
     return fig
+
+# %% ../nbs/06_train.ipynb #92832175
+def _plot_sql(ax, histories: dict):
+    "Execution accuracy (and valid-SQL rate, dotted) by step, one colour per run."
+    for i, (label, hist) in enumerate(histories.items()):
+        pts = [(h["step"], h["eval_execution_accuracy"], h.get("eval_valid_sql_rate")) for h in hist
+               if "eval_execution_accuracy" in h]
+        if not pts: continue
+        s, acc, valid = zip(*pts)
+        ax.plot(s, acc, marker="o", color=f"C{i}", label=f"{label} execution accuracy", alpha=0.8 if i else 0.5)
+        ax.plot(s, valid, linestyle=":", color=f"C{i}", label=f"{label} valid SQL", alpha=0.6)
+    ax.set_xlabel("step"); ax.set_ylabel("rate"); ax.set_ylim(-0.02, 1.02); ax.set_title("SQL (validation subset)")
+    ax.legend(fontsize=7); ax.grid(alpha=0.3)
 
 # %% ../nbs/06_train.ipynb #474b2652
 def _parser():

@@ -67,6 +67,9 @@ def to_markdown(self: Report) -> str:
     head = f"mode `{d['mode']}` · model `{d['model']}` · device `{d['device']}` · {d['wall_s']} s"
     fail = [f"**Failure point: `{d['failure_point']}`**", ""] if d["failure_point"] else []
     tail = [f"**{d['estimate']}**", ""] if "estimate" in d else []
+    tail += [f"SQL metrics at step {h['step']}: execution accuracy {h['eval_execution_accuracy']:.1%}, valid SQL "
+             f"{h['eval_valid_sql_rate']:.1%}, exact match {h['eval_exact_match']:.1%}"
+             for h in d.get("sql_metrics", [])]
     return "\n".join([f"# Validation report: {'PASSED' if d['passed'] else 'FAILED'}", "", head, "", *fail]) + "\n" + \
            to_markdown(self.checks) + ("\n" + "\n".join(tail) if tail else "")
 

@@ -231,3 +231,14 @@ def test_gcs_run_status_and_checkpoints(real_run, gcs):
     fs, root = storage.fs_for(url)
     fs.rm_file(f"{root}/checkpoint-4/_COMPLETE")
     assert ("checkpoint_incomplete", 4, "warning") in flags(check_run(url))
+
+
+def test_sql_metrics_below_the_config_range(tmp_path):
+    "The expected SQL ranges come from the run's config.yaml; the same detector as the live callback flags them."
+    hist = _hist(_healthy(), evals={20: 1.0, 40: 0.9, 60: 0.8})
+    for h, acc in zip([h for h in hist if "eval_loss" in h], (0.05, 0.5, 0.2)): h.update(eval_execution_accuracy=acc)
+    run = make_run(tmp_path, hist, [20, 40, 60], 60)
+    assert flags(check_run(run)) == []  # no range stated
+    (run / "checkpoint-60" / "config.yaml").write_text(
+        "logging:\n  min_execution_accuracy: 0.3\n  expect_after_step: 30\n")
+    assert flags(check_run(run)) == [("low_execution_accuracy", 60, "warning")]

@@ -263,3 +263,26 @@ def test_cli_with_adapter(tmp_path):
     assert p.returncode == 0, p.stderr[-3000:]
     res = json.loads(out.read_text())
     assert res["n"] == 5 and res["generation"]["n"] == 5 and "queries/s" in p.stdout
+
+
+def test_prediction_cannot_end_or_lock_other_sessions(db_dir):
+    "A prediction that ends the judge's other sessions, or keeps a session lock, is refused; the next one is judged."
+    (Path(db_dir) / "shop2.sql").write_text(SHOP_SQL)
+    kill = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = current_user "
+            "AND pid <> pg_backend_pid()")
+    cancel = kill.replace("pg_terminate_backend", "pg_cancel_backend")
+    with PostgresDatabases(db_dir, timeout_s=1.0) as d:
+        d.prepare(["shop", "shop2"])  # two open reader sessions: the attack on one aims at the other
+        for attack in (kill, cancel, "SELECT pg_advisory_lock(42)", "SELECT pg_try_advisory_lock_shared(1, 2)"):
+            bad = judge(d, rec("Names of customers in Paris?", PARIS), attack)
+            assert not bad["correct"] and bad["error_kind"] == "refused", (attack, bad)
+            good = judge(d, rec("Names of customers in Paris?", PARIS, db_id="shop2"), PARIS)
+            assert good["correct"], (attack, good)
+        # no lock outlives its query: the superuser can take the key the prediction asked for
+        with psycopg.connect(d.admin_conninfo("shop")) as c:
+            assert c.execute("SELECT pg_try_advisory_lock(42)").fetchone() == (True,)
+            row = c.execute(f"SELECT rolsuper, pg_has_role('{READER}', 'pg_signal_backend', 'member') "
+                            f"FROM pg_roles WHERE rolname = '{READER}'").fetchone()
+            assert row == (False, False)
+        # a transaction-scoped lock is still fine: it ends with the judged query's rollback
+        assert d.run("shop", "SELECT pg_try_advisory_xact_lock(7)").rows == [(True,)]
