@@ -228,7 +228,7 @@ class RunLogCallback(TrainerCallback):
     _LOGGERS = ("sql_codegen_slm", "transformers")
     def __init__(self, path):
         self.path = Path(path); self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handler = logging.FileHandler(self.path, encoding="utf-8")
+        self.handler = logging.FileHandler(self.path, encoding="utf-8", delay=True)  # opened at the first line
         self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         self.handler.setLevel(logging.INFO)
         self._pkg, self._level = logging.getLogger("sql_codegen_slm"), logging.getLogger("sql_codegen_slm").level
