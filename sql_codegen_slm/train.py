@@ -356,7 +356,9 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         cbs = trainer.callback_handler.callbacks
         run_log.note(f"final model saved to {final}" + (f" and {remote_dir}/final" if remote_dir and not why else ""))
         flush_run_logs(cbs, trainer.state, out)  # the run log and TensorBoard's events up to the end, beside final/
-        logs = storage.within(lambda: storage.upload_logs(out, remote_dir), mirror_timeout) if remote_dir else (0, None)
+        # the logs after final/; when final/ could not go, neither can they: the sync command catches both up
+        up = remote_dir and not why
+        logs = storage.within(lambda: storage.upload_logs(out, remote_dir), mirror_timeout) if up else (0, None)
         why = why or (logs[1] and f"logs: {type(logs[1]).__name__}: {str(logs[1])[:200]}")
         pending = [f"checkpoint-{s}" for cb in cbs for s in getattr(cb, "pending", [])]
         not_mirrored = pending + (["final"] if why else [])
