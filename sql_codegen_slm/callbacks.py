@@ -15,7 +15,8 @@ from .memory import host_rss_gib, peak_memory
 from .redflags import THRESHOLDS, Thresholds, DETECTORS, FATAL, nonfinite
 
 # %% auto #0
-__all__ = ['logger', 'CheckpointMirrorCallback', 'RedFlagCallback', 'MemoryCallback', 'ProgressLogCallback']
+__all__ = ['logger', 'flush_run_logs', 'CheckpointMirrorCallback', 'RedFlagCallback', 'MemoryCallback', 'ProgressLogCallback',
+           'RunLogCallback']
 
 # %% ../nbs/04_callbacks.ipynb #2e26c48e
 logger = logging.getLogger(__name__)
@@ -31,6 +32,14 @@ def _stage(ckpt: Path, staging: Path) -> Path:
     shutil.copytree(ckpt, dest, copy_function=link)
     return dest
 
+# %% ../nbs/04_callbacks.ipynb #3553f99a
+def flush_run_logs(callbacks, state, output_dir) -> None:
+    "Write TensorBoard's pending events (the writers of `callbacks`) and the trainer state to `output_dir`'s top."
+    for cb in callbacks:
+        if (w := getattr(cb, "tb_writer", None)) is not None: w.flush()
+    out = Path(output_dir)
+    if out.is_dir(): state.save_to_json(str(out / "trainer_state.json"))
+
 # %% ../nbs/04_callbacks.ipynb #82b77419
 class CheckpointMirrorCallback(TrainerCallback):
     "Upload each saved `checkpoint-N` to `remote_url` in the background, with retries; failures are retried later."
@@ -40,6 +49,9 @@ class CheckpointMirrorCallback(TrainerCallback):
         self.remote_url, self.retries, self.backoff = remote_url, retries, backoff
         self.retry_interval, self.final_timeout = retry_interval, final_timeout
         self.uploaded: dict[int, int] = {}  # step -> bytes
+        self.log_bytes: dict[int, int] = {}  # step -> bytes of logs (run.log, trainer_state.json, runs/) sent with it
+        self.peers: list = []  # the Trainer's callbacks (train.build_trainer sets them): their TensorBoard writers
+        self._out: Path | None = None
         self.failures: list[dict] = []      # one per failed attempt: step, attempt, error
         self.upload_s = 0.0
         self._pending: dict[int, Path] = {}  # step -> staged copy not yet uploaded
@@ -56,6 +68,8 @@ class CheckpointMirrorCallback(TrainerCallback):
         if not state.is_world_process_zero: return
         ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if not ckpt.is_dir(): return logger.warning(f"mirror: {ckpt} not found after save; nothing to upload")
+        self._out = Path(args.output_dir)
+        flush_run_logs(self.peers, state, self._out)  # the logs up to this step go with this checkpoint
         staged = _stage(ckpt, Path(args.output_dir) / ".mirror_staging")
         with self._lock: self._pending[state.global_step] = staged
         self._kick()  # the new checkpoint, and any earlier ones still pending
@@ -104,7 +118,9 @@ class CheckpointMirrorCallback(TrainerCallback):
         if staged is None: return
         for attempt in range(1, self.retries + 1):
             t0 = time.time()
-            try: n = storage.upload_checkpoint(staged, self.remote_url)
+            try:
+                logs = storage.upload_logs(self._out, self.remote_url) if self._out else 0
+                n = storage.upload_checkpoint(staged, self.remote_url)
             except Exception as e:
                 self._last_fail = time.time()
                 self.failures.append(dict(step=step, attempt=attempt, error=f"{type(e).__name__}: {e}"[:300]))
@@ -123,8 +139,8 @@ class CheckpointMirrorCallback(TrainerCallback):
             shutil.rmtree(staged, ignore_errors=True)  # before it stops being pending: `wait()` returning = cleaned up
             with self._lock:
                 self._pending.pop(step, None)
-                self.uploaded[step] = n
-            return logger.info(f"mirror: checkpoint-{step} uploaded to {self.remote_url} ({n} bytes)")
+                self.uploaded[step], self.log_bytes[step] = n, logs
+            return logger.info(f"mirror: checkpoint-{step} uploaded to {self.remote_url} ({n} bytes, logs {logs} bytes)")
 
 # %% ../nbs/04_callbacks.ipynb #52ebd899
 def _fp16(f: Finding) -> Finding:
@@ -209,3 +225,22 @@ class ProgressLogCallback(TrainerCallback):
         self.eta_s = (state.max_steps - state.global_step) * self.elapsed_s / done if done else None
         _add_to_logs(state, logs, dict(elapsed_s=round(self.elapsed_s, 1),
                                        eta_s=None if self.eta_s is None else round(self.eta_s, 1)))
+
+# %% ../nbs/04_callbacks.ipynb #3b7076ed
+class RunLogCallback(TrainerCallback):
+    "Write this package's messages, transformers' warnings and every log entry to `path` (open until `close()`)."
+    _LOGGERS = ("sql_codegen_slm", "transformers")
+    def __init__(self, path):
+        self.path = Path(path); self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handler = logging.FileHandler(self.path, encoding="utf-8", delay=True)  # opened at the first line
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.handler.setLevel(logging.INFO)
+        self._pkg, self._level = logging.getLogger("sql_codegen_slm"), logging.getLogger("sql_codegen_slm").level
+        if self._pkg.getEffectiveLevel() > logging.INFO: self._pkg.setLevel(logging.INFO)
+        for n in self._LOGGERS: logging.getLogger(n).addHandler(self.handler)
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs: logging.getLogger("sql_codegen_slm.run").info(f"step {state.global_step}: " + " ".join(f"{k}={v:.6g}" if isinstance(v, float)
+                                                                        else f"{k}={v}" for k, v in logs.items()))
+    def close(self):
+        for n in self._LOGGERS: logging.getLogger(n).removeHandler(self.handler)
+        self.handler.close(); self._pkg.setLevel(self._level)

@@ -4,14 +4,16 @@
 
 # %% ../nbs/01_data.ipynb #0bf3084e
 from __future__ import annotations
-import json
+import hashlib, json, logging, os, shutil, time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
+from .config import fs_for, explain_fs_error
 
 # %% auto #0
-__all__ = ['SYSTEM_PROMPT', 'sample_data_dir', 'resolve_data_path', 'RecordError', 'load_records', 'read_records', 'prompt_text',
-           'completion_text', 'tokenize_record', 'DataStats', 'build_datasets']
+__all__ = ['SYSTEM_PROMPT', 'sample_data_dir', 'is_url', 'data_cache_dir', 'DataFetchError', 'fetch_data', 'data_name',
+           'resolve_data_path', 'RecordError', 'load_records', 'read_records', 'prompt_text', 'completion_text',
+           'tokenize_record', 'DataStats', 'build_datasets']
 
 # %% ../nbs/01_data.ipynb #3d2b4dfa
 SYSTEM_PROMPT = "You are a PostgreSQL expert. Write one SQL query that answers the question. Return only the SQL."
@@ -21,10 +23,80 @@ def sample_data_dir() -> Path:
     "The sample text-to-SQL data shipped in the package: `train.jsonl`, `val.jsonl`, `schemas/<db_id>.sql`."
     return Path(str(files("sql_codegen_slm") / "sample_data"))
 
+# %% ../nbs/01_data.ipynb #c5352163
+_log = logging.getLogger(__name__)
+
+def is_url(path) -> bool:
+    "Whether `path` is a remote fsspec URL (`gs://…`, `memory://…`), not a local path or `sample:` name."
+    s = str(path)
+    return "://" in s and not s.startswith("file://")
+
+# %% ../nbs/01_data.ipynb #fb7d0919
+def data_cache_dir() -> Path:
+    "Where fetched data files are kept: `$SQL_CODEGEN_CACHE/data`, default `~/.cache/sql-codegen-slm/data`."
+    return Path(os.environ.get("SQL_CODEGEN_CACHE") or Path.home() / ".cache" / "sql-codegen-slm").expanduser() / "data"
+
+# %% ../nbs/01_data.ipynb #cb0ed837
+class DataFetchError(OSError):
+    "A data URL that cannot be read; the message names the URL and what to do."
+
+# %% ../nbs/01_data.ipynb #895ef0bd
+def _version(info: dict) -> str:
+    "What changes when the remote object changes: GCS generation, else etag/checksum, else size and time."
+    for k in ("generation", "etag", "ETag", "md5Hash", "crc32c"):
+        if info.get(k): return f"{k}={info[k]}"
+    return f"size={info.get('size')},t={info.get('mtime') or info.get('updated') or info.get('created')}"
+
+# %% ../nbs/01_data.ipynb #0eca752d
+def _fetch_error(url: str, fs, path: str, e: BaseException) -> DataFetchError:
+    "The error for a data URL that cannot be read: which of bucket, path or credentials is wrong."
+    if isinstance(e, FileNotFoundError) and url.startswith(("gs://", "gcs://")):
+        bucket = path.split("/", 1)[0]
+        try: has_bucket = fs.exists(bucket)
+        except Exception: has_bucket = None
+        if has_bucket is False:
+            return DataFetchError(f"{url}: bucket gs://{bucket} does not exist (or these credentials cannot see it): "
+                                  f"check the bucket name, or create it (gcloud storage buckets create gs://{bucket})")
+        return DataFetchError(f"{url}: no such object in gs://{bucket}: check the path "
+                              f"(gcloud storage ls gs://{path.rsplit('/', 1)[0]}/)")
+    if isinstance(e, FileNotFoundError): return DataFetchError(f"{url}: no such file: check the path")
+    return DataFetchError(f"{url}: {explain_fs_error(e)}")
+
+# %% ../nbs/01_data.ipynb #0ae2fdce
+def fetch_data(url: str, cache_dir=None) -> Path:
+    "Local copy of the data file at `url`: from the cache when the remote object is unchanged, else downloaded."
+    fs = path = None
+    try:
+        fs, path = fs_for(url)
+        fs.invalidate_cache(path)
+        info = fs.info(path)
+        if info.get("type") == "directory": raise IsADirectoryError(f"{url} is a directory, not a JSONL file")
+    except IsADirectoryError as e: raise DataFetchError(str(e)) from None
+    except Exception as e: raise _fetch_error(url, fs, path, e) from e
+    key = hashlib.sha256(f"{url}\n{_version(info)}".encode()).hexdigest()[:16]
+    dest = Path(cache_dir or data_cache_dir()) / key / path.rsplit("/", 1)[-1]
+    if dest.is_file() and dest.stat().st_size == info.get("size", dest.stat().st_size):
+        _log.info(f"data: {url} from the cache ({dest})"); return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp, t0 = dest.with_name(f".{dest.name}.{os.getpid()}.part"), time.time()
+    try: fs.get_file(path, str(tmp))
+    except Exception as e: tmp.unlink(missing_ok=True); raise _fetch_error(url, fs, path, e) from e
+    os.replace(tmp, dest)  # a fetch killed half-way never leaves a file that looks whole
+    _log.info(f"data: fetched {url} ({dest.stat().st_size:,} bytes in {time.time() - t0:.2f} s) to {dest}")
+    return dest
+
+# %% ../nbs/01_data.ipynb #5fbd80d8
+def data_name(path) -> str:
+    "How a data file is named in messages: the URL as given, else the resolved local path."
+    s = str(path)
+    return s if is_url(s) else str(sample_data_dir() / s.removeprefix("sample:") if s.startswith("sample:") else
+                                    Path(s).expanduser())
+
 # %% ../nbs/01_data.ipynb #97767581
 def resolve_data_path(path: str | Path) -> Path:
-    "A data path; `sample:NAME` means the shipped sample data."
+    "A local data path; `sample:NAME` means the shipped sample data, a URL (`gs://…`) its copy in the local cache."
     s = str(path)
+    if is_url(s): return fetch_data(s)
     return sample_data_dir() / s.removeprefix("sample:") if s.startswith("sample:") else Path(s).expanduser()
 
 # %% ../nbs/01_data.ipynb #5cc6d5fb
@@ -49,8 +121,8 @@ def _check_messages(msgs) -> list:
 # %% ../nbs/01_data.ipynb #cf70831c
 def load_records(path, on_bad_record: str = "error") -> tuple[list[dict], list[dict]]:
     "Read a JSONL file of `messages` records; returns (records, skipped) where skipped lists line and reason."
-    path = resolve_data_path(path)
-    if not path.exists(): raise FileNotFoundError(f"{path}: data file not found")
+    shown, path = data_name(path), resolve_data_path(path)
+    if not path.exists(): raise FileNotFoundError(f"{shown}: data file not found")
     records, skipped = [], []
     for n, raw in enumerate(path.read_bytes().splitlines(), start=1):
         if not raw.strip(): continue
@@ -63,8 +135,8 @@ def load_records(path, on_bad_record: str = "error") -> tuple[list[dict], list[d
                 raise ValueError("expected an object with a 'messages' list")
             _check_messages(rec["messages"])
         except ValueError as e:
-            if on_bad_record != "skip": raise RecordError(f"{path}:{n}: {e}") from None
-            skipped.append({"file": str(path), "line": n, "reason": str(e)}); continue
+            if on_bad_record != "skip": raise RecordError(f"{shown}:{n}: {e}") from None
+            skipped.append({"file": shown, "line": n, "reason": str(e)}); continue
         rec["_line"] = n
         records.append(rec)
     return records, skipped
@@ -134,15 +206,15 @@ def build_datasets(cfg, tokenizer):
     "Train and validation `datasets.Dataset`s from the config, and `DataStats`."
     from datasets import Dataset
     d, max_len = cfg.data, cfg.model.max_seq_length
-    stats = DataStats(train_file=str(resolve_data_path(d.train_file)), val_file=str(resolve_data_path(d.val_file)))
+    stats = DataStats(train_file=data_name(d.train_file), val_file=data_name(d.val_file))
     splits = []
     for path, limit in ((d.train_file, d.max_samples_train), (d.val_file, d.max_samples_val)):
         recs, skipped = load_records(path, d.on_bad_record)
         stats.skipped += skipped
-        if not recs: raise RecordError(f"{resolve_data_path(path)}: no usable records")
+        if not recs: raise RecordError(f"{data_name(path)}: no usable records")
         splits.append(
             _tokenize_split(
-                recs[:limit] if limit else recs, tokenizer, max_len, d.too_long, stats, resolve_data_path(path)
+                recs[:limit] if limit else recs, tokenizer, max_len, d.too_long, stats, data_name(path)
             )
         )
     train, val = splits

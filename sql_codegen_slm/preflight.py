@@ -10,8 +10,8 @@ from importlib.resources import files
 from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from .config import BUCKET_PLACEHOLDER, ConfigError, load_config, resolve_bucket
-from .data import resolve_data_path
+from .config import BUCKET_PLACEHOLDER, ConfigError, explain_fs_error, load_config, resolve_bucket
+from .data import DataFetchError, data_name, is_url, resolve_data_path
 from .estimate import GPUS, gpu_key, estimate_run
 from .distributed import count_gpus
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
@@ -179,15 +179,20 @@ def _config(ctx, cfg, gpu) -> Finding:
                    f"modules, seq {cfg.model.max_seq_length}, 4-bit {q}")
 
 # %% ../nbs/07_preflight.ipynb #d5ce562d
-def _data_file(key, path) -> Finding:
-    p = resolve_data_path(path)
+def _data_file(key, path, timeout: float = 120) -> Finding:
+    "A data file (local, `sample:` or a URL, fetched into the cache here) exists, is readable and has records."
+    name, advice = data_name(path), f"check data.{key} ({path}); `sample:train.jsonl` is the shipped sample"
+    p, e = within(lambda: resolve_data_path(path), timeout) if is_url(path) else (resolve_data_path(path), None)
+    if e is not None:
+        msg = str(e) if isinstance(e, DataFetchError) else f"{name}: {explain_fs_error(e)}"
+        return Finding(f"data.{key}", "failed", msg, dict(path=name), advice)
     try:
         with open(p, "rb") as f: n = sum(1 for l in f if l.strip())
     except OSError as e:
-        return Finding(f"data.{key}", "failed", f"{p}: {e.strerror or type(e).__name__}", dict(path=str(p)),
-                       f"check data.{key} ({path}); `sample:train.jsonl` is the shipped sample")
-    if n == 0: return Finding(f"data.{key}", "failed", f"{p}: empty", dict(path=str(p)), f"data.{key} has no records")
-    return Finding(f"data.{key}", "passed", f"{p} ({n} records)", dict(path=str(p), records=n))
+        return Finding(f"data.{key}", "failed", f"{name}: {e.strerror or type(e).__name__}", dict(path=name), advice)
+    if n == 0: return Finding(f"data.{key}", "failed", f"{name}: empty", dict(path=name), f"data.{key} has no records")
+    where = f"; local copy {p}" if is_url(path) else ""
+    return Finding(f"data.{key}", "passed", f"{name} ({n} records{where})", dict(path=name, records=n))
 
 # %% ../nbs/07_preflight.ipynb #ae03690a
 def _data(ctx, cfg, gpu) -> list[Finding]:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #7a7fc774
 from __future__ import annotations
-import argparse, copy, importlib.util, json, math, os, shutil, sys, time, warnings
+import argparse, copy, importlib.util, json, logging, math, os, shutil, sys, time, warnings
 from pathlib import Path
 import torch
 from transformers import (
@@ -17,14 +17,15 @@ from transformers import (
 )
 from transformers.trainer_utils import get_last_checkpoint
 from .config import Config, ConfigError, load_config, check_url, resolve_bucket
-from .callbacks import CheckpointMirrorCallback, MemoryCallback, ProgressLogCallback, RedFlagCallback
+from .callbacks import (CheckpointMirrorCallback, MemoryCallback, ProgressLogCallback, RedFlagCallback,
+                                       RunLogCallback, flush_run_logs)
 from .data import build_datasets
 from .packing import enable_packed_attention, packed_collator
 from .model import ModelLoadError, load_model, compute_dtype
 from . import storage
 from .runlock import RunLock, RunLocked
 from .distributed import (MainProcessLock, barrier, ddp_args, ddp_callbacks, is_distributed, run_on_main,
-                                         start_process_group)
+                                         start_process_group, world)
 from .representations import RepresentationCallback
 from .sql_metrics import attach_sql_metrics, thresholds_for
 
@@ -126,6 +127,8 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
                       data_collator=make_collator(cfg, tok), processing_class=tok,
                       callbacks=[*default_callbacks(cfg, remote_dir, mirror_timeout), *callbacks])
     attach_sql_metrics(trainer, cfg)  # first in the list: the log history, TensorBoard and red flags see its figures
+    for cb in trainer.callback_handler.callbacks:  # the mirror flushes TensorBoard's writer before each upload
+        if isinstance(cb, CheckpointMirrorCallback): cb.peers = trainer.callback_handler.callbacks
     return trainer, dict(model=model_info, data=stats)
 
 # %% ../nbs/06_train.ipynb #1a45b451
@@ -329,6 +332,24 @@ def _mirror_final(final: Path, remote_dir: str, timeout: float) -> tuple[int, st
     n, e = storage.within(lambda: storage.upload_dir(final, remote_dir.rstrip("/") + "/final"), timeout)
     return (n, None) if e is None else (0, f"{type(e).__name__}: {str(e)[:200]}")
 
+# %% ../nbs/06_train.ipynb #53cc5b7e
+class _RunLog:
+    "`RunLogCallback` on `out/run.log` (continuing the remote's on an empty disk) for a `with` block; `note` adds a line."
+    def __init__(self, out: Path, remote_dir: str | None = None): self.out, self.remote_dir = out, remote_dir
+    def __enter__(self):
+        rank = world()[0]  # under DDP each other rank keeps its own local log; rank 0's is the run's, mirrored
+        local = self.out / ("run.log" if rank == 0 else f"run.rank{rank}.log")
+        if self.remote_dir and rank == 0 and not local.exists():  # a new runtime: the log goes on where it stopped
+            fs, root = storage.fs_for(self.remote_dir)
+            try: local.parent.mkdir(parents=True, exist_ok=True); fs.get_file(f"{root}/run.log", str(local))
+            except (FileNotFoundError, OSError): local.unlink(missing_ok=True)
+        self.cb = RunLogCallback(local)
+        self.cb.note = logging.getLogger("sql_codegen_slm.run").info
+        return self.cb
+    def __exit__(self, *exc):
+        if exc[0] is not None: logging.getLogger("sql_codegen_slm.run").error(f"run failed: {exc[0].__name__}: {exc[1]}")
+        self.cb.close()
+
 # %% ../nbs/06_train.ipynb #ed5983be
 def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir: str | None = None, callbacks=(),
           start_fresh: bool = False, mirror_timeout: float = 120.0) -> dict:
@@ -339,12 +360,13 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
     if remote_dir:  # a wrong bucket or missing credentials: say so now, not after hours of training
         ok, msg = run_on_main(storage.probe_url, remote_dir)
         if not ok: raise RemoteUnavailable(f"remote_dir {msg}")
-    with MainProcessLock(out, remote_dir) as lock:  # RunLock, held by rank 0 for the group
+    with MainProcessLock(out, remote_dir) as lock, _RunLog(out, remote_dir) as run_log:  # lock: rank 0 for the group
         resume, msgs = run_on_main(resolve_resume, resume_from_checkpoint, out, remote_dir, start_fresh)
         msgs = lock.warnings + msgs
-        for m in msgs if lock.lock else []: print(m, file=sys.stderr)
+        for m in msgs if lock.lock else []: print(m, file=sys.stderr); run_log.note(m)
         t0 = time.time()
-        trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=callbacks, mirror_timeout=mirror_timeout)
+        trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=[*callbacks, run_log],
+                                      mirror_timeout=mirror_timeout)
         result = trainer.train(resume_from_checkpoint=resume)
         last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
         ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
@@ -353,6 +375,12 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         main = trainer.is_world_process_zero()
         uploaded, why = _mirror_final(final, remote_dir, mirror_timeout) if remote_dir and main else (0, None)
         cbs = trainer.callback_handler.callbacks
+        run_log.note(f"final model saved to {final}" + (f" and {remote_dir}/final" if remote_dir and not why else ""))
+        flush_run_logs(cbs, trainer.state, out)  # the run log and TensorBoard's events up to the end, beside final/
+        # the logs after final/; when final/ could not go, neither can they: the sync command catches both up
+        up = remote_dir and main and not why
+        logs = storage.within(lambda: storage.upload_logs(out, remote_dir), mirror_timeout) if up else (0, None)
+        why = why or (logs[1] and f"logs: {type(logs[1]).__name__}: {str(logs[1])[:200]}")
         pending = [f"checkpoint-{s}" for cb in cbs for s in getattr(cb, "pending", [])]
         not_mirrored = pending + (["final"] if why else [])
     barrier()  # the other ranks of a DDP run return once rank 0 has uploaded the final model and released the lock
@@ -372,6 +400,9 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         model=info["model"],
         uploaded_bytes=sum(getattr(cb, "bytes_uploaded", 0) for cb in cbs),
         final_bytes_uploaded=uploaded,
+        log_bytes_uploaded=dict(sorted({s: n for cb in cbs for s, n in getattr(cb, "log_bytes", {}).items()}.items()),
+                                final=logs[0] or 0),
+        run_log=str(run_log.path),
         not_mirrored=not_mirrored
     )
     if not_mirrored:
