@@ -58,26 +58,30 @@ def _set_rng_state(s: dict):
 # %% ../nbs/04c_representations.ipynb #897c6a27
 @torch.no_grad()
 def extract(model, tokenizer, probes, pooling=("mean", "last"), dtype=torch.bfloat16, max_len: int | None = None,
-            autocast_dtype=None) -> dict[int, dict[str, torch.Tensor]]:
+            autocast_dtype=None, batch_size: int = 16) -> dict[int, dict[str, torch.Tensor]]:
     "`{layer: {pooling: [probes, hidden]}}` for the embeddings (layer 0) and each block; the model's mode and RNG kept."
     was, rng = model.training, _rng_state()
     dev, acc = next(model.parameters()).device, {}
+    ids = [tokenizer(p["text"], add_special_tokens=False)["input_ids"] for p in probes]
+    ids = [x[-max_len:] if max_len else x for x in ids]  # keep the end: the last prompt token matters most
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     model.eval()
     try:
-        for p in probes:
-            ids = tokenizer(p["text"], add_special_tokens=False, return_tensors="pt")["input_ids"]
-            ids = ids[:, -max_len:] if max_len else ids  # keep the end: the last prompt token matters most
-            kw = dict(input_ids=ids.to(dev), attention_mask=torch.ones_like(ids, device=dev), output_hidden_states=True,
-                      use_cache=False)
+        for b in range(0, len(ids), batch_size):  # right-padded batches: real tokens never attend to the padding
+            rows = ids[b:b + batch_size]; L = max(map(len, rows))
+            x = torch.tensor([r + [pad] * (L - len(r)) for r in rows], device=dev)
+            m = torch.tensor([[1] * len(r) + [0] * (L - len(r)) for r in rows], device=dev)
+            kw = dict(input_ids=x, attention_mask=m, output_hidden_states=True, use_cache=False)
             with torch.autocast(dev.type, dtype=autocast_dtype or torch.float32, enabled=autocast_dtype is not None):
                 try: hs = model(**kw, logits_to_keep=1).hidden_states
                 except TypeError: hs = model(**kw).hidden_states  # a patched forward without `logits_to_keep`
+            w, last = m.unsqueeze(-1).float(), m.sum(1) - 1
             for i, h in enumerate(hs):
-                h, d = h[0].float(), acc.setdefault(i, {k: [] for k in pooling})
-                if "mean" in d: d["mean"].append(h.mean(0))
-                if "last" in d: d["last"].append(h[-1])
+                h, d = h.float(), acc.setdefault(i, {k: [] for k in pooling})
+                if "mean" in d: d["mean"].append((h * w).sum(1) / w.sum(1))
+                if "last" in d: d["last"].append(h[torch.arange(len(rows), device=dev), last])
     finally: model.train(was); _set_rng_state(rng)
-    return {i: {k: torch.stack(v).to(dtype).cpu().contiguous() for k, v in d.items()} for i, d in acc.items()}
+    return {i: {k: torch.cat(v).to(dtype).cpu().contiguous() for k, v in d.items()} for i, d in acc.items()}
 
 # %% ../nbs/04c_representations.ipynb #c8284663
 def write_step(root, step: int, reps: dict, meta: dict) -> Path:
