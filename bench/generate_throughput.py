@@ -144,6 +144,21 @@ def main(argv=None):
     rows.append(timed("merged bf16 only (plain, batch 8)", model, tok2, slow, fast=False, max_new_tokens=mx)[0])
     fin, preds = timed("final (merged bf16, fast, auto batch)", model, tok2, recs, max_new_tokens=mx)
     rows.append(fin)
+    try:  # where a decoding step's time goes: the top CUDA kernels of one batch (16 new tokens)
+        from torch.profiler import profile, ProfilerActivity
+        acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+        with profile(activities=acts) as prof:
+            generate_sql(model, tok2, recs[:fin["batch_size"]], max_new_tokens=16)
+        key = "self_cuda_time_total" if torch.cuda.is_available() else "self_cpu_time_total"
+        table = prof.key_averages().table(sort_by=key, row_limit=12)
+        (out / "profile.txt").write_text(table); log(table)
+    except Exception as e: log(f"profile failed: {type(e).__name__}: {e}")
+    for attempt in ("1st pass, compiles", "2nd pass"):  # a static KV cache: generate compiles the decoding step
+        try:
+            model.generation_config.cache_implementation = "static"
+            rows.append(timed(f"final + static cache ({attempt})", model, tok2, recs, max_new_tokens=mx)[0])
+        except Exception as e: log(f"static cache ({attempt}) failed: {type(e).__name__}: {str(e)[:300]}")
+        finally: model.generation_config.cache_implementation = None
     (out / "predictions.jsonl").write_text("".join(json.dumps(dict(sql=s)) + "\n" for s in preds))
     (out / "gold.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
     step_s = 32768 / 10796  # full preset step (16 rows x 2048) at GPU.md's measured 10,796 tokens/s on this H200
