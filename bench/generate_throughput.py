@@ -83,6 +83,8 @@ def build(tmp, tiny):
         for k, p in pm.named_parameters():
             if "lora_B" in k: p.normal_(0, 0.01)
     pm.save_pretrained(adapter)
+    ac = json.loads((adapter / "adapter_config.json").read_text())  # a model built from a config has no name: the path
+    ac["base_model_name_or_path"] = str(base); (adapter / "adapter_config.json").write_text(json.dumps(ac, indent=1))
     AutoTokenizer.from_pretrained(base).save_pretrained(adapter)
     del m, pm; free()
     log(f"built + saved random model ({n:,} parameters) and adapter in {time.time() - t:.1f} s")
@@ -108,23 +110,8 @@ def timed(name, model, tok, recs, **kw):
     return st, preds
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser()
-    p.add_argument("--out", default=None); p.add_argument("--tiny", action="store_true")
-    p.add_argument("--n-slow", type=int, default=16, help="questions for the slow (today's) variants")
-    p.add_argument("--max-new-tokens", type=int, default=128)
-    a = p.parse_args(argv)
-    out = Path(a.out or tempfile.mkdtemp()); out.mkdir(parents=True, exist_ok=True)
-    if not a.tiny and not torch.cuda.is_available(): raise SystemExit("needs CUDA (or --tiny for a CPU dry run)")
-    tmp = tempfile.mkdtemp()
-    base, adapter, n_params = build(tmp, a.tiny)
-    from transformers import AutoTokenizer
-    tok = AutoTokenizer.from_pretrained(adapter)
-    recs = realistic_records(tok, 164, 0.25 if a.tiny else 1.0)
-    lens = sorted(len(tok(r["messages"][1]["content"])["input_ids"]) for r in recs)
-    log(f"prompts: {len(recs)}, user-message tokens median {lens[len(lens) // 2]}, max {lens[-1]}")
-    slow, mx, rows = recs[:a.n_slow], a.max_new_tokens, []
-
+def four_bit(base, adapter, tok, recs, slow, mx, rows):
+    "Today's path and each change on the 4-bit training-style model; returns the callback's row."
     cfg = load_config("smoke", [f"model.name={base}", "model.fused_lora=true"])
     model, _, info = load_model(cfg, adapter=str(adapter))  # today's smoke inference model (4-bit on CUDA)
     log(f"training-style model: {info['quantization']}, fused LoRA layers {info['fused_lora_layers']}")
@@ -138,7 +125,30 @@ def main(argv=None):
     cb = timed("callback: 16 questions, 4-bit training model", model, tok, recs[:16], max_new_tokens=mx)[0]
     rows.append(cb)
     del model; free()
+    return cb
 
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", default=None); p.add_argument("--tiny", action="store_true")
+    p.add_argument("--n-slow", type=int, default=16, help="questions for the slow (today's) variants")
+    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--only-merged", action="store_true", help="skip the 4-bit variants (today's path)")
+    a = p.parse_args(argv)
+    out = Path(a.out or tempfile.mkdtemp()); out.mkdir(parents=True, exist_ok=True)
+    if not a.tiny and not torch.cuda.is_available(): raise SystemExit("needs CUDA (or --tiny for a CPU dry run)")
+    tmp = tempfile.mkdtemp()
+    base, adapter, n_params = build(tmp, a.tiny)
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(adapter)
+    recs = realistic_records(tok, 164, 0.25 if a.tiny else 1.0)
+    lens = sorted(len(tok(r["messages"][1]["content"])["input_ids"]) for r in recs)
+    log(f"prompts: {len(recs)}, user-message tokens median {lens[len(lens) // 2]}, max {lens[-1]}")
+    slow, mx, rows = recs[:a.n_slow], a.max_new_tokens, []
+
+    cb = None
+    if not a.only_merged:
+        cb = four_bit(base, adapter, tok, recs, slow, mx, rows)
     model, tok2, how = load_for_inference(str(adapter))
     log(f"inference model: {how}")
     rows.append(timed("merged bf16 only (plain, batch 8)", model, tok2, slow, fast=False, max_new_tokens=mx)[0])
@@ -153,7 +163,7 @@ def main(argv=None):
         table = prof.key_averages().table(sort_by=key, row_limit=12)
         (out / "profile.txt").write_text(table); log(table)
     except Exception as e: log(f"profile failed: {type(e).__name__}: {e}")
-    for attempt in ("1st pass, compiles", "2nd pass"):  # a static KV cache: generate compiles the decoding step
+    for attempt in ("1st pass, compiles", "2nd pass") if torch.cuda.is_available() else ():  # a static KV cache: generate compiles the decoding step
         try:
             model.generation_config.cache_implementation = "static"
             rows.append(timed(f"final + static cache ({attempt})", model, tok2, recs, max_new_tokens=mx)[0])
@@ -161,6 +171,7 @@ def main(argv=None):
         finally: model.generation_config.cache_implementation = None
     (out / "predictions.jsonl").write_text("".join(json.dumps(dict(sql=s)) + "\n" for s in preds))
     (out / "gold.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    if cb is None: cb = dict(seconds=float("nan"))
     step_s = 32768 / 10796  # full preset step (16 rows x 2048) at GPU.md's measured 10,796 tokens/s on this H200
     cost = dict(callback_s=cb["seconds"], eval_steps=200, step_s=round(step_s, 2),
                 pct=round(100 * cb["seconds"] / (200 * step_s), 2))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05c_sql_metrics.ipynb #26847de6
 from __future__ import annotations
-import dataclasses, logging, random, time
+import dataclasses, logging, random, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -50,11 +50,15 @@ class SqlMetricsCallback(TrainerCallback):
                  batch_size: int | None = None):
         self.records, self.db_sql_dir, self.every = records, Path(db_sql_dir), every_n_steps
         self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
-        self.dbs, self.history, self.seconds = None, [], 0.0  # history: step, the three rates, s
+        self.dbs, self.history, self.seconds, self.error = None, [], 0.0, None  # history: step, the three rates, s
 
     def on_train_begin(self, args, state, control, **kw):
         if state.is_world_process_zero and self.dbs is None:  # one server for the run
-            self.dbs = PostgresDatabases(self.db_sql_dir).__enter__().prepare(r["db_id"] for r in self.records)
+            try: self.dbs = PostgresDatabases(self.db_sql_dir).__enter__().prepare(r["db_id"] for r in self.records)
+            except Exception as e:  # a monitor must not end the run: say so, train without SQL metrics
+                self.error = f"{type(e).__name__}: {e}"[:300]
+                warnings.warn(f"SQL metrics are off for this run: PostgreSQL for the judge did not start ({self.error}); "
+                              "pip install pgserver (or set logging.sql_eval_samples=0 to silence this)")
 
     def on_train_end(self, args, state, control, **kw): self.close()
     def close(self):
