@@ -238,9 +238,14 @@ class RunLogCallback(TrainerCallback):
         self._pkg, self._level = logging.getLogger("sql_codegen_slm"), logging.getLogger("sql_codegen_slm").level
         if self._pkg.getEffectiveLevel() > logging.INFO: self._pkg.setLevel(logging.INFO)
         for n in self._LOGGERS: logging.getLogger(n).addHandler(self.handler)
+        # with a handler attached, Python no longer prints warnings to stderr by itself (its "last resort"): keep them
+        self.console = None if self._pkg.handlers[:-1] or logging.getLogger().handlers else logging.StreamHandler()
+        if self.console: self.console.setLevel(logging.WARNING); self._pkg.addHandler(self.console)
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if logs: logging.getLogger("sql_codegen_slm.run").info(f"step {state.global_step}: " + " ".join(f"{k}={v:.6g}" if isinstance(v, float)
-                                                                        else f"{k}={v}" for k, v in logs.items()))
+        if not logs: return
+        items = " ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in logs.items())
+        logging.getLogger("sql_codegen_slm.run").info(f"step {state.global_step}: {items}")
     def close(self):
         for n in self._LOGGERS: logging.getLogger(n).removeHandler(self.handler)
+        if self.console: self._pkg.removeHandler(self.console)
         self.handler.close(); self._pkg.setLevel(self._level)

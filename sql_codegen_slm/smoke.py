@@ -50,7 +50,8 @@ class _TrainableDigest(TrainerCallback):
 
 # %% ../nbs/09_smoke.ipynb #37830478
 _SUMMARY = ("final_dir", "remote_final", "resumed_from", "resume_messages", "global_step", "train_loss", "eval_loss",
-            "perplexity", "wall_s", "log_history", "uploaded_bytes", "final_bytes_uploaded", "process_index")
+            "perplexity", "wall_s", "log_history", "uploaded_bytes", "final_bytes_uploaded", "process_index",
+            "log_bytes_uploaded")
 
 def _child(argv=None):
     "Entry point of the smoke's training children: `train` with progress (and restore) callbacks; writes summary.json."

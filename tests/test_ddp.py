@@ -86,7 +86,11 @@ def test_ddp_reference_run(reference):
     # only rank 0 uploads, and what it uploaded is exactly what the remote holds
     assert ref[0]["uploaded_bytes"] > 0 and ref[0]["final_bytes_uploaded"] > 0
     assert ref[1]["uploaded_bytes"] == ref[1]["final_bytes_uploaded"] == 0
-    assert storage.remote_bytes(ref_remote) == ref[0]["uploaded_bytes"] + ref[0]["final_bytes_uploaded"]
+    logs = lambda s: sum(s["log_bytes_uploaded"].values())  # run log, trainer state, TensorBoard events
+    assert logs(ref[0]) > 0 and logs(ref[1]) == 0
+    # the logs are rewritten in place at each upload: the remote holds the last copy, the one sent at the end
+    end_logs = ref[0]["log_bytes_uploaded"]["final"]
+    assert storage.remote_bytes(ref_remote) == ref[0]["uploaded_bytes"] + ref[0]["final_bytes_uploaded"] + end_logs
     # every rank's RNG state is in the mirrored checkpoint (the save barrier ran before the upload)
     ck = {c["step"]: c for c in storage.list_checkpoints(ref_remote)}
     assert sorted(ck) == [10, 20] and all(c["complete"] for c in ck.values())
@@ -134,10 +138,10 @@ def test_ddp_smoke_kill_resume_on_empty_disk(cfg, reference, tmp_path):
     assert res[1]["uploaded_bytes"] == res[1]["final_bytes_uploaded"] == 0 and res[0]["uploaded_bytes"] > 0
     assert sorted(c["step"] for c in storage.list_checkpoints(remote) if c["complete"]) == [10, 20]
     wall = t_ref + time.time() - t1
-    up = lambda s: s["uploaded_bytes"] + s["final_bytes_uploaded"]
+    up = lambda s: s["uploaded_bytes"] + s["final_bytes_uploaded"] + sum(s["log_bytes_uploaded"].values())
     print(f"\nDDP smoke (2 processes, gloo, CPU): max |loss diff| steps 11-20 = {diff:.3g}; reference run "
           f"{t_ref:.1f} s, kill after {t2 - t1:.1f} s, resume {t_res:.1f} s, total {wall:.1f} s; bytes uploaded per "
-          f"rank (checkpoints + final), reference run: rank 0 {up(ref[0]):,}, rank 1 {up(ref[1]):,}; resumed run: "
+          f"rank (checkpoints, final, logs), reference run: rank 0 {up(ref[0]):,}, rank 1 {up(ref[1]):,}; resumed run: "
           f"rank 0 {up(res[0]):,}, rank 1 {up(res[1]):,}")
 
 
