@@ -401,12 +401,13 @@ def validate_config(cfg: Config) -> Config:
 
 # %% ../nbs/00_config.ipynb #d280ed0b
 def resolve_bucket(cfg: Config, bucket: str | None = None) -> Config:
-    "Replace `YOUR-BUCKET-NAME` in `logging.remote_dir` with `bucket` or `$GCS_BUCKET`."
+    "Replace `YOUR-BUCKET-NAME` in `logging.remote_dir` and the data files' URLs with `bucket` or `$GCS_BUCKET`."
     bucket = bucket or os.environ.get("GCS_BUCKET")
-    if bucket and cfg.logging.remote_dir:
-        cfg.logging.remote_dir = cfg.logging.remote_dir.replace(
-            BUCKET_PLACEHOLDER, bucket.removeprefix("gs://").strip("/")
-        )
+    if not bucket: return cfg
+    name = bucket.removeprefix("gs://").strip("/")
+    for section, key in (("logging", "remote_dir"), ("data", "train_file"), ("data", "val_file")):
+        s = getattr(cfg, section)
+        if getattr(s, key): setattr(s, key, getattr(s, key).replace(BUCKET_PLACEHOLDER, name))
     return cfg
 
 # %% ../nbs/00_config.ipynb #3baf4ded

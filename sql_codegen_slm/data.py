@@ -8,7 +8,7 @@ import hashlib, json, logging, os, shutil, time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from .config import fs_for, explain_fs_error
+from .config import check_url, fs_for, explain_fs_error
 
 # %% auto #0
 __all__ = ['SYSTEM_PROMPT', 'sample_data_dir', 'is_url', 'data_cache_dir', 'DataFetchError', 'fetch_data', 'data_name',
@@ -96,7 +96,7 @@ def data_name(path) -> str:
 def resolve_data_path(path: str | Path) -> Path:
     "A local data path; `sample:NAME` means the shipped sample data, a URL (`gs://…`) its copy in the local cache."
     s = str(path)
-    if is_url(s): return fetch_data(s)
+    if is_url(s): return fetch_data(check_url(s, "data.train_file / data.val_file"))
     return sample_data_dir() / s.removeprefix("sample:") if s.startswith("sample:") else Path(s).expanduser()
 
 # %% ../nbs/01_data.ipynb #5cc6d5fb
