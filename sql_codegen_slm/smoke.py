@@ -18,7 +18,8 @@ from .model import load_model
 from .preflight import run_preflight
 from .runlock import RunLock
 from .storage import download_dir, fs_for, list_checkpoints, probe_url, remote_bytes
-from .representations import REP_DIR, check_representations, drift_report, remote_steps, step_name
+from .representations import REP_DIR, check_representations, remote_steps, step_name
+from .drift import drift_report
 from .sql_metrics import SQL_KEYS
 from .train import plot_losses, train
 from .validation import (Report, RestoreCheck, check_checkpoint_loading, check_checkpoint_saving,

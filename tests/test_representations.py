@@ -86,7 +86,7 @@ def test_sync_redoes_a_cut_upload_and_a_resume_writes_nothing_twice(run, tmp_pat
 
 def test_drift_command_writes_table_and_heatmap(run, tmp_path):
     _, remote = run
-    from sql_codegen_slm.representations import main
+    from sql_codegen_slm.drift import main
     assert main([str(remote), "--out", str(tmp_path / "d")]) == 0
     rows = json.loads((tmp_path / "d" / "drift.json").read_text())["rows"]
     assert sorted({x["step"] for x in rows}) == [0, 2, 4] and (tmp_path / "d" / "drift.png").stat().st_size > 1000
