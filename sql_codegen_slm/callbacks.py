@@ -4,9 +4,11 @@
 
 # %% ../nbs/04_callbacks.ipynb #89af2593
 from __future__ import annotations
-import logging, os, queue, shutil, threading, time
+import logging, os, queue, random, shutil, threading, time
+from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import torch
 from transformers import TrainerCallback, EarlyStoppingCallback
 from . import storage
@@ -15,11 +17,22 @@ from .memory import host_rss_gib, peak_memory
 from .redflags import THRESHOLDS, Thresholds, DETECTORS, FATAL, nonfinite
 
 # %% auto #0
-__all__ = ['logger', 'flush_run_logs', 'CheckpointMirrorCallback', 'RedFlagCallback', 'MemoryCallback', 'ProgressLogCallback',
-           'RunLogCallback']
+__all__ = ['logger', 'kept_rng', 'flush_run_logs', 'CheckpointMirrorCallback', 'RedFlagCallback', 'MemoryCallback',
+           'ProgressLogCallback', 'RunLogCallback']
 
 # %% ../nbs/04_callbacks.ipynb #2e26c48e
 logger = logging.getLogger(__name__)
+
+# %% ../nbs/04_callbacks.ipynb #c4e1a002
+@contextmanager
+def kept_rng():
+    "Python, NumPy, torch CPU and CUDA random states as they were before the block, whatever it draws."
+    py, npy, cpu = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    try: yield
+    finally:
+        random.setstate(py); np.random.set_state(npy); torch.set_rng_state(cpu)
+        if cuda is not None: torch.cuda.set_rng_state_all(cuda)
 
 # %% ../nbs/04_callbacks.ipynb #70831df9
 def _stage(ckpt: Path, staging: Path) -> Path:

@@ -6,10 +6,10 @@
 from __future__ import annotations
 import hashlib, json, logging, os, random, shutil, time
 from pathlib import Path
-import numpy as np
 import torch
 from transformers import TrainerCallback
 from . import storage
+from .callbacks import kept_rng
 from .data import prompt_text, read_records
 from .findings import Finding
 
@@ -46,21 +46,13 @@ def adapter_hash(model) -> str:
         if p.requires_grad: h.update(name.encode()); h.update(p.detach().float().cpu().numpy().tobytes())
     return h.hexdigest()[:16]
 
-# %% ../nbs/04c_representations.ipynb #e7906589
-def _rng_state() -> dict:
-    return dict(torch=torch.get_rng_state(), python=random.getstate(), numpy=np.random.get_state(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-
-def _set_rng_state(s: dict):
-    torch.set_rng_state(s["torch"]); random.setstate(s["python"]); np.random.set_state(s["numpy"])
-    if s["cuda"] is not None: torch.cuda.set_rng_state_all(s["cuda"])
-
 # %% ../nbs/04c_representations.ipynb #897c6a27
 @torch.no_grad()
+@kept_rng()
 def extract(model, tokenizer, probes, pooling=("mean", "last"), dtype=torch.bfloat16, max_len: int | None = None,
             autocast_dtype=None, batch_size: int = 16) -> dict[int, dict[str, torch.Tensor]]:
     "`{layer: {pooling: [probes, hidden]}}` for the embeddings (layer 0) and each block; the model's mode and RNG kept."
-    was, rng = model.training, _rng_state()
+    was = model.training
     dev, acc = next(model.parameters()).device, {}
     ids = [tokenizer(p["text"], add_special_tokens=False)["input_ids"] for p in probes]
     ids = [x[-max_len:] if max_len else x for x in ids]  # keep the end: the last prompt token matters most
@@ -80,7 +72,7 @@ def extract(model, tokenizer, probes, pooling=("mean", "last"), dtype=torch.bflo
                 h, d = h.float(), acc.setdefault(i, {k: [] for k in pooling})
                 if "mean" in d: d["mean"].append((h * w).sum(1) / w.sum(1))
                 if "last" in d: d["last"].append(h[torch.arange(len(rows), device=dev), last])
-    finally: model.train(was); _set_rng_state(rng)
+    finally: model.train(was)
     return {i: {k: torch.cat(v).to(dtype).cpu().contiguous() for k, v in d.items()} for i, d in acc.items()}
 
 # %% ../nbs/04c_representations.ipynb #c8284663

@@ -6,10 +6,10 @@
 from __future__ import annotations
 import dataclasses, logging, random, time, warnings
 from pathlib import Path
-import numpy as np
 import torch
 from fastcore.basics import patch
 from transformers import TrainerCallback
+from .callbacks import kept_rng
 from .config import Config
 from .data import read_records, sample_data_dir
 from .generate import generate_sql
@@ -29,19 +29,6 @@ def sql_eval_subset(records: list, n: int, seed: int = 42) -> list:
     "`n` records chosen with `seed` (the same ones for every evaluation and every resume), in file order."
     if n >= len(records): return list(records)
     return [records[i] for i in sorted(random.Random(seed).sample(range(len(records)), n))]
-
-# %% ../nbs/05c_sql_metrics.ipynb #780947ab
-@dataclasses.dataclass
-class _RngState:
-    "Every RNG generation could touch: Python, NumPy, torch CPU and CUDA."
-    py: object; np: object; cpu: torch.Tensor; cuda: list | None
-
-    @classmethod
-    def save(cls): return cls(random.getstate(), np.random.get_state(), torch.get_rng_state(),
-                              torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-    def restore(self):
-        random.setstate(self.py); np.random.set_state(self.np); torch.set_rng_state(self.cpu)
-        if self.cuda is not None: torch.cuda.set_rng_state_all(self.cuda)
 
 # %% ../nbs/05c_sql_metrics.ipynb #6823fd5c
 class SqlMetricsCallback(TrainerCallback):
@@ -77,9 +64,8 @@ class SqlMetricsCallback(TrainerCallback):
 @patch
 def measure(self: SqlMetricsCallback, model, tokenizer, step: int) -> dict:
     "Generate and judge now (RNG states kept); the three rates, also appended to `history`."
-    t0, rng = time.perf_counter(), _RngState.save()
-    try: preds = generate_sql(model, tokenizer, self.records, self.batch_size, self.max_new_tokens)
-    finally: rng.restore()
+    t0 = time.perf_counter()
+    with kept_rng(): preds = generate_sql(model, tokenizer, self.records, self.batch_size, self.max_new_tokens)
     res = evaluate(self.records, preds, self.db_sql_dir, dbs=self.dbs)
     secs = time.perf_counter() - t0
     self.seconds += secs
