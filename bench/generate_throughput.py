@@ -20,7 +20,7 @@ Random weights never write `;` + newline or EOS, so every row runs all 128 token
     PYTHONPATH=. python bench/generate_throughput.py --out $OUT     # on the GPU
     PYTHONPATH=. python bench/generate_throughput.py --tiny          # CPU dry run of every code path (tiny model)
 """
-import argparse, dataclasses, gc, json, math, sys, tempfile, time
+import argparse, gc, json, sys, tempfile, time
 from pathlib import Path
 
 import torch
@@ -30,20 +30,7 @@ from sql_codegen_slm.config import load_config  # noqa: E402
 from sql_codegen_slm.data import read_records, sample_data_dir  # noqa: E402
 from sql_codegen_slm.generate import generate_sql, load_for_inference  # noqa: E402
 from sql_codegen_slm.model import load_model, resolve_model_name  # noqa: E402
-
-TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-GiB = 2 ** 30
-
-
-def log(*a): print(*a, flush=True)
-
-
-def realistic_lengths(n, seed=0, median=550, p90=1200, lo=64, hi=1500):
-    "Prompt lengths: lognormal with the given median and p90, clipped to [lo, hi] (seeded)."
-    g = torch.Generator().manual_seed(seed)
-    sigma = math.log(p90 / median) / 1.2815516
-    x = torch.exp(math.log(median) + sigma * torch.randn(n, generator=g))
-    return x.clamp(lo, hi).round().long().tolist()
+from train_throughput import GiB, TARGETS, log, realistic_lengths  # noqa: E402  (this folder: the same lengths)
 
 
 def realistic_records(tok, n, scale=1.0):
