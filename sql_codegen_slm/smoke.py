@@ -19,6 +19,7 @@ from .preflight import run_preflight
 from .runlock import RunLock
 from .storage import download_dir, fs_for, list_checkpoints, probe_url, remote_bytes
 from .representations import REP_DIR, check_representations, remote_steps, step_name
+from .distributed import world
 from .drift import drift_report
 from .sql_metrics import SQL_KEYS
 from .train import plot_losses, train
@@ -62,7 +63,7 @@ def _child(argv=None):
     a = p.parse_args(argv)
     cfg = load_config(a.config, [f"training.output_dir={a.output_dir}"])
     out = Path(a.output_dir); out.mkdir(parents=True, exist_ok=True)
-    rank = int(os.environ.get("RANK", 0)); sfx = f".rank{rank}" if rank else ""  # under torchrun: a file per rank
+    rank = world()[0]; sfx = f".rank{rank}" if rank else ""  # under torchrun: a file per rank
     digest = _TrainableDigest()
     cbs = [_Progress(out / f"progress{sfx}.json", a.hold_at_step), digest] + (
         [RestoreCheck(None, a.restore_check)] if a.restore_check else []
