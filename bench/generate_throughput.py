@@ -9,11 +9,15 @@ variant generates greedily, 128 new tokens at most, and reports queries/s, new t
 - today: the smoke's path (`model.load_model`: 4-bit NF4 base + fused LoRA; `generate_sql(fast=False)`: batches of 8
   in file order, the model's own cache setting, EOS as the only stop)
 - today, cache off: the same after padding-free training (`config.use_cache = False`), i.e. the callback's situation
-- each change on its own: `generate_sql(fast=True)` at batch 8 (cache forced on, length-sorted batches, the
-  statement stop), + batch size from free memory, LoRA merged into a bf16 base at batch 8 in file order
-- final: `generate.load_for_inference` (merged bf16 when it fits) + `generate_sql(fast=True)`, on all 164 questions
-  (their predictions are written for judging: `sql-codegen-eval --predictions`; pgserver is not on the GPU box)
+- each change on its own (`generate_sql(fast=True)`), on the 4-bit model and on the LoRA merged into a bf16 base
+  (`generate.load_for_inference`): `decoder="hf"` (HF `generate`: cache forced on, length-sorted batches, the
+  statement stop, batch size from free memory), `decoder="eager"` (`decode_greedy`: packed prefill, one-token steps
+  on the KV heads), and the final `decoder="graph"` (the same steps replayed from a CUDA graph), on all 164 questions
+  (the final row's predictions are written for judging: `sql-codegen-eval --predictions`; pgserver is not on the GPU
+  box); the final path again in two batches of 82 (less KV cache read per step, twice the steps), and with Liger's
+  fused kernels (the default of `load_for_inference`)
 - callback: 16 questions (`logging.sql_eval_samples` default) on the 4-bit training model, fast path
+- `--no-today` skips the slow plain-path rows (measured in `bench/RESULTS.md` before)
 
 Random weights never write `;` + newline or EOS, so every row runs all 128 tokens: the worst case for the stop.
 
@@ -29,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sql_codegen_slm.config import load_config  # noqa: E402
 from sql_codegen_slm.data import read_records, sample_data_dir  # noqa: E402
 from sql_codegen_slm.generate import generate_sql, load_for_inference  # noqa: E402
-from sql_codegen_slm.model import load_model, resolve_model_name  # noqa: E402
+from sql_codegen_slm.model import apply_liger, load_model, resolve_model_name  # noqa: E402
 from train_throughput import GiB, TARGETS, log, realistic_lengths  # noqa: E402  (this folder: the same lengths)
 
 
@@ -97,18 +101,22 @@ def timed(name, model, tok, recs, **kw):
     return st, preds
 
 
-def four_bit(base, adapter, tok, recs, slow, mx, rows):
+def four_bit(base, adapter, tok, recs, slow, mx, rows, today=True):
     "Today's path and each change on the 4-bit training-style model; returns the callback's row."
     cfg = load_config("smoke", [f"model.name={base}", "model.fused_lora=true"])
     model, _, info = load_model(cfg, adapter=str(adapter))  # today's smoke inference model (4-bit on CUDA)
     log(f"training-style model: {info['quantization']}, fused LoRA layers {info['fused_lora_layers']}")
-    rows.append(timed("today (4-bit+LoRA, plain, batch 8)", model, tok, slow, fast=False, max_new_tokens=mx)[0])
-    model.get_base_model().config.use_cache = False
-    rows.append(timed("today, cache off (after packed training)", model, tok, slow[:8], fast=False,
-                      max_new_tokens=mx)[0])
-    model.get_base_model().config.use_cache = True
-    rows.append(timed("4-bit, cache+sorted+stop, batch 8", model, tok, slow, batch_size=8, max_new_tokens=mx)[0])
-    rows.append(timed("4-bit, fast + batch from free memory", model, tok, recs, max_new_tokens=mx)[0])
+    if today:
+        rows.append(timed("today (4-bit+LoRA, plain, batch 8)", model, tok, slow, fast=False, max_new_tokens=mx)[0])
+        model.get_base_model().config.use_cache = False
+        rows.append(timed("today, cache off (after packed training)", model, tok, slow[:8], fast=False,
+                          max_new_tokens=mx)[0])
+        model.get_base_model().config.use_cache = True
+        rows.append(timed("4-bit, HF generate + cache+sorted+stop, batch 8", model, tok, slow, batch_size=8,
+                          max_new_tokens=mx, decoder="hf")[0])
+    rows.append(timed("4-bit, decode_greedy eager, auto batch", model, tok, recs, max_new_tokens=mx,
+                      decoder="eager")[0])
+    rows.append(timed("4-bit, decode_greedy + CUDA graph, auto batch", model, tok, recs, max_new_tokens=mx)[0])
     cb = timed("callback: 16 questions, 4-bit training model", model, tok, recs[:16], max_new_tokens=mx)[0]
     rows.append(cb)
     del model; free()
@@ -121,6 +129,7 @@ def main(argv=None):
     p.add_argument("--n-slow", type=int, default=16, help="questions for the slow (today's) variants")
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--only-merged", action="store_true", help="skip the 4-bit variants (today's path)")
+    p.add_argument("--no-today", action="store_true", help="skip the slow plain-path rows (measured before)")
     a = p.parse_args(argv)
     out = Path(a.out or tempfile.mkdtemp()); out.mkdir(parents=True, exist_ok=True)
     if not a.tiny and not torch.cuda.is_available(): raise SystemExit("needs CUDA (or --tiny for a CPU dry run)")
@@ -135,27 +144,31 @@ def main(argv=None):
 
     cb = None
     if not a.only_merged:
-        cb = four_bit(base, adapter, tok, recs, slow, mx, rows)
-    model, tok2, how = load_for_inference(str(adapter))
+        cb = four_bit(base, adapter, tok, recs, slow, mx, rows, today=not a.no_today)
+    model, tok2, how = load_for_inference(str(adapter), liger=False)  # Liger added below, as its own row
     log(f"inference model: {how}")
-    rows.append(timed("merged bf16 only (plain, batch 8)", model, tok2, slow, fast=False, max_new_tokens=mx)[0])
-    fin, preds = timed("final (merged bf16, fast, auto batch)", model, tok2, recs, max_new_tokens=mx)
+    if not a.no_today:
+        rows.append(timed("merged bf16 only (plain, batch 8)", model, tok2, slow, fast=False, max_new_tokens=mx)[0])
+    rows.append(timed("merged bf16, HF generate + cache+sorted+stop, auto batch", model, tok2, recs,
+                      max_new_tokens=mx, decoder="hf")[0])
+    rows.append(timed("merged bf16, decode_greedy eager, auto batch", model, tok2, recs, max_new_tokens=mx,
+                      decoder="eager")[0])
+    fin, preds = timed("final: merged bf16, decode_greedy + CUDA graph", model, tok2, recs, max_new_tokens=mx)
     rows.append(fin)
-    try:  # where a decoding step's time goes: the top CUDA kernels of one batch (16 new tokens)
+    half = timed("final, batches of 82 (two batches)", model, tok2, recs, max_new_tokens=mx, batch_size=82)[0]
+    rows.append(half)
+    if torch.cuda.is_available() and apply_liger(model):  # what load_for_inference does by default
+        fin, preds = timed("final + Liger kernels (the default)", model, tok2, recs, max_new_tokens=mx)
+        rows.append(fin)
+    try:  # where the eager decoder's time goes: the top CUDA kernels of one batch (16 new tokens)
         from torch.profiler import profile, ProfilerActivity
         acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
         with profile(activities=acts) as prof:
-            generate_sql(model, tok2, recs[:fin["batch_size"]], max_new_tokens=16)
+            generate_sql(model, tok2, recs, max_new_tokens=16, decoder="eager")
         key = "self_cuda_time_total" if torch.cuda.is_available() else "self_cpu_time_total"
-        table = prof.key_averages().table(sort_by=key, row_limit=12)
+        table = prof.key_averages().table(sort_by=key, row_limit=15)
         (out / "profile.txt").write_text(table); log(table)
     except Exception as e: log(f"profile failed: {type(e).__name__}: {e}")
-    for attempt in ("1st pass, compiles", "2nd pass") if torch.cuda.is_available() else ():  # a static KV cache: generate compiles the decoding step
-        try:
-            model.generation_config.cache_implementation = "static"
-            rows.append(timed(f"final + static cache ({attempt})", model, tok2, recs, max_new_tokens=mx)[0])
-        except Exception as e: log(f"static cache ({attempt}) failed: {type(e).__name__}: {str(e)[:300]}")
-        finally: model.generation_config.cache_implementation = None
     (out / "predictions.jsonl").write_text("".join(json.dumps(dict(sql=s)) + "\n" for s in preds))
     (out / "gold.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
     if cb is None: cb = dict(seconds=float("nan"))

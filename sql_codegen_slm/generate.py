@@ -4,17 +4,19 @@
 
 # %% ../nbs/05a_generate.ipynb #e9ca4cf1
 from __future__ import annotations
-import re, time
+import inspect, re, time, warnings
 from contextlib import contextmanager
 import torch
-from transformers import StoppingCriteria, StoppingCriteriaList
+import torch.nn.functional as F
+from transformers import AttentionInterface, StoppingCriteria, StoppingCriteriaList
 from .data import prompt_text
-from .model import resolve_model_name
+from .model import apply_liger, resolve_model_name
+from .packing import packed_attention_forward
 from .sql import extract_sql
 
 # %% auto #0
-__all__ = ['inference_mode', 'StatementEnd', 'kv_bytes_per_token', 'auto_batch_size', 'generate_sql', 'merged_copy',
-           'load_for_inference']
+__all__ = ['GEN_ATTN', 'inference_mode', 'StatementEnd', 'kv_bytes_per_token', 'auto_batch_size', 'decode_greedy', 'generate_sql',
+           'merged_copy', 'load_for_inference']
 
 # %% ../nbs/05a_generate.ipynb #c82b1b57
 def _hf(model):
@@ -56,13 +58,15 @@ def kv_bytes_per_token(model) -> int:
     return 2 * c.num_hidden_layers * kv * d * torch.finfo(next(_hf(model).parameters()).dtype).bits // 8
 
 # %% ../nbs/05a_generate.ipynb #37f85290
-def auto_batch_size(model, max_tokens: int, default: int = 8, cap: int = 128, frac: float = 0.5) -> int:
-    "Rows per batch that fit `frac` of the free CUDA memory at `max_tokens` (prompt + new) each; `default` on CPU."
+def auto_batch_size(model, max_tokens: int, default: int = 8, cap: int = 256, frac: float = 0.5,
+                    prefill_tokens: int = 16384) -> int:
+    "Rows per batch whose KV cache at `max_tokens` each fits `frac` of the free CUDA memory; `default` on CPU."
     dev = next(model.parameters()).device
     if dev.type != "cuda": return default
     c, free = _hf(model).config, torch.cuda.mem_get_info(dev)[0]
-    act = 4 * (c.hidden_size * 4 + c.intermediate_size * 3)  # prefill: one layer's activations per token, fp32 margin
-    return max(1, min(cap, int(free * frac // (max_tokens * (kv_bytes_per_token(model) + act)))))
+    act = 4 * (c.hidden_size * 4 + c.intermediate_size * 3)  # a prefill chunk's activations per token, fp32 margin
+    room = free * frac - prefill_tokens * act
+    return max(1, min(cap, int(room // (max_tokens * kv_bytes_per_token(model)))))
 
 # %% ../nbs/05a_generate.ipynb #e18fa052
 def _batches(lengths, batch_size, fast):
@@ -70,35 +74,164 @@ def _batches(lengths, batch_size, fast):
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i]) if fast else list(range(len(lengths)))
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
+# %% ../nbs/05a_generate.ipynb #0e352678
+GEN_ATTN = "sql_generate"
+
+def _flash_decode(q, k, v, scale, used):
+    "One query token per row against the first `used[b]` slots of cache row b (flash varlen, GQA-native); None if not."
+    B, L = used.numel(), k.shape[0] // used.numel()
+    cu_q = torch.arange(B + 1, device=q.device, dtype=torch.int32)
+    try: return torch.ops.aten._flash_attention_forward(q, k, v, cu_q, cu_q * L, 1, L, 0.0, False, False, scale=scale,
+                                                        seqused_k=used)[0]
+    except (RuntimeError, TypeError) as e:  # no flash kernel for this GPU / dtype / torch: SDPA over the whole cache
+        warnings.warn(f"decode: no flash varlen attention ({type(e).__name__}: {str(e)[:200]}); using SDPA")
+
+def _generate_attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None,
+                        sliding_window=None, seqused_k=None, **kwargs):
+    "Packed prefill (causal within each prompt, no padding), or one decoding step against the cache (no `repeat_kv`)."
+    if seqused_k is None:  # the prefill (a step always says how many slots each row has filled)
+        return packed_attention_forward(module, query, key, value, None, 0.0, scaling, sliding_window, **kwargs)
+    B, H, _, D = query.shape; kv = key.shape[2]  # key, value: the cache, (rows, slots, kv heads, dim)
+    if query.is_cuda and _FLASH_DECODE[0]:
+        out = _flash_decode(query[:, :, 0].contiguous(), key.view(-1, kv, D), value.view(-1, kv, D), scaling, seqused_k)
+        if out is not None: return out.view(B, 1, H, D), None
+        _FLASH_DECODE[0] = False
+    q = query.reshape(B, kv, H // kv, D)  # one token: a KV group's heads become its query rows
+    out = F.scaled_dot_product_attention(q, key.transpose(1, 2), value.transpose(1, 2), attn_mask=attention_mask,
+                                         scale=scaling)
+    return out.reshape(B, 1, H, D), None
+
+_FLASH_DECODE = [True]  # turned off for the process at the first failure
+
+# %% ../nbs/05a_generate.ipynb #8f8e8143
+class _Slots:
+    "KV cache of `rows` x `length` slots a layer; a packed prefill writes each token's (row, column), a step one a row."
+    def __init__(self, hf, rows: int, length: int):
+        c, w = hf.config, hf.get_input_embeddings().weight
+        d = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
+        shape = (rows, length, getattr(c, "num_key_value_heads", None) or c.num_attention_heads, d)  # token-major rows
+        self.k = [torch.zeros(shape, dtype=w.dtype, device=w.device) for _ in range(c.num_hidden_layers)]
+        self.v = [torch.zeros_like(t) for t in self.k]
+        self.rows, self.cols, self.prefill = None, None, True
+    def update(self, k, v, layer_idx, *args, **kwargs):
+        K, V = self.k[layer_idx], self.v[layer_idx]
+        if self.prefill:  # k: (1, kv heads, tokens, dim), the chunk's prompts back to back
+            K[self.rows, self.cols], V[self.rows, self.cols] = k[0].transpose(0, 1), v[0].transpose(0, 1)
+            return k, v
+        K[self.rows, self.cols], V[self.rows, self.cols] = k[:, :, 0], v[:, :, 0]
+        return K, V
+    def get_seq_length(self, *args, **kwargs): return 0
+
+# %% ../nbs/05a_generate.ipynb #bde4e3b4
+def _chunks(lengths, budget: int):
+    "Consecutive index lists whose lengths sum to at most `budget` (a longer prompt alone)."
+    out, cur, n = [], [], 0
+    for i, l in enumerate(lengths):
+        if cur and n + l > budget: out.append(cur); cur, n = [], 0
+        cur.append(i); n += l
+    return out + [cur] if cur else out
+
+# %% ../nbs/05a_generate.ipynb #f5475347
+def _stop_at(new: list, eos: int, tokenizer, lookback: int = 4):
+    "How many of the `new` tokens HF `generate` keeps with EOS and `StatementEnd` (up to and with the stop), or None."
+    end = _END.search(tokenizer.decode(new))
+    for k, t in enumerate(new):
+        if t == eos or end and _END.search(tokenizer.decode(new[max(0, k - lookback + 1):k + 1])): return k + 1
+
+# %% ../nbs/05a_generate.ipynb #cd0e0dcf
+def decode_greedy(model, tokenizer, enc: list, max_new_tokens: int, prefill_tokens: int = 16384,
+                  check_every: int = 8, graph: bool = True, times: dict | None = None) -> list:
+    "Greedy new tokens for the prompts `enc` (token lists), each cut at its stop: packed prefill, then one-token steps."
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+    t0 = time.perf_counter()
+    hf = _hf(model)
+    dec, head, dev = hf.get_decoder(), hf.get_output_embeddings(), hf.get_input_embeddings().weight.device
+    ck = "cache" if "cache" in inspect.signature(dec.forward).parameters else "past_key_values"  # renamed in 5.2x
+    AttentionInterface.register(GEN_ATTN, _generate_attention)  # no mask function: the model passes ours as is
+    old = hf.config._attn_implementation; hf.set_attn_implementation(GEN_ATTN)
+    n, lens, eos = len(enc), [len(e) for e in enc], tokenizer.eos_token_id
+    L = -(-(max(lens) + max_new_tokens) // 64) * 64
+    cache, out = _Slots(hf, n, L), torch.full((n, max_new_tokens), eos, dtype=torch.long, device=dev)
+    try:
+        for idx in _chunks(lens, prefill_tokens):
+            pos = torch.cat([torch.arange(lens[i]) for i in idx]).to(dev)
+            cache.rows, cache.cols = torch.cat([torch.full((lens[i],), i) for i in idx]).to(dev), pos
+            cu = torch.tensor([0] + [lens[i] for i in idx]).cumsum(0).to(device=dev, dtype=torch.int32)
+            mx = max(lens[i] for i in idx)
+            h = dec(input_ids=torch.tensor([t for i in idx for t in enc[i]], device=dev)[None], position_ids=pos[None],
+                    use_cache=True, cu_seq_lens_q=cu, cu_seq_lens_k=cu, max_length_q=mx, max_length_k=mx,
+                    **{ck: cache}).last_hidden_state
+            out[idx, 0] = head(h[0, cu[1:].long() - 1]).float().argmax(-1)
+        sync(); t1 = time.perf_counter()
+        cache.prefill, cache.rows = False, torch.arange(n, device=dev)
+        tokn, pos = out[:, :1].clone(), torch.tensor(lens, device=dev)[:, None]
+        cache.cols, at = pos[:, 0], torch.ones(1, dtype=torch.long, device=dev)  # a view: moving `pos` moves the column
+        mask, yes = (torch.arange(L, device=dev)[None] < pos)[:, None, None], torch.ones(n, dtype=torch.bool, device=dev)
+        def step():  # in place on fixed tensors only: a CUDA graph can replay it
+            mask[:, 0, 0].index_put_((cache.rows, cache.cols), yes)
+            h = dec(input_ids=tokn, attention_mask=mask, position_ids=pos, use_cache=True, **{ck: cache},
+                    seqused_k=(pos[:, 0] + 1).to(torch.int32))
+            nxt = head(h.last_hidden_state[:, -1]).float().argmax(-1, keepdim=True)
+            tokn.copy_(nxt); out.index_copy_(1, at, nxt); at.add_(1); pos.add_(1)
+        g, s, done = None, 1, [False] * n
+        while s < max_new_tokens:
+            g.replay() if g is not None else step()
+            s += 1
+            if graph and dev.type == "cuda" and g is None and 3 <= s < max_new_tokens:  # two eager steps warm up
+                try:
+                    g = torch.cuda.CUDAGraph()
+                    with torch.cuda.graph(g, capture_error_mode="thread_local"): step()
+                except Exception as e:  # a layer that cannot be captured: the same steps, eagerly
+                    g, graph = None, False
+                    warnings.warn(f"decode_greedy: no CUDA graph ({type(e).__name__}: {e}); decoding eagerly")
+            if s % check_every == 0:
+                done = [d or _stop_at(r, eos, tokenizer) is not None for d, r in zip(done, out[:, :s].tolist())]
+                if all(done): break
+        res = [r[:_stop_at(r, eos, tokenizer) or s] for r in out[:, :s].tolist()]
+        if times is not None:
+            for k, v in (("prefill_s", t1 - t0), ("decode_s", time.perf_counter() - t1)): times[k] = times.get(k, 0) + v
+        return res
+    finally: hf.set_attn_implementation(old)
+
 # %% ../nbs/05a_generate.ipynb #6d9d6772
 def generate_sql(model, tokenizer, records: list, batch_size: int | None = None, max_new_tokens: int = 128,
-                 stats: dict | None = None, fast: bool = True) -> list:
-    "Greedy SQL for `records` (in order); `fast` as above; figures (queries/s, tokens/s, batch size) into `stats`."
+                 stats: dict | None = None, fast: bool = True, decoder: str = "graph") -> list:
+    "Greedy SQL for `records` (in order); `fast` as above, `decoder` graph/eager/hf; figures into `stats`."
+    if decoder not in ("graph", "eager", "hf"): raise ValueError(f"decoder={decoder!r}: use 'graph', 'eager' or 'hf'")
     side, tokenizer.padding_side = tokenizer.padding_side, "left"  # decoder-only: pad on the left so outputs line up
     if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token
     # the prompt text already starts with <s>: no second BOS
     enc = tokenizer([prompt_text(r["messages"][:2]) for r in records], add_special_tokens=False)["input_ids"]
     lengths = [len(e) for e in enc]
     bs = batch_size or (auto_batch_size(model, max(lengths, default=1) + max_new_tokens) if fast else 8)
-    out, new_tokens, t0 = [None] * len(records), 0, time.perf_counter()
+    window = getattr(_hf(model).config, "sliding_window", None)  # the step's mask has no window: HF generate past it
+    out, new_tokens, times, t0 = [None] * len(records), 0, {}, time.perf_counter()
     ctx = inference_mode(model) if fast else _eval_mode(model)
     try:
         with ctx, torch.no_grad():
             for idx in _batches(lengths, bs, fast):
-                b = tokenizer.pad({"input_ids": [enc[i] for i in idx]}, return_tensors="pt").to(model.device)
-                n = b["input_ids"].shape[1]
-                kw = dict(use_cache=True, stopping_criteria=StoppingCriteriaList([StatementEnd(tokenizer, n)])) \
-                    if fast else {}
-                gen = model.generate(**b, do_sample=False, max_new_tokens=max_new_tokens, **kw,
-                                     pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)[:, n:]
-                new_tokens += int((gen != tokenizer.pad_token_id).sum())
-                for i, t in zip(idx, tokenizer.batch_decode(gen, skip_special_tokens=True)): out[i] = extract_sql(t)
+                if fast and decoder != "hf" and not (window and max(lengths[i] for i in idx) + max_new_tokens > window):
+                    gen = decode_greedy(model, tokenizer, [enc[i] for i in idx], max_new_tokens,
+                                        graph=decoder == "graph", times=times)
+                    new_tokens += sum(map(len, gen))
+                    texts = [tokenizer.decode(g, skip_special_tokens=True) for g in gen]
+                else:
+                    b = tokenizer.pad({"input_ids": [enc[i] for i in idx]}, return_tensors="pt").to(model.device)
+                    n = b["input_ids"].shape[1]
+                    kw = dict(use_cache=True, stopping_criteria=StoppingCriteriaList([StatementEnd(tokenizer, n)])) \
+                        if fast else {}
+                    gen = model.generate(**b, do_sample=False, max_new_tokens=max_new_tokens, **kw,
+                                         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)[:, n:]
+                    new_tokens += int((gen != tokenizer.pad_token_id).sum())
+                    texts = tokenizer.batch_decode(gen, skip_special_tokens=True)
+                for i, t in zip(idx, texts): out[i] = extract_sql(t)
     finally: tokenizer.padding_side = side
     secs = time.perf_counter() - t0
     if stats is not None:
         stats.update(n=len(out), seconds=round(secs, 3), queries_per_s=round(len(out) / max(secs, 1e-9), 2),
                      new_tokens=new_tokens, tokens_per_s=round(new_tokens / max(secs, 1e-9), 1), batch_size=bs,
-                     path="fast" if fast else "plain")
+                     path=f"fast ({decoder})" if fast else "plain",
+                     **{k: round(v, 3) for k, v in times.items()})
     return out
 
 # %% ../nbs/05a_generate.ipynb #dca4049c
@@ -125,7 +258,7 @@ def _param_count(base: str) -> int:
     return sum(p.numel() for p in m.parameters())
 
 # %% ../nbs/05a_generate.ipynb #1cc7e20b
-def load_for_inference(adapter: str, merge: str = "auto"):
+def load_for_inference(adapter: str, merge: str = "auto", liger: bool = True):
     "(model, tokenizer, how): the adapter at `adapter` merged into a bf16 base when it fits (`merge`: auto/yes/no)."
     from peft import PeftConfig, PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -137,8 +270,10 @@ def load_for_inference(adapter: str, merge: str = "auto"):
     need, free = _param_count(base) * 2 * 1.25, torch.cuda.mem_get_info()[0]
     fits = f"bf16 base needs ~{need / 2**30:.1f} GiB, {free / 2**30:.1f} GiB free"
     if merge == "yes" or (merge == "auto" and need < free):
-        m = AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16, device_map={"": 0})
-        return PeftModel.from_pretrained(m, adapter).merge_and_unload(), tok, f"LoRA merged into a bf16 base ({fits})"
+        m = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16, device_map={"": 0}),
+                                      adapter).merge_and_unload()
+        fused = ", Liger kernels" if liger and apply_liger(m) else ""  # fused norms, SwiGLU, RoPE: a faster prefill
+        return m, tok, f"LoRA merged into a bf16 base{fused} ({fits})"
     from transformers import BitsAndBytesConfig
     q = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
     m = AutoModelForCausalLM.from_pretrained(base, quantization_config=q, device_map={"": 0})
