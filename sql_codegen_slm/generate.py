@@ -78,11 +78,14 @@ def _batches(lengths, batch_size, fast):
 GEN_ATTN = "sql_generate"
 
 def _flash_decode(q, k, v, scale, used):
-    "One query token per row against the first `used[b]` slots of cache row b (flash varlen, GQA-native); None if not."
-    B, L = used.numel(), k.shape[0] // used.numel()
-    cu_q = torch.arange(B + 1, device=q.device, dtype=torch.int32)
-    try: return torch.ops.aten._flash_attention_forward(q, k, v, cu_q, cu_q * L, 1, L, 0.0, False, False, scale=scale,
-                                                        seqused_k=used)[0]
+    "Attention of `q` (rows, KV heads, group, dim) on the first `used[b]` slots of cache row b; None without flash."
+    B, kv, g, D = q.shape
+    L, n = k.shape[2], torch.arange(B * kv + 1, device=q.device, dtype=torch.int32)
+    try:  # each (row, KV head) is one sequence whose queries are the group's heads: its keys are read once
+        out = torch.ops.aten._flash_attention_forward(q.reshape(-1, 1, D), k.reshape(-1, 1, D), v.reshape(-1, 1, D),
+                                                      n * g, n * L, g, L, 0.0, False, False, scale=scale,
+                                                      seqused_k=used.repeat_interleave(kv))[0]
+        return out.view(B, kv * g, D)
     except (RuntimeError, TypeError) as e:  # no flash kernel for this GPU / dtype / torch: SDPA over the whole cache
         warnings.warn(f"decode: no flash varlen attention ({type(e).__name__}: {str(e)[:200]}); using SDPA")
 
@@ -91,14 +94,13 @@ def _generate_attention(module, query, key, value, attention_mask, dropout: floa
     "Packed prefill (causal within each prompt, no padding), or one decoding step against the cache (no `repeat_kv`)."
     if seqused_k is None:  # the prefill (a step always says how many slots each row has filled)
         return packed_attention_forward(module, query, key, value, None, 0.0, scaling, sliding_window, **kwargs)
-    B, H, _, D = query.shape; kv = key.shape[2]  # key, value: the cache, (rows, slots, kv heads, dim)
+    B, H, _, D = query.shape
+    q = query.reshape(B, key.shape[1], H // key.shape[1], D)  # one token: a KV group's heads become its query rows
     if query.is_cuda and _FLASH_DECODE[0]:
-        out = _flash_decode(query[:, :, 0].contiguous(), key.view(-1, kv, D), value.view(-1, kv, D), scaling, seqused_k)
+        out = _flash_decode(q, key, value, scaling, seqused_k)
         if out is not None: return out.view(B, 1, H, D), None
         _FLASH_DECODE[0] = False
-    q = query.reshape(B, kv, H // kv, D)  # one token: a KV group's heads become its query rows
-    out = F.scaled_dot_product_attention(q, key.transpose(1, 2), value.transpose(1, 2), attn_mask=attention_mask,
-                                         scale=scaling)
+    out = F.scaled_dot_product_attention(q, key, value, attn_mask=attention_mask, scale=scaling)
     return out.reshape(B, 1, H, D), None
 
 _FLASH_DECODE = [True]  # turned off for the process at the first failure
@@ -109,16 +111,16 @@ class _Slots:
     def __init__(self, hf, rows: int, length: int):
         c, w = hf.config, hf.get_input_embeddings().weight
         d = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
-        shape = (rows, length, getattr(c, "num_key_value_heads", None) or c.num_attention_heads, d)  # token-major rows
+        shape = (rows, getattr(c, "num_key_value_heads", None) or c.num_attention_heads, length, d)
         self.k = [torch.zeros(shape, dtype=w.dtype, device=w.device) for _ in range(c.num_hidden_layers)]
         self.v = [torch.zeros_like(t) for t in self.k]
         self.rows, self.cols, self.prefill = None, None, True
     def update(self, k, v, layer_idx, *args, **kwargs):
         K, V = self.k[layer_idx], self.v[layer_idx]
         if self.prefill:  # k: (1, kv heads, tokens, dim), the chunk's prompts back to back
-            K[self.rows, self.cols], V[self.rows, self.cols] = k[0].transpose(0, 1), v[0].transpose(0, 1)
+            K[self.rows, :, self.cols], V[self.rows, :, self.cols] = k[0].transpose(0, 1), v[0].transpose(0, 1)
             return k, v
-        K[self.rows, self.cols], V[self.rows, self.cols] = k[:, :, 0], v[:, :, 0]
+        K[self.rows, :, self.cols], V[self.rows, :, self.cols] = k[:, :, 0], v[:, :, 0]
         return K, V
     def get_seq_length(self, *args, **kwargs): return 0
 

@@ -11,7 +11,7 @@ def test_flash_decode_equals_sdpa():
     torch.manual_seed(0)
     B, L, H, kv, D = 5, 192, 32, 8, 128
     q = torch.randn(B, H, 1, D, device="cuda", dtype=torch.bfloat16)
-    k, v = (torch.randn(B, L, kv, D, device="cuda", dtype=torch.bfloat16) for _ in range(2))
+    k, v = (torch.randn(B, kv, L, D, device="cuda", dtype=torch.bfloat16) for _ in range(2))
     used = torch.tensor([1, 7, 64, 150, 192], device="cuda", dtype=torch.int32)
     mask = (torch.arange(L, device="cuda")[None] < used[:, None].long())[:, None, None]
     flash, _ = generate._generate_attention(None, q, k, v, mask, scaling=D ** -0.5, seqused_k=used)
@@ -23,7 +23,7 @@ def test_flash_decode_equals_sdpa():
     torch.testing.assert_close(flash.float(), sdpa.float(), atol=2e-2, rtol=2e-2)
     # and neither looks past a row's filled slots: garbage there changes nothing
     k2, v2 = k.clone(), v.clone()
-    for b, u in enumerate(used.tolist()): k2[b, u:], v2[b, u:] = 1e3, 1e3
+    for b, u in enumerate(used.tolist()): k2[b, :, u:], v2[b, :, u:] = 1e3, 1e3
     flash2, _ = generate._generate_attention(None, q, k2, v2, mask, scaling=D ** -0.5, seqused_k=used)
     torch.testing.assert_close(flash2, flash)
 
