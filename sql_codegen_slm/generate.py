@@ -231,7 +231,7 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
     secs = time.perf_counter() - t0
     if stats is not None:
         stats.update(n=len(out), seconds=round(secs, 3), queries_per_s=round(len(out) / max(secs, 1e-9), 2),
-                     new_tokens=new_tokens, tokens_per_s=round(new_tokens / max(secs, 1e-9), 1), batch_size=bs,
+                     new_tokens=new_tokens, tokens_per_s=round(new_tokens / max(secs, 1e-9), 1), batch_size=min(bs, len(out)),
                      path=f"fast ({decoder})" if fast else "plain",
                      **{k: round(v, 3) for k, v in times.items()})
     return out
