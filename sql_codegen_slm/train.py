@@ -368,6 +368,9 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         t0 = time.time()
         trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=[*callbacks, run_log],
                                       mirror_timeout=mirror_timeout)
+        if trainer.is_world_process_zero():  # what the dial chose, and why, in the output and the run log
+            ckpt = f"activation checkpointing: {info['model']['activation_checkpointing_why']}"
+            print(ckpt, file=sys.stderr); run_log.note(ckpt)
         result = trainer.train(resume_from_checkpoint=resume)
         last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
         ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
