@@ -153,13 +153,13 @@ def set_activation_checkpointing(model, setting, use_reentrant: bool = False) ->
     hf = model.get_base_model() if hasattr(model, "get_base_model") else model
     layers = [m for m in hf.modules() if isinstance(m, GradientCheckpointingLayer)]
     k = checkpointed_layers(setting, len(layers))
+    new = hasattr(hf, "activation_checkpointing_enable")  # transformers >= 5.2x; the gradient_* names: deprecated aliases
     if k == 0:
-        if hf.is_gradient_checkpointing:
-            (getattr(hf, "activation_checkpointing_disable", None) or hf.gradient_checkpointing_disable)()
+        if hf.is_activation_checkpointing if new else hf.is_gradient_checkpointing:
+            (hf.activation_checkpointing_disable if new else hf.gradient_checkpointing_disable)()
         return 0
-    # transformers >= 5.2x names it activation_checkpointing_enable (gradient_checkpointing_enable: a deprecated alias)
-    (getattr(hf, "activation_checkpointing_enable", None) or hf.gradient_checkpointing_enable)(
-        {"use_reentrant": use_reentrant})
+    (hf.activation_checkpointing_enable if new else hf.gradient_checkpointing_enable)({"use_reentrant": use_reentrant})
+    if use_reentrant: hf.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
     for i, layer in enumerate(layers):
         layer.gradient_checkpointing = i < k
         if setting == "offload": layer._gradient_checkpointing_func = _offloaded(layer._gradient_checkpointing_func)
