@@ -1,15 +1,19 @@
 """QLoRA training throughput and memory on a random Mistral-7B-shaped model (one device command).
 
 Builds a random `MistralConfig()` model in bf16, saves it to local disk, then for each variant loads it in 4-bit NF4
-(double quant, bf16 compute) + LoRA r=16 / alpha 32 / dropout 0.05 on all 7 projections, gradient checkpointing, and
-times `--steps` optimizer steps (median of steps 3..N, `torch.cuda.synchronize()` around each). The step is what the HF
-Trainer does with `bf16=True`: autocast(bf16) forward, backward, clip grad-norm 1.0, optimizer step, zero grads.
+(double quant, bf16 compute) + LoRA r=16 / alpha 32 / dropout 0.05 on all 7 projections, activation checkpointing as
+the variant says (`ckpt`: all, none, a fraction, offload or auto, through `sql_codegen_slm.model`'s dial; auto resolved
+by the memory estimate against the free memory, or against `mem_limit` bytes set as the process's memory fraction),
+and times `--steps` optimizer steps (median of steps 3..N, `torch.cuda.synchronize()` around each). The step is what
+the HF Trainer does with `bf16=True`: autocast(bf16) forward, backward, clip grad-norm 1.0, optimizer step, zero grads.
+Then Unsloth's rows (bench/unsloth_throughput.py, its own process) when unsloth is importable or `--unsloth` is given.
 
     PYTHONPATH=. python bench/train_throughput.py --out $OUT            # on the GPU
-    PYTHONPATH=. python bench/train_throughput.py --tiny --steps 3      # CPU dry run of every code path
+    PYTHONPATH=. python bench/train_throughput.py --tiny --steps 3 --seq 256 --no-liger --only ckpt   # CPU dry run
 
-Prints a table (real tokens/s, fraction of real tokens, step time, MFU, peak allocated / reserved GiB, memory estimate
-and its error) and writes results.json / results.md / log under --out.
+Prints a table (checkpointing, real tokens/s, fraction of real tokens, step time, MFU, peak allocated / reserved GiB,
+the memory estimate and its error, the fixed-batch loss, the largest step-loss difference from full/lean-packed) and
+writes results.json / results.md (after every variant) and the log under --out.
 """
 import argparse, gc, json, math, os, re, statistics, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
@@ -291,7 +295,7 @@ VARIANTS = [  # most important first (a cut-off run still has them)
     dict(name="full/lean-packed-ckpt-offload", workload="full-packed", ckpt="offload", **LEAN),
     dict(name="full/lean-packed-ckpt-none", workload="full-packed", ckpt="none", **LEAN),
     dict(name="full/lean-packed-ckpt-0.5", workload="full-packed", ckpt=0.5, **LEAN),
-    dict(name="full/baseline", workload="full", **BASE),
+    dict(name="full/baseline", workload="full", **BASE),  # 6,140 tok/s, 12.44 GiB on the H200 (issue 19); --only
     dict(name="real/pad2048-baseline", workload="pad2048", **BASE),
     dict(name="real/packed8192-lean", workload="packed:8192", **LEAN),
     dict(name="full/lean-sdpa", workload="full", **{**LEAN, "attn": "sdpa"}),
@@ -311,13 +315,13 @@ VARIANTS = [  # most important first (a cut-off run still has them)
     dict(name="full/bf16+liger+nonreentrant", workload="full", **{**BASE, "upcast": False, "liger": True, "reentrant": False}),
     dict(name="full/lean-batch8", workload="full-packed", rows=8, **LEAN),
 ]
-DEFAULT = VARIANTS[:7]  # ~30 s each on the H200 (load + 10 steps); the rest with --only
+DEFAULT = VARIANTS[:6]  # ~50 s each on the H200 (start, 4-bit load, 10 steps), then Unsloth's; the rest with --only
 
 
 def table(results):
-    head = ("| variant | checkpointing | rows/step | tokens/step | real % | real tok/s | step s | MFU | peak alloc GiB | "
-            "peak reserved GiB | estimate GiB | est. err | fixed-batch loss | Δ loss vs fp32 | max Δ step loss vs "
-            "lean-packed |")
+    head = ("| variant | checkpointing | rows/step | tokens/step | real % | real tok/s | step s | MFU | "
+            "peak alloc GiB | peak reserved GiB | estimate GiB | est. err | fixed-batch loss | Δ loss vs fp32 | "
+            "max Δ step loss vs lean-packed |")
     lines = [head, "|" + "---|" * 15]
     ref = next((r["fixed_loss"] for r in results if r.get("ref")), None)
     lean = next((r["losses"] for r in results if r["name"] == "full/lean-packed" and "losses" in r), None)
@@ -327,7 +331,8 @@ def table(results):
         if r.get("unsloth"):
             lines.append(f"| {r['name']} | {r['ckpt']} | {r['rows']:.1f} | {r['tokens_per_step']:,.0f} | "
                          f"{100 * r['real_frac']:.1f} | {r['real_tok_s']:,.0f} | {r['step_s']:.3f} | "
-                         f"{100 * r['mfu']:.1f}% | {r['peak_alloc_gib']:.2f} | {r['peak_reserved_gib']:.2f} |" + " |" * 5)
+                         f"{100 * r['mfu']:.1f}% | {r['peak_alloc_gib']:.2f} | {r['peak_reserved_gib']:.2f} |"
+                         + " |" * 5)
             continue
         d = f"{100 * (r['fixed_loss'] - ref) / ref:+.3f}%" if ref else "-"
         if r.get("ref"):
@@ -336,8 +341,9 @@ def table(results):
         dl = f"{max(abs(a - b) for a, b in zip(r['losses'], lean)):.4f}" if same else "-"
         ck = r.get("ckpt", "all")
         ck = f"{ck:.3g} ({r['checkpointed_layers']} layers)" if isinstance(ck, float) else ck
-        lines.append(f"| {r['name']} | {ck} | {r['rows']:.1f} | {r['tokens_per_step']:,.0f} | {100 * r['real_frac']:.1f} | "
-                     f"{r['real_tok_s']:,.0f} | {r['step_s']:.3f} | {100 * r['mfu']:.1f}% | {r['peak_alloc_gib']:.2f} | "
+        lines.append(f"| {r['name']} | {ck} | {r['rows']:.1f} | {r['tokens_per_step']:,.0f} | "
+                     f"{100 * r['real_frac']:.1f} | {r['real_tok_s']:,.0f} | {r['step_s']:.3f} | {100 * r['mfu']:.1f}% | "
+                     f"{r['peak_alloc_gib']:.2f} | "
                      f"{r['peak_reserved_gib']:.2f} | {r['est_gib']:.2f} | {r['est_err_pct']:+.1f}% | "
                      f"{r['fixed_loss']:.4f} | {d} | {dl} |")
     why = [f"- {r['name']}: activation checkpointing {r['ckpt_why']}" for r in results if r.get("ckpt_why")]
@@ -389,7 +395,8 @@ def _unsloth(a, out):
     got = {json.loads(l)["name"] for l in open(out / "results.jsonl")} if (out / "results.jsonl").exists() else set()
     with open(out / "results.jsonl", "a") as fh:
         for n in UNSLOTH_ROWS:
-            if n not in got: fh.write(json.dumps(dict(name=n, error=f"unsloth: the child exited ({rc}); see the log")) + "\n")
+            if n not in got:
+                fh.write(json.dumps(dict(name=n, error=f"unsloth: the child exited ({rc}); see the log")) + "\n")
 
 
 def main(argv=None):
@@ -405,7 +412,7 @@ def main(argv=None):
     ap.add_argument("--unsloth", action="store_true",
                     help="also Unsloth's rows (bench/unsloth_throughput.py); by default when unsloth is importable")
     ap.add_argument("--no-unsloth", action="store_true", help="without Unsloth's rows")
-    ap.add_argument("--unsloth-timeout", type=int, default=240, help="seconds for Unsloth's process")
+    ap.add_argument("--unsloth-timeout", type=int, default=200, help="seconds for Unsloth's process")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one variant in this process
     ap.add_argument("--build", action="store_true", help=argparse.SUPPRESS)  # internal: build the model
     a = ap.parse_args(argv)
@@ -438,18 +445,26 @@ def main(argv=None):
     if not (Path(a.model_dir) / "n_params.txt").exists(): _child(["--build"], a)
     (out / "results.jsonl").unlink(missing_ok=True)
     names = [v["name"] for v in (VARIANTS if a.only else DEFAULT) if not a.only or any(s in v["name"] for s in a.only.split(","))]
-    for name in names:
+    unsloth = not a.no_unsloth and (a.unsloth or not a.only)
+    for i, name in enumerate(names):
         log(f"== {name}")
         t = time.time()
         rc = _child(["--one", name], a)
         log(f"   ({time.time() - t:.0f}s, rc {rc})")
-    if not a.no_unsloth and (a.unsloth or not a.only):
+        _report(names[:i + 1], out, env)  # after each variant: a run cut off at the device's limit keeps its table
+    if unsloth:
         names += list(UNSLOTH_ROWS)
         log("== unsloth (its own process)")
         t = time.time()
         _unsloth(a, out)
         log(f"   ({time.time() - t:.0f}s)")
+    log("\n" + _report(names, out, env))
+
+
+def _report(names, out, env) -> str:
+    "results.json and results.md of the variants `names` so far; returns the table."
     results = [json.loads(l) for l in open(out / "results.jsonl")] if (out / "results.jsonl").exists() else []
+    results = [r for r in results if r["name"] in names]
     done = {r["name"] for r in results}
     results += [dict(name=n, error="crashed (see log)") for n in names if n not in done]
     results.sort(key=lambda r: names.index(r["name"]))
@@ -457,8 +472,9 @@ def main(argv=None):
     t = table(results)
     (out / "results.md").write_text(f"{env['date']} · {env['gpu'] or env['device']} · torch {env['torch']} · "
                                     f"transformers {env['transformers']} · peft {env['peft']} · bitsandbytes "
-                                    f"{env['bitsandbytes']} · liger-kernel {env['liger_kernel']} · unsloth {env['unsloth']}\n\n{t}\n")
-    log("\n" + t)
+                                    f"{env['bitsandbytes']} · liger-kernel {env['liger_kernel']} · unsloth "
+                                    f"{env['unsloth']}\n\n{t}\n")
+    return t
 
 
 if __name__ == "__main__":
