@@ -46,11 +46,13 @@ def main(argv=None):
         import unsloth
         t0 = time.time()
         model, _ = FastLanguageModel.from_pretrained(model_name=str(d), max_seq_length=a.seq, dtype=torch.bfloat16,
-                                                     load_in_4bit=True)
+                                                     load_in_4bit=torch.cuda.is_available())
         model = FastLanguageModel.get_peft_model(model, r=16, lora_alpha=32, lora_dropout=a.lora_dropout,
                                                  target_modules=TARGETS, bias="none",
                                                  use_gradient_checkpointing="unsloth", random_state=0)
         FastLanguageModel.for_training(model)
+        dev = "cuda" if torch.cuda.is_available() else "cpu"  # Unsloth trains on CPU too: a dry run of this script
+        sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
         load_s = time.time() - t0
         n_params = int((d / "n_params.txt").read_text())
         vocab = model.config.vocab_size
@@ -69,18 +71,19 @@ def main(argv=None):
                                         packed_seq_lengths=torch.tensor([len(r["input_ids"]) for r in chunk],
                                                                         dtype=torch.int32)))
             params = [p for p in model.parameters() if p.requires_grad]
-            opt = torch.optim.AdamW(params, lr=2e-4, weight_decay=0.0, fused=True)
-            torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
+            opt = torch.optim.AdamW(params, lr=2e-4, weight_decay=0.0, fused=dev == "cuda")
+            sync()
+            if dev == "cuda": torch.cuda.reset_peak_memory_stats()
             times, losses, toks, totals = [], [], [], []
             for batch in batches:
-                b = {k: v.to("cuda", non_blocking=True) for k, v in batch.items()}
-                torch.cuda.synchronize(); t = time.perf_counter()
-                with torch.autocast("cuda", dtype=torch.bfloat16):
+                b = {k: v.to(dev, non_blocking=True) for k, v in batch.items()}
+                sync(); t = time.perf_counter()
+                with torch.autocast(dev, dtype=torch.bfloat16, enabled=dev == "cuda"):
                     loss = model(**b).loss
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
                 opt.step(); opt.zero_grad(set_to_none=True)
-                torch.cuda.synchronize(); times.append(time.perf_counter() - t)
+                sync(); times.append(time.perf_counter() - t)
                 losses.append(loss.item()); toks.append(real_tokens(batch)); totals.append(batch["input_ids"].numel())
             w = slice(2, None) if len(times) > 3 else slice(0, None)
             tok_s = statistics.median([tk / t for tk, t in zip(toks[w], times[w])])
@@ -88,13 +91,15 @@ def main(argv=None):
                      ckpt="unsloth (offloaded)", rows=4, tokens_per_step=statistics.mean(totals),
                      real_frac=sum(toks) / sum(totals), real_tok_s=tok_s, step_s=statistics.median(times[w]),
                      mfu=4 * n_params * tok_s / PEAK_FLOPS,
-                     peak_alloc_gib=torch.cuda.max_memory_allocated() / GiB,
-                     peak_reserved_gib=torch.cuda.max_memory_reserved() / GiB, losses=losses, step_times=times,
+                     peak_alloc_gib=torch.cuda.max_memory_allocated() / GiB if dev == "cuda" else float("nan"),
+                     peak_reserved_gib=torch.cuda.max_memory_reserved() / GiB if dev == "cuda" else float("nan"),
+                     losses=losses, step_times=times,
                      load_s=load_s, unsloth_version=getattr(unsloth, "__version__", "?"))
             log(f"  {name}: {tok_s:,.0f} real tok/s, step {r['step_s']:.3f}s, peak {r['peak_alloc_gib']:.2f}/"
                 f"{r['peak_reserved_gib']:.2f} GiB, losses {[round(x, 3) for x in losses]}")
             _write(a.out, r); done.add(name)
-            del opt; torch.cuda.empty_cache()
+            del opt
+            if dev == "cuda": torch.cuda.empty_cache()
     except BaseException as e:  # ImportError (no GPU, a missing package), NotImplementedError, OOM...
         traceback.print_exc()
         why = f"unsloth: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"[:300]
