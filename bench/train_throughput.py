@@ -390,8 +390,9 @@ def _unsloth(a, out):
     env = {**os.environ, "UNSLOTH_DISABLE_STATISTICS": "1", "HF_HUB_OFFLINE": "1"}
     cmd = [sys.executable, str(Path(__file__).resolve().parent / "unsloth_throughput.py"), "--model-dir", a.model_dir,
            "--out", str(out), "--steps", str(a.steps), "--seq", str(a.seq)]
-    try: rc = subprocess.run(cmd, env=env, timeout=a.unsloth_timeout).returncode
-    except subprocess.TimeoutExpired: rc = f"timed out after {a.unsloth_timeout}s"
+    limit = max(30, min(a.unsloth_timeout, int(a.budget - (time.time() - a.t0) - 15)))
+    try: rc = subprocess.run(cmd, env=env, timeout=limit).returncode
+    except subprocess.TimeoutExpired: rc = f"timed out after {limit}s"
     got = {json.loads(l)["name"] for l in open(out / "results.jsonl")} if (out / "results.jsonl").exists() else set()
     with open(out / "results.jsonl", "a") as fh:
         for n in UNSLOTH_ROWS:
@@ -412,7 +413,10 @@ def main(argv=None):
     ap.add_argument("--unsloth", action="store_true",
                     help="also Unsloth's rows (bench/unsloth_throughput.py); by default when unsloth is importable")
     ap.add_argument("--no-unsloth", action="store_true", help="without Unsloth's rows")
-    ap.add_argument("--unsloth-timeout", type=int, default=200, help="seconds for Unsloth's process")
+    ap.add_argument("--unsloth-timeout", type=int, default=200, help="seconds for Unsloth's process at most")
+    ap.add_argument("--budget", type=int, default=540,
+                    help="seconds for the whole run (the device's 600 s limit less the install): Unsloth's process "
+                         "gets what is left of it, less 15 s for the report")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one variant in this process
     ap.add_argument("--build", action="store_true", help=argparse.SUPPRESS)  # internal: build the model
     a = ap.parse_args(argv)
@@ -439,6 +443,7 @@ def main(argv=None):
         with open(out / "results.jsonl", "a") as fh: fh.write(json.dumps(r, default=str) + "\n")
         return
     # parent: never touches the GPU itself
+    a.t0 = time.time()
     a.model_dir = a.model_dir or tempfile.mkdtemp(prefix="mistral7b_")
     env = _env("cuda" if torch.cuda.is_available() else "cpu")
     log(json.dumps(env))

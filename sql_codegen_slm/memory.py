@@ -174,7 +174,7 @@ def checkpointing_peaks(cfg_or_params, **kw) -> dict:
 
 def _setting_name(a, n: int | None = None) -> str:
     if isinstance(a, str): return a
-    return f"{a:.3g} of the layers" + (f", {checkpointed_layers(a, n)} of {n} recomputed," if n else "")
+    return f"{a:.3g} of the layers" + (f", {checkpointed_layers(a, n)} of {n} recomputed" if n else "")
 
 def choose_checkpointing(peaks: dict, free_gib: float | None, margin: float = CKPT_MARGIN) -> tuple:
     "(setting, why): the first of `peaks` (fastest first) whose predicted peak x (1 + margin) fits `free_gib`."
