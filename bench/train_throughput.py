@@ -1,15 +1,19 @@
 """QLoRA training throughput and memory on a random Mistral-7B-shaped model (one device command).
 
 Builds a random `MistralConfig()` model in bf16, saves it to local disk, then for each variant loads it in 4-bit NF4
-(double quant, bf16 compute) + LoRA r=16 / alpha 32 / dropout 0.05 on all 7 projections, gradient checkpointing, and
-times `--steps` optimizer steps (median of steps 3..N, `torch.cuda.synchronize()` around each). The step is what the HF
-Trainer does with `bf16=True`: autocast(bf16) forward, backward, clip grad-norm 1.0, optimizer step, zero grads.
+(double quant, bf16 compute) + LoRA r=16 / alpha 32 / dropout 0.05 on all 7 projections, activation checkpointing as
+the variant says (`ckpt`: all, none, a fraction, offload or auto, through `sql_codegen_slm.model`'s dial; auto resolved
+by the memory estimate against the free memory, or against `mem_limit` bytes set as the process's memory fraction),
+and times `--steps` optimizer steps (median of steps 3..N, `torch.cuda.synchronize()` around each). The step is what
+the HF Trainer does with `bf16=True`: autocast(bf16) forward, backward, clip grad-norm 1.0, optimizer step, zero grads.
+Then Unsloth's rows (bench/unsloth_throughput.py, its own process) when unsloth is importable or `--unsloth` is given.
 
     PYTHONPATH=. python bench/train_throughput.py --out $OUT            # on the GPU
-    PYTHONPATH=. python bench/train_throughput.py --tiny --steps 3      # CPU dry run of every code path
+    PYTHONPATH=. python bench/train_throughput.py --tiny --steps 3 --seq 256 --no-liger --only ckpt   # CPU dry run
 
-Prints a table (real tokens/s, fraction of real tokens, step time, MFU, peak allocated / reserved GiB, memory estimate
-and its error) and writes results.json / results.md / log under --out.
+Prints a table (checkpointing, real tokens/s, fraction of real tokens, step time, MFU, peak allocated / reserved GiB,
+the memory estimate and its error, the fixed-batch loss, the largest step-loss difference from full/lean-packed) and
+writes results.json / results.md (after every variant) and the log under --out.
 """
 import argparse, gc, json, math, os, re, statistics, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
@@ -18,12 +22,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sql_codegen_slm.packing import packed_collator, enable_packed_attention  # noqa: E402
-from sql_codegen_slm.model import prepare_kbit_model, apply_liger, fuse_lora_forward  # noqa: E402
-from sql_codegen_slm.memory import estimate_memory  # noqa: E402
+from sql_codegen_slm.model import (prepare_kbit_model, apply_liger, fuse_lora_forward,  # noqa: E402
+                                   set_activation_checkpointing)
+from sql_codegen_slm.memory import (GiB, estimate_memory, checkpointing_peaks, choose_checkpointing,  # noqa: E402
+                                    device_free_gib)
 
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 PEAK_FLOPS = 989e12  # H100 SXM dense bf16
-GiB = 2 ** 30
 
 
 def log(*a):
@@ -131,8 +136,9 @@ def load_variant(path, v, device):
     gck = {"use_reentrant": v.get("reentrant", False)}
     if v.get("upcast", False):  # the seed recipe: peft casts every non-4-bit weight (norms, embeddings, lm_head) to fp32
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=True, gradient_checkpointing_kwargs=gck)
-    else:  # same, minus the fp32 upcast: the residual stream stays bf16
-        prepare_kbit_model(model, True, gck["use_reentrant"])
+    else:  # same, minus the fp32 upcast: the residual stream stays bf16; checkpointing by the project's dial
+        prepare_kbit_model(model, False)
+        v["checkpointed_layers"] = set_activation_checkpointing(model, v.get("ckpt", "all"), gck["use_reentrant"])
     lc = LoraConfig(r=16, lora_alpha=32, lora_dropout=v.get("lora_dropout", 0.05), target_modules=TARGETS,
                     bias="none", task_type="CAUSAL_LM")
     model = get_peft_model(model, lc)
@@ -184,7 +190,29 @@ def _gpu_busy(prof) -> float:
     return busy / 1e6
 
 
+def _est_kw(v, tokens):
+    "The memory estimate's settings for variant `v` at `tokens` tokens a step."
+    return dict(tokens=tokens, upcast_fp32=v.get("upcast", False), liger=v.get("liger", False), lora_r=16,
+                optimizer=v.get("optim", "paged_adamw_32bit"), lora_dropout=v.get("lora_dropout", 0.05),
+                reentrant=v.get("reentrant", False))
+
+
+def resolve_ckpt(v, cfg, device):
+    "Variant `v` with `ckpt: auto` resolved as load_model does: the fastest setting that fits the free memory."
+    if v.get("mem_limit") and device == "cuda":  # e.g. an A100-40GB's 40 GB on the H200
+        total = torch.cuda.get_device_properties(0).total_memory
+        torch.cuda.set_per_process_memory_fraction(min(1.0, v["mem_limit"] / total))
+    if v.get("ckpt") != "auto": return v
+    free = device_free_gib() if device == "cuda" else None
+    if v.get("mem_limit"): free = min(free or math.inf, v["mem_limit"] / GiB)  # the estimate is told the limit too
+    tokens = v.get("rows", 4) * v.get("seq", 2048)
+    v["ckpt"], v["ckpt_why"] = choose_checkpointing(checkpointing_peaks(cfg, **_est_kw(v, tokens)), free)
+    log(f"  activation checkpointing: {v['ckpt_why']}")
+    return v
+
+
 def run_variant(path, v, cfg, n_params, device, steps, profile_dir=None):
+    v = resolve_ckpt(v, cfg, device)
     t0 = time.time()
     model = load_variant(path, v, device)
     load_s = time.time() - t0
@@ -238,17 +266,18 @@ def run_variant(path, v, cfg, n_params, device, steps, profile_dir=None):
     tok_s = statistics.median(rates)
     peak = max(phase.values()) if device == "cuda" else float("nan")
     resv = resv[0] if device == "cuda" else float("nan")
-    est = estimate_memory(cfg, tokens=max(totals), upcast_fp32=v.get("upcast", False), liger=v.get("liger", False),
-                          optimizer=v.get("optim", "paged_adamw_32bit"), lora_r=16, lora_dropout=v.get("lora_dropout", 0.05),
-                          reentrant=v.get("reentrant", False), seq_len=max(totals) if v["workload"].startswith("packed") else None)
+    est = estimate_memory(cfg, **_est_kw(v, max(totals)), activation_checkpointing=v.get("ckpt", "all"),
+                          seq_len=max(totals) if v["workload"].startswith("packed") else None)
     r = dict(name=v["name"], workload=v["workload"], variant={k: x for k, x in v.items() if k != "name"},
              rows=sum(len(b["cu_seq_lens_q"]) - 1 if "cu_seq_lens_q" in b else b["input_ids"].shape[0] for b in batches) / len(batches),
              tokens_per_step=statistics.mean(totals), max_tokens=max(totals), real_frac=sum(toks) / sum(totals),
              real_tok_s=tok_s, step_s=statistics.median(times[w]), mfu=4 * n_params * tok_s / PEAK_FLOPS,
              peak_alloc_gib=peak, peak_reserved_gib=resv, phase_peaks_gib=phase, mem_loaded_gib=mem_loaded,
              est_gib=est["peak_allocated_gib"], est=est, est_err_pct=100 * (est["peak_allocated_gib"] - peak) / peak,
+             ckpt=v.get("ckpt", "all"), checkpointed_layers=v.get("checkpointed_layers"), ckpt_why=v.get("ckpt_why"),
              fixed_loss=floss, losses=losses, step_times=times, step_tokens=totals, trainable=trainable, load_s=load_s)
     log(f"  {v['name']}: {tok_s:,.0f} real tok/s, step {r['step_s']:.3f}s, real {r['real_frac']:.1%}, "
+        f"checkpointing {r['ckpt']} ({r['checkpointed_layers']} layers recomputed), "
         f"peak {peak:.2f}/{resv:.2f} GiB (est {r['est_gib']:.2f}, {r['est_err_pct']:+.1f}%), phases {phase}, "
         f"fixed loss {floss:.5f}, trainable {trainable:,}")
     return r
@@ -259,8 +288,14 @@ BASE = dict(upcast=True, reentrant=True, attn="sdpa", optim="paged_adamw_32bit")
 LEAN = dict(upcast=False, reentrant=False, liger=True, fuse_lora=True, attn="varlen", optim="adamw_torch_fused")
 
 VARIANTS = [  # most important first (a cut-off run still has them)
-    dict(name="full/baseline", workload="full", **BASE),
-    dict(name="full/lean-packed", workload="full-packed", **LEAN),
+    dict(name="full/lean-packed", workload="full-packed", **LEAN),  # every layer checkpointed: the loss reference
+    # activation checkpointing as a dial (issue 19): through sql_codegen_slm.model.set_activation_checkpointing
+    dict(name="full/lean-packed-ckpt-auto", workload="full-packed", ckpt="auto", **LEAN),
+    dict(name="full/lean-packed-ckpt-auto-40GB", workload="full-packed", ckpt="auto", mem_limit=40e9, **LEAN),
+    dict(name="full/lean-packed-ckpt-offload", workload="full-packed", ckpt="offload", **LEAN),
+    dict(name="full/lean-packed-ckpt-none", workload="full-packed", ckpt="none", **LEAN),
+    dict(name="full/lean-packed-ckpt-0.5", workload="full-packed", ckpt=0.5, **LEAN),
+    dict(name="full/baseline", workload="full", **BASE),  # 6,140 tok/s, 12.44 GiB on the H200 (issue 19); --only
     dict(name="real/pad2048-baseline", workload="pad2048", **BASE),
     dict(name="real/packed8192-lean", workload="packed:8192", **LEAN),
     dict(name="full/lean-sdpa", workload="full", **{**LEAN, "attn": "sdpa"}),
@@ -280,25 +315,39 @@ VARIANTS = [  # most important first (a cut-off run still has them)
     dict(name="full/bf16+liger+nonreentrant", workload="full", **{**BASE, "upcast": False, "liger": True, "reentrant": False}),
     dict(name="full/lean-batch8", workload="full-packed", rows=8, **LEAN),
 ]
-DEFAULT = VARIANTS[:13]
+DEFAULT = VARIANTS[:6]  # ~50 s each on the H200 (start, 4-bit load, 10 steps), then Unsloth's; the rest with --only
 
 
 def table(results):
-    head = ("| variant | rows/step | tokens/step | real % | real tok/s | step s | MFU | peak alloc GiB | "
-            "peak reserved GiB | estimate GiB | est. err | fixed-batch loss | Δ loss vs fp32 |")
-    lines = [head, "|" + "---|" * 13]
+    head = ("| variant | checkpointing | rows/step | tokens/step | real % | real tok/s | step s | MFU | "
+            "peak alloc GiB | peak reserved GiB | estimate GiB | est. err | fixed-batch loss | Δ loss vs fp32 | "
+            "max Δ step loss vs lean-packed |")
+    lines = [head, "|" + "---|" * 15]
     ref = next((r["fixed_loss"] for r in results if r.get("ref")), None)
+    lean = next((r["losses"] for r in results if r["name"] == "full/lean-packed" and "losses" in r), None)
     for r in results:
         if "error" in r:
-            lines.append(f"| {r['name']} | error: {r['error'][:80]} |" + " |" * 11); continue
+            lines.append(f"| {r['name']} | error: {r['error'][:160]} |" + " |" * 13); continue
+        if r.get("unsloth"):
+            lines.append(f"| {r['name']} | {r['ckpt']} | {r['rows']:.1f} | {r['tokens_per_step']:,.0f} | "
+                         f"{100 * r['real_frac']:.1f} | {r['real_tok_s']:,.0f} | {r['step_s']:.3f} | "
+                         f"{100 * r['mfu']:.1f}% | {r['peak_alloc_gib']:.2f} | {r['peak_reserved_gib']:.2f} |"
+                         + " |" * 5)
+            continue
         d = f"{100 * (r['fixed_loss'] - ref) / ref:+.3f}%" if ref else "-"
         if r.get("ref"):
-            lines.append(f"| {r['name']} (loss only) |" + " |" * 10 + f" {r['fixed_loss']:.4f} | {d} |"); continue
-        lines.append(f"| {r['name']} | {r['rows']:.1f} | {r['tokens_per_step']:,.0f} | {100 * r['real_frac']:.1f} | "
-                     f"{r['real_tok_s']:,.0f} | {r['step_s']:.3f} | {100 * r['mfu']:.1f}% | {r['peak_alloc_gib']:.2f} | "
+            lines.append(f"| {r['name']} (loss only) |" + " |" * 11 + f" {r['fixed_loss']:.4f} | {d} | |"); continue
+        same = lean is not None and r["workload"] == "full-packed" and len(r["losses"]) == len(lean)
+        dl = f"{max(abs(a - b) for a, b in zip(r['losses'], lean)):.4f}" if same else "-"
+        ck = r.get("ckpt", "all")
+        ck = f"{ck:.3g} ({r['checkpointed_layers']} layers)" if isinstance(ck, float) else ck
+        lines.append(f"| {r['name']} | {ck} | {r['rows']:.1f} | {r['tokens_per_step']:,.0f} | "
+                     f"{100 * r['real_frac']:.1f} | {r['real_tok_s']:,.0f} | {r['step_s']:.3f} | {100 * r['mfu']:.1f}% | "
+                     f"{r['peak_alloc_gib']:.2f} | "
                      f"{r['peak_reserved_gib']:.2f} | {r['est_gib']:.2f} | {r['est_err_pct']:+.1f}% | "
-                     f"{r['fixed_loss']:.4f} | {d} |")
-    return "\n".join(lines)
+                     f"{r['fixed_loss']:.4f} | {d} | {dl} |")
+    why = [f"- {r['name']}: activation checkpointing {r['ckpt_why']}" for r in results if r.get("ckpt_why")]
+    return "\n".join(lines + ([""] + why if why else []))
 
 
 def _env(device):
@@ -310,6 +359,10 @@ def _env(device):
             import importlib, importlib.metadata as md
             importlib.import_module(mod); env[key] = md.version(mod)
         except Exception as e: env[key] = f"missing ({type(e).__name__})"
+    try:  # not imported here: it patches transformers and peft (its rows run in their own process)
+        import importlib.metadata as md
+        env["unsloth"] = md.version("unsloth")
+    except Exception as e: env["unsloth"] = f"missing ({type(e).__name__})"
     return env
 
 
@@ -319,6 +372,32 @@ def _child(args, a):
            str(a.steps), "--seq", str(a.seq), "--profile", a.profile] + (["--tiny"] if a.tiny else []) + \
           (["--no-liger"] if a.no_liger else []) + args
     return subprocess.run(cmd).returncode
+
+
+UNSLOTH_ROWS = ("unsloth/padded", "unsloth/packed")
+
+
+def _unsloth(a, out):
+    "Unsloth's rows, from bench/unsloth_throughput.py in its own process; an error row saying why when it cannot run."
+    import importlib.util
+    if not a.unsloth and importlib.util.find_spec("unsloth") is None:
+        why = ("unsloth is not installed: install the wheels of `python scripts/device_wheels.py --unsloth` "
+               "(or pass --unsloth to try anyway)")
+        with open(out / "results.jsonl", "a") as fh:
+            for n in UNSLOTH_ROWS: fh.write(json.dumps(dict(name=n, error=why)) + "\n")
+        log(f"   {why}")
+        return
+    env = {**os.environ, "UNSLOTH_DISABLE_STATISTICS": "1", "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, str(Path(__file__).resolve().parent / "unsloth_throughput.py"), "--model-dir", a.model_dir,
+           "--out", str(out), "--steps", str(a.steps), "--seq", str(a.seq)]
+    limit = max(30, min(a.unsloth_timeout, int(a.budget - (time.time() - a.t0) - 15)))
+    try: rc = subprocess.run(cmd, env=env, timeout=limit).returncode
+    except subprocess.TimeoutExpired: rc = f"timed out after {limit}s"
+    got = {json.loads(l)["name"] for l in open(out / "results.jsonl")} if (out / "results.jsonl").exists() else set()
+    with open(out / "results.jsonl", "a") as fh:
+        for n in UNSLOTH_ROWS:
+            if n not in got:
+                fh.write(json.dumps(dict(name=n, error=f"unsloth: the child exited ({rc}); see the log")) + "\n")
 
 
 def main(argv=None):
@@ -331,6 +410,13 @@ def main(argv=None):
     ap.add_argument("--profile", default="", help="comma-separated variant names to profile (last step)")
     ap.add_argument("--no-liger", action="store_true", help="run the Liger variants without Liger (CPU dry runs)")
     ap.add_argument("--seq", type=int, default=2048, help="row length of the full workload; scales the others")
+    ap.add_argument("--unsloth", action="store_true",
+                    help="also Unsloth's rows (bench/unsloth_throughput.py); by default when unsloth is importable")
+    ap.add_argument("--no-unsloth", action="store_true", help="without Unsloth's rows")
+    ap.add_argument("--unsloth-timeout", type=int, default=200, help="seconds for Unsloth's process at most")
+    ap.add_argument("--budget", type=int, default=540,
+                    help="seconds for the whole run (the device's 600 s limit less the install): Unsloth's process "
+                         "gets what is left of it, less 15 s for the report")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one variant in this process
     ap.add_argument("--build", action="store_true", help=argparse.SUPPRESS)  # internal: build the model
     a = ap.parse_args(argv)
@@ -357,18 +443,33 @@ def main(argv=None):
         with open(out / "results.jsonl", "a") as fh: fh.write(json.dumps(r, default=str) + "\n")
         return
     # parent: never touches the GPU itself
+    a.t0 = time.time()
     a.model_dir = a.model_dir or tempfile.mkdtemp(prefix="mistral7b_")
     env = _env("cuda" if torch.cuda.is_available() else "cpu")
     log(json.dumps(env))
     if not (Path(a.model_dir) / "n_params.txt").exists(): _child(["--build"], a)
     (out / "results.jsonl").unlink(missing_ok=True)
     names = [v["name"] for v in (VARIANTS if a.only else DEFAULT) if not a.only or any(s in v["name"] for s in a.only.split(","))]
-    for name in names:
+    unsloth = not a.no_unsloth and (a.unsloth or not a.only)
+    for i, name in enumerate(names):
         log(f"== {name}")
         t = time.time()
         rc = _child(["--one", name], a)
         log(f"   ({time.time() - t:.0f}s, rc {rc})")
+        _report(names[:i + 1], out, env)  # after each variant: a run cut off at the device's limit keeps its table
+    if unsloth:
+        names += list(UNSLOTH_ROWS)
+        log("== unsloth (its own process)")
+        t = time.time()
+        _unsloth(a, out)
+        log(f"   ({time.time() - t:.0f}s)")
+    log("\n" + _report(names, out, env))
+
+
+def _report(names, out, env) -> str:
+    "results.json and results.md of the variants `names` so far; returns the table."
     results = [json.loads(l) for l in open(out / "results.jsonl")] if (out / "results.jsonl").exists() else []
+    results = [r for r in results if r["name"] in names]
     done = {r["name"] for r in results}
     results += [dict(name=n, error="crashed (see log)") for n in names if n not in done]
     results.sort(key=lambda r: names.index(r["name"]))
@@ -376,8 +477,9 @@ def main(argv=None):
     t = table(results)
     (out / "results.md").write_text(f"{env['date']} · {env['gpu'] or env['device']} · torch {env['torch']} · "
                                     f"transformers {env['transformers']} · peft {env['peft']} · bitsandbytes "
-                                    f"{env['bitsandbytes']} · liger-kernel {env['liger_kernel']}\n\n{t}\n")
-    log("\n" + t)
+                                    f"{env['bitsandbytes']} · liger-kernel {env['liger_kernel']} · unsloth "
+                                    f"{env['unsloth']}\n\n{t}\n")
+    return t
 
 
 if __name__ == "__main__":

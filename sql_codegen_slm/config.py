@@ -17,9 +17,10 @@ import fsspec
 
 
 # %% auto #0
-__all__ = ['REDACTED', 'BUCKET_PLACEHOLDER', 'ModelConfig', 'LoraSection', 'QuantizationConfig', 'DataConfig', 'LoggingConfig',
-           'redact', 'ConfigError', 'Config', 'config_from_dict', 'preset_path', 'list_presets', 'apply_overrides',
-           'load_config', 'validate_config', 'resolve_bucket', 'check_url', 'fs_for', 'explain_fs_error']
+__all__ = ['REDACTED', 'BUCKET_PLACEHOLDER', 'CHECKPOINTING', 'ModelConfig', 'LoraSection', 'QuantizationConfig', 'DataConfig',
+           'LoggingConfig', 'redact', 'ConfigError', 'Config', 'activation_checkpointing', 'config_from_dict',
+           'preset_path', 'list_presets', 'apply_overrides', 'load_config', 'validate_config', 'resolve_bucket',
+           'check_url', 'fs_for', 'explain_fs_error']
 
 # %% ../nbs/00_config.ipynb #855e9421
 @dataclass
@@ -205,15 +206,38 @@ def _suggest(key, valid):
     near = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.6)
     return f" Did you mean '{near[0]}'?" if near else f" Valid keys: {', '.join(sorted(valid))}."
 
+# %% ../nbs/00_config.ipynb #0a94cd30
+CHECKPOINTING = ("auto", "all", "offload", "none")
+
+def activation_checkpointing(training: dict) -> str | float:
+    "The checkpointing setting: `activation_checkpointing` (auto, all, offload, none, a fraction), else the old boolean."
+    v = training.get("activation_checkpointing")
+    if v is None: return "all" if training.get("gradient_checkpointing") else "none"  # the new key wins when set
+    ok = v in CHECKPOINTING if isinstance(v, str) else (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                        and 0 <= v <= 1)
+    if not ok:
+        raise ConfigError(f"training.activation_checkpointing: {v!r} is not one of {', '.join(CHECKPOINTING)} "
+                          "or a fraction of the decoder layers to checkpoint in [0, 1] (e.g. 0.5)")
+    v = v if isinstance(v, str) else "none" if v == 0 else "all" if v == 1 else float(v)
+    return v
+
+_PROJECT_TRAINING = {"activation_checkpointing": activation_checkpointing}  # training keys that are not TrainingArguments'
+
+
 # %% ../nbs/00_config.ipynb #bc88209b
 def _check_training(training: dict, source: str = "") -> dict:
-    "Every `training.*` key is a TrainingArguments field and its value fits that field's annotation."
+    "Every `training.*` key is a TrainingArguments field (or the project's own) and its value fits that field's type."
     types_, pre = _training_types(), f"{source}: " if source else ""
     for k, v in training.items():
+        if k in _PROJECT_TRAINING: continue  # checked below, by its own rule
         if k not in types_:
-            raise ConfigError(f"{pre}unknown key 'training.{k}' (not a TrainingArguments field)." + _suggest(k, types_))
+            raise ConfigError(f"{pre}unknown key 'training.{k}' (not a TrainingArguments field)."
+                              + _suggest(k, [*types_, *_PROJECT_TRAINING]))
         _check_value(f"{pre}training.{k}", v, types_[k])  # kept as written: TrainingArguments takes an int for a float
+    try: activation_checkpointing(training)
+    except ConfigError as e: raise ConfigError(f"{pre}{e}") from None
     return training
+
 
 # %% ../nbs/00_config.ipynb #a7e1c4a0
 def config_from_dict(d: dict, source: str = "config") -> Config:

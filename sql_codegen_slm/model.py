@@ -11,11 +11,14 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 from peft.tuners.lora import Linear as LoraLinear
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
+from transformers.modeling_layers import GradientCheckpointingLayer
+from .config import activation_checkpointing
+from .memory import checkpointed_layers, checkpointing_peaks, choose_checkpointing, device_free_gib
 
 # %% auto #0
 __all__ = ['tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
-           'apply_liger', 'fuse_lora_forward', 'ModelLoadError', 'param_report', 'load_tokenizer', 'check_device',
-           'cuda_index', 'load_model']
+           'apply_liger', 'fuse_lora_forward', 'set_activation_checkpointing', 'ModelLoadError', 'param_report',
+           'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice', 'load_model']
 
 # %% ../nbs/02_model.ipynb #062cfe00
 def tiny_model_dir() -> Path:
@@ -118,6 +121,50 @@ def fuse_lora_forward(model) -> int:
             n += 1
     return n
 
+# %% ../nbs/02_model.ipynb #15cd516a
+_side_streams = {}
+
+def _pack_to_host(t):
+    "A saved tensor's copy in host memory: pinned and copied on a side stream on CUDA (the compute goes on), else a copy."
+    host = torch.empty_like(t, device="cpu", pin_memory=t.is_cuda)
+    if not t.is_cuda: return t.device, host.copy_(t), None
+    s = _side_streams.setdefault(t.device, torch.cuda.Stream(t.device))
+    s.wait_stream(torch.cuda.current_stream(t.device))  # t is computed
+    with torch.cuda.stream(s): host.copy_(t, non_blocking=True)
+    t.record_stream(s)  # its memory is not reused before the copy has read it
+    return t.device, host, s
+
+def _unpack_from_host(packed):
+    "The saved tensor back on its device (the copy out has finished first)."
+    device, host, s = packed
+    if s is not None: torch.cuda.current_stream(device).wait_stream(s)
+    return host.to(device, non_blocking=True)
+
+def _offloaded(checkpoint_fn):
+    "`checkpoint_fn` whose saved inputs (a checkpointed layer's hidden states) live in host memory until the backward."
+    def run(*args, **kwargs):
+        with torch.autograd.graph.saved_tensors_hooks(_pack_to_host, _unpack_from_host):
+            return checkpoint_fn(*args, **kwargs)
+    return run
+
+# %% ../nbs/02_model.ipynb #ac11b429
+def set_activation_checkpointing(model, setting, use_reentrant: bool = False) -> int:
+    "Checkpoint `model`'s decoder layers as `setting` says (none, all, offload, a fraction); returns how many recompute."
+    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
+    layers = [m for m in hf.modules() if isinstance(m, GradientCheckpointingLayer)]
+    k = checkpointed_layers(setting, len(layers))
+    new = hasattr(hf, "activation_checkpointing_enable")  # transformers >= 5.2x; the gradient_* names: deprecated aliases
+    if k == 0:
+        if hf.is_activation_checkpointing if new else hf.is_gradient_checkpointing:
+            (hf.activation_checkpointing_disable if new else hf.gradient_checkpointing_disable)()
+        return 0
+    (hf.activation_checkpointing_enable if new else hf.gradient_checkpointing_enable)({"use_reentrant": use_reentrant})
+    if use_reentrant: hf.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
+    for i, layer in enumerate(layers):
+        layer.gradient_checkpointing = i < k
+        if setting == "offload": layer._gradient_checkpointing_func = _offloaded(layer._gradient_checkpointing_func)
+    return k
+
 # %% ../nbs/02_model.ipynb #d0ed4731
 class ModelLoadError(RuntimeError):
     "A model or tokenizer that could not be loaded: what was tried, the underlying error, and what to do."
@@ -180,6 +227,14 @@ def cuda_index() -> int:
     "This process's GPU: LOCAL_RANK under torchrun / accelerate launch (one model copy per GPU), else the current one."
     return int(os.environ["LOCAL_RANK"]) if "LOCAL_RANK" in os.environ else torch.cuda.current_device()
 
+# %% ../nbs/02_model.ipynb #f39dd305
+def checkpointing_choice(cfg, free_gib: float | None = None) -> tuple:
+    "(setting, why) for `training.activation_checkpointing`: `auto` resolved by the memory estimate against `free_gib`."
+    setting = activation_checkpointing(cfg.training)
+    if setting != "auto": return setting, f"{setting} (set in the config)"
+    free = free_gib if free_gib is not None else device_free_gib(cuda_index() if torch.cuda.is_available() else None)
+    return choose_checkpointing(checkpointing_peaks(cfg), free)
+
 # %% ../nbs/02_model.ipynb #782e2a4e
 def load_model(cfg, adapter: str | None = None):
     "Model (with a LoRA adapter, new or from `adapter`) and tokenizer for the config; returns (model, tokenizer, info)."
@@ -191,13 +246,10 @@ def load_model(cfg, adapter: str | None = None):
     try: model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
     except OSError as e: raise _load_error(name, e) from e  # missing files, no hub; CUDA errors pass through as is
     if not q and torch.cuda.is_available(): model.to(f"cuda:{cuda_index()}")
-    gc = bool(cfg.training.get("gradient_checkpointing", False))
-    if q and cfg.model.upcast_layer_norms:
-        model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=gc, gradient_checkpointing_kwargs={"use_reentrant": False}
-        )
-    elif q: prepare_kbit_model(model, gc)  # the same without the fp32 upcast: less memory, faster, same loss
-    elif gc: model.enable_input_require_grads()
+    ckpt, why = checkpointing_choice(cfg)
+    if q and cfg.model.upcast_layer_norms: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    elif q: prepare_kbit_model(model, False)  # the same without the fp32 upcast: less memory, faster, same loss
+    n_ckpt = set_activation_checkpointing(model, ckpt)  # the Trainer is told not to (training_args)
     model = (
         PeftModel.from_pretrained(model, adapter, is_trainable=True)
         if adapter
@@ -216,6 +268,9 @@ def load_model(cfg, adapter: str | None = None):
         dtype=str(dtype).removeprefix("torch."),
         quantization=qmsg,
         fused_lora_layers=fused,
+        activation_checkpointing=ckpt,
+        checkpointed_layers=n_ckpt,
+        activation_checkpointing_why=why,
         **param_report(model)
     )
     return model, tok, info

@@ -10,12 +10,13 @@ from importlib.resources import files
 from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from .config import BUCKET_PLACEHOLDER, ConfigError, explain_fs_error, load_config, resolve_bucket
+from .config import (BUCKET_PLACEHOLDER, ConfigError, activation_checkpointing, explain_fs_error,
+                                    load_config, resolve_bucket)
 from .data import DataFetchError, data_name, is_url, resolve_data_path
 from .estimate import GPUS, gpu_key, estimate_run
 from .distributed import count_gpus
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
-from .memory import estimate_memory
+from .memory import checkpointing_peaks, choose_checkpointing, estimate_memory
 from .storage import probe_url, within
 
 # %% auto #0
@@ -226,23 +227,39 @@ def _remote(ctx, cfg, gpu) -> list[Finding]:
 
 # %% ../nbs/07_preflight.ipynb #3c812b19
 def _fits_advice(cfg) -> str:
+    more = "" if activation_checkpointing(cfg.training) in ("auto", "offload") else \
+           ", set training.activation_checkpointing=auto (or offload: layer inputs in host memory)"
     return ("lower training.per_device_train_batch_size (raise gradient_accumulation_steps to keep the batch) or "
-            "model.max_seq_length" + ("" if cfg.training.get("gradient_checkpointing") else
-                                      ", turn on training.gradient_checkpointing") + "; or use a larger GPU")
+            f"model.max_seq_length{more}; or use a larger GPU")
+
+def _checkpointing(cfg, have) -> tuple:
+    "(setting, why) as `model.checkpointing_choice` resolves it, for `have` GiB (no model, no torch needed)."
+    setting = activation_checkpointing(cfg.training)
+    if setting != "auto": return setting, f"{setting} (set in the config)"
+    return choose_checkpointing(checkpointing_peaks(cfg), have)
+
 
 # %% ../nbs/07_preflight.ipynb #b029c54f
 def _memory(ctx, cfg, gpu, timeout: float = 30) -> Finding:
     key, free = gpu_key(gpu), ctx.get("free_gib")
     have, where = (free, "free on this GPU") if free is not None else \
                   (GPUS[key]["mib"] / 1024, f"on a {key}") if key else (None, "")
-    est, err = within(lambda: estimate_memory(cfg, gpu_gb=have), timeout)
+    def estimate():
+        ckpt, why = _checkpointing(cfg, have)
+        return estimate_memory(cfg, gpu_gb=have, activation_checkpointing=ckpt), why
+    res, err = within(estimate, timeout)
     if err is not None: return Finding("memory estimate", "warning", f"could not estimate: {type(err).__name__}: "
                                        f"{str(err)[:150]}", advice="check model.name; the run itself will tell")
-    need, figs = est["device_gib"], dict(need_gib=est["device_gib"], have_gib=have)
+    est, why = res
+    need = est["device_gib"]
+    figs = dict(need_gib=need, have_gib=have, activation_checkpointing=est["activation_checkpointing"])
     if have is None:
-        return Finding("memory estimate", "passed", f"~{need:.1f} GiB needed (no GPU to compare with)", figs)
+        return Finding("memory estimate", "passed", f"~{need:.1f} GiB needed (no GPU to compare with); "
+                       f"activation checkpointing: {why}", figs)
     return Finding("memory estimate", "passed" if need <= have else "failed",
-                   f"~{need:.1f} GiB needed, {have:.1f} GiB {where}", figs, _fits_advice(cfg))
+                   f"~{need:.1f} GiB needed, {have:.1f} GiB {where}; activation checkpointing: {why}", figs,
+                   _fits_advice(cfg))
+
 
 # %% ../nbs/07_preflight.ipynb #cf28f6e9
 def preflight_checks(cfg=None, gpu: str | None = None, probe_remote: bool = True) -> list[Check]:

@@ -182,7 +182,8 @@ def memory_near_limit(history, th: Thresholds = THRESHOLDS) -> Finding | None:
             s = int(h.get("step", 0))
             return _flag("memory_near_limit", "warning", s, f"peak memory {peak:.1f} GiB is {peak / total:.0%} of the "
                          f"{total:.1f} GiB there at step {s}", "a longer batch will run out of memory: lower "
-                         "per_device_train_batch_size or model.max_seq_length, or turn on gradient_checkpointing",
+                         "per_device_train_batch_size or model.max_seq_length, or set "
+                         "training.activation_checkpointing=auto",
                          peak_gib=peak, total_gib=total)
     return None
 

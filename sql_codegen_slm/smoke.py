@@ -53,7 +53,7 @@ class _TrainableDigest(TrainerCallback):
 # %% ../nbs/09_smoke.ipynb #37830478
 _SUMMARY = ("final_dir", "remote_final", "resumed_from", "resume_messages", "global_step", "train_loss", "eval_loss",
             "perplexity", "wall_s", "log_history", "uploaded_bytes", "final_bytes_uploaded", "process_index",
-            "log_bytes_uploaded")
+            "log_bytes_uploaded", "model")
 
 def _child(argv=None):
     "Entry point of the smoke's training children: `train` with progress (and restore) callbacks; writes summary.json."
@@ -275,11 +275,16 @@ def memory(self: SmokeRun, ctx: dict) -> Finding:
         if not torch.cuda.is_available()
         else self.summary["peak_gb"]
     )
-    est = None
+    est, m = None, self.summary.get("model") or {}
     if torch.cuda.is_available() and ctx.get("max_tokens"):  # on CPU the process RSS is mostly the runtime itself
         bs = int(self.cfg.training.get("per_device_train_batch_size", 8))
-        est = round(estimate_memory(self.cfg, tokens=bs * ctx["max_tokens"])["peak_allocated_gib"], 3)
-    return check_memory(max(peak_memory()["peak_gib"], child, self.summary["peak_gb"]), None, est)
+        est = round(estimate_memory(self.cfg, tokens=bs * ctx["max_tokens"],
+                                    activation_checkpointing=m.get("activation_checkpointing"))["peak_allocated_gib"], 3)
+    f = check_memory(max(peak_memory()["peak_gib"], child, self.summary["peak_gb"]), None, est)
+    if m.get("activation_checkpointing_why"):  # what the training chose, and why
+        f.message += f"; activation checkpointing: {m['activation_checkpointing_why']}"
+        f.figures["activation_checkpointing"] = m["activation_checkpointing"]
+    return f
 
 # %% ../nbs/09_smoke.ipynb #8c36a1d3
 @patch

@@ -38,6 +38,8 @@ __all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_t
 def training_args(cfg: Config, **overrides) -> TrainingArguments:
     "`TrainingArguments` from `cfg.training` plus logging, precision and device settings."
     kw = dict(cfg.training)
+    for k in ("activation_checkpointing", "gradient_checkpointing", "gradient_checkpointing_kwargs"):
+        kw.pop(k, None)  # load_model applies the dial; a Trainer told to would checkpoint every layer on top of it
     kw.update(
         logging_steps=cfg.logging.logging_steps,
         report_to=cfg.logging.report_to,
@@ -59,7 +61,6 @@ def training_args(cfg: Config, **overrides) -> TrainingArguments:
                 'training.use_liger_kernel is true but liger-kernel is not installed: pip install -e ".[gpu]" '
                 "(or pip install liger-kernel), or set training.use_liger_kernel=false"
             )
-    if kw.get("gradient_checkpointing"): kw.setdefault("gradient_checkpointing_kwargs", {"use_reentrant": False})
     if cfg.logging.early_stopping_patience:
         kw.update(load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False)
     kw.update(ddp_args())  # under torchrun / accelerate launch: gloo on CPU, no unused-parameter search
@@ -367,6 +368,9 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         t0 = time.time()
         trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=[*callbacks, run_log],
                                       mirror_timeout=mirror_timeout)
+        if trainer.is_world_process_zero():  # what the dial chose, and why, in the output and the run log
+            ckpt = f"activation checkpointing: {info['model']['activation_checkpointing_why']}"
+            print(ckpt, file=sys.stderr); run_log.note(ckpt)
         result = trainer.train(resume_from_checkpoint=resume)
         last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
         ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)

@@ -346,8 +346,8 @@ def check_memory(peak_gb: float, limit_gb: float | None = None, estimate_gb: flo
         "passed" if peak_gb < 0.95 * limit_gb else "failed",
         msg,
         dict(peak_gb=round(peak_gb, 3), limit_gb=round(limit_gb, 2), estimate_gb=estimate_gb),
-        "lower per_device_train_batch_size (raise gradient_accumulation_steps), enable gradient_checkpointing "
-        "or shorten model.max_seq_length",
+        "lower per_device_train_batch_size (raise gradient_accumulation_steps), set "
+        "training.activation_checkpointing=auto or shorten model.max_seq_length",
     )
 
 # %% ../nbs/08_validation.ipynb #12fbf736
