@@ -16,7 +16,9 @@ ALL_PROJ = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "dow
 
 # Calibrated on the H100 (bench/RESULTS.md, run 1): the counted bf16 layer term matched (factor 1.0); with the fp32
 # upcast it over-counts by 15%; the logits phase of HF's loss measured 12.3 bytes per token x vocab entry.
-_CAL = dict(layer=1.0, layer_upcast=0.85, logits_bytes=12.3, liger_logits_bytes=1.0, overhead_gib=0.0)
+# A layer that is not recomputed keeps 0.79 of that working set (H200, bench/RESULTS.md run 5: none, 0.5 and 0.594 of
+# the layers recomputed measured 56.4, 31.8 and 27.1 GiB, 1.54 GiB per kept layer at 8,192 tokens; estimated 1.95).
+_CAL = dict(layer=1.0, layer_upcast=0.85, logits_bytes=12.3, liger_logits_bytes=1.0, overhead_gib=0.0, kept_layer=0.79)
 
 def _shapes(cfg) -> dict:
     "Model shapes from a transformers config, a dict of them, or a path/name AutoConfig can read (no weights)."
@@ -140,7 +142,7 @@ def estimate_memory(cfg_or_params, gpu_gb: float | None = None, *, tokens: int |
         ac, _ = choose_checkpointing(checkpointing_peaks(s, **kw), gpu)
     nc = checkpointed_layers(ac, n)
     b["checkpoints"] = (0 if ac == "offload" else nc) * T * h * act  # offload: in host memory, one layer back at a time
-    kept = (n - nc) * layer  # the layers that are not recomputed keep every tensor their backward needs
+    kept = (n - nc) * layer * _CAL["kept_layer"]  # the layers not recomputed keep the tensors their backward needs
     logits = T * V * (_CAL["liger_logits_bytes"] if liger else _CAL["logits_bytes"])
     grads = T * 3 * act * s["f"] if nc < n else 0  # a kept layer's backward: MLP input grads while its tensors go
     # the recomputed layers are the first nc: their backward runs after the kept layers have freed theirs
