@@ -9,7 +9,7 @@ from .data import resolve_data_path
 
 # %% auto #0
 __all__ = ['GPUS', 'H100_CURVE', 'H100_LEAN_CURVE', 'NO_LIGER_SLOWDOWN', 'REFERENCE_GPU', 'CHARS_PER_TOKEN', 'SCALING_EFFICIENCY',
-           'gpu_key', 'speed_factor', 'speed_curve', 'microbatch_s', 'ddp_speedup', 'estimate_run']
+           'gpu_key', 'speed_factor', 'speed_curve', 'microbatch_s', 'ddp_speedup', 'recompute_factor', 'estimate_run']
 
 # %% ../nbs/07a_estimate.ipynb #f8e431b6
 # Per GPU: usable memory (MiB as nvidia-smi shows it), dense bf16/fp16 tensor TFLOPS and memory bandwidth (TB/s) from
@@ -130,7 +130,8 @@ def _speed(key: str, sh: dict, step_s: float | None, step_cfg) -> tuple[float, s
         f = speed_factor(key)
         return f, f"table: H100 {sh['recipe']} curve x {f:.2f} ({key}, spec-sheet factor)"
     ref = _shape(step_cfg) if step_cfg is not None else sh
-    f = ref["h100_s"] / ref["steps"] / step_s
+    rf = recompute_factor(step_cfg, key)[0] if step_cfg is not None else 1.0  # the measured config's own recompute
+    f = ref["h100_s"] * rf / ref["steps"] / step_s
     return f, (f"measured {step_s:.3g} s/step" + (" (other shapes)" if step_cfg is not None else "")
                + f" = {f:.2f} x the H100 {ref['recipe']} curve")
 
@@ -140,6 +141,17 @@ SCALING_EFFICIENCY = 0.9  # assumed, not measured (one GPU only so far): see abo
 def ddp_speedup(gpus: int, efficiency: float = SCALING_EFFICIENCY) -> float:
     "Throughput of `gpus` data-parallel GPUs relative to one: 1 for one GPU, else `gpus x efficiency`."
     return 1.0 if gpus <= 1 else gpus * efficiency
+
+# %% ../nbs/07a_estimate.ipynb #ac3602ff
+def recompute_factor(cfg, gpu: str) -> tuple[float, str]:
+    "Step time relative to the curves (every layer recomputed) under the checkpointing `cfg` gets on `gpu`; and why."
+    from sql_codegen_slm.config import activation_checkpointing
+    from sql_codegen_slm.memory import checkpointing_peaks, choose_checkpointing
+    setting = activation_checkpointing(cfg.training)
+    if setting == "auto" and gpu not in GPUS: return 1.0, "activation checkpointing auto on an unknown GPU: x 1"
+    if setting == "auto": setting, _ = choose_checkpointing(checkpointing_peaks(cfg), GPUS[gpu]["mib"] / 1024)
+    f = (4 + 2 * float({"all": 1, "offload": 1, "none": 0}.get(setting, setting))) / 6
+    return f, f"activation checkpointing {setting if isinstance(setting, str) else f'{setting:.3g}'}: x {f:.2f}"
 
 # %% ../nbs/07a_estimate.ipynb #11e89850
 def estimate_run(cfg, gpu: str = "A100-40GB", step_s: float | None = None, prices: dict | None = None,
@@ -153,6 +165,9 @@ def estimate_run(cfg, gpu: str = "A100-40GB", step_s: float | None = None, price
     gpus = max(1, int(gpus))
     sh, speedup = _shape(cfg, gpus), ddp_speedup(gpus)
     factor, source = _speed(key, sh if gpus == 1 else _shape(cfg), step_s, step_cfg)  # a step_s is one GPU's
+    if step_s is None or step_cfg is not None:  # the curves recompute every layer; this config may keep some
+        rf, why = recompute_factor(cfg, key)
+        factor, source = factor / rf, f"{source}; {why}"
     train_s, eval_s = sh["h100_s"] / factor / speedup, sh["h100_eval_s"] / factor / speedup
     hours = round((train_s + eval_s + overhead_s) / 3600, 3)  # the summary shows the figure the dict holds
     price = prices[key] if given else GPUS[key]["price"]
