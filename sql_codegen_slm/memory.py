@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['GiB', 'ALL_PROJ', 'CKPT_MARGIN', 'lora_params', 'estimate_memory', 'checkpointed_layers', 'checkpointing_peaks',
-           'choose_checkpointing', 'device_free_gib', 'peak_memory', 'host_rss_gib']
+           'choose_checkpointing', 'resolve_checkpointing', 'device_free_gib', 'peak_memory', 'host_rss_gib']
 
 # %% ../nbs/02b_memory.ipynb #9875ba71
 import math, os, resource, sys
@@ -191,6 +191,12 @@ def choose_checkpointing(peaks: dict, free_gib: float | None, margin: float = CK
     a = list(peaks)[-1]
     return a, (f"{a} (predicted peak {peaks[a]:.1f} GiB + {margin:.0%} margin does NOT fit {free_gib:.1f} GiB free even "
                "so: expect out-of-memory; lower per_device_train_batch_size or model.max_seq_length)")
+
+def resolve_checkpointing(cfg, free_gib: float | None) -> tuple:
+    "(setting, why) of a project config's `training.activation_checkpointing`: `auto` chosen for `free_gib` GiB."
+    setting = _ckpt_setting(cfg.training)
+    if setting != "auto": return setting, f"{setting} (set in the config)"
+    return choose_checkpointing(checkpointing_peaks(cfg), free_gib)
 
 def device_free_gib(index: int | None = None) -> float | None:
     "GiB this process can still allocate on its GPU (free, capped by a per-process memory fraction); None without CUDA."

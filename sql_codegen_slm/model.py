@@ -13,7 +13,7 @@ from peft.tuners.lora import Linear as LoraLinear
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 from transformers.modeling_layers import GradientCheckpointingLayer
 from .config import activation_checkpointing
-from .memory import checkpointed_layers, checkpointing_peaks, choose_checkpointing, device_free_gib
+from .memory import checkpointed_layers, device_free_gib, resolve_checkpointing
 
 # %% auto #0
 __all__ = ['tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
@@ -230,10 +230,9 @@ def cuda_index() -> int:
 # %% ../nbs/02_model.ipynb #f39dd305
 def checkpointing_choice(cfg, free_gib: float | None = None) -> tuple:
     "(setting, why) for `training.activation_checkpointing`: `auto` resolved by the memory estimate against `free_gib`."
-    setting = activation_checkpointing(cfg.training)
-    if setting != "auto": return setting, f"{setting} (set in the config)"
-    free = free_gib if free_gib is not None else device_free_gib(cuda_index() if torch.cuda.is_available() else None)
-    return choose_checkpointing(checkpointing_peaks(cfg), free)
+    if free_gib is None and activation_checkpointing(cfg.training) == "auto":  # this process's GPU
+        free_gib = device_free_gib(cuda_index() if torch.cuda.is_available() else None)
+    return resolve_checkpointing(cfg, free_gib)
 
 # %% ../nbs/02_model.ipynb #782e2a4e
 def load_model(cfg, adapter: str | None = None):

@@ -16,7 +16,7 @@ from .data import DataFetchError, data_name, is_url, resolve_data_path
 from .estimate import GPUS, gpu_key, estimate_run
 from .distributed import count_gpus
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
-from .memory import checkpointing_peaks, choose_checkpointing, estimate_memory
+from .memory import estimate_memory, resolve_checkpointing
 from .storage import probe_url, within
 
 # %% auto #0
@@ -232,12 +232,6 @@ def _fits_advice(cfg) -> str:
     return ("lower training.per_device_train_batch_size (raise gradient_accumulation_steps to keep the batch) or "
             f"model.max_seq_length{more}; or use a larger GPU")
 
-def _checkpointing(cfg, have) -> tuple:
-    "(setting, why) as `model.checkpointing_choice` resolves it, for `have` GiB (no model, no torch needed)."
-    setting = activation_checkpointing(cfg.training)
-    if setting != "auto": return setting, f"{setting} (set in the config)"
-    return choose_checkpointing(checkpointing_peaks(cfg), have)
-
 
 # %% ../nbs/07_preflight.ipynb #b029c54f
 def _memory(ctx, cfg, gpu, timeout: float = 30) -> Finding:
@@ -245,7 +239,7 @@ def _memory(ctx, cfg, gpu, timeout: float = 30) -> Finding:
     have, where = (free, "free on this GPU") if free is not None else \
                   (GPUS[key]["mib"] / 1024, f"on a {key}") if key else (None, "")
     def estimate():
-        ckpt, why = _checkpointing(cfg, have)
+        ckpt, why = resolve_checkpointing(cfg, have)  # as `model.checkpointing_choice`, without torch
         return estimate_memory(cfg, gpu_gb=have, activation_checkpointing=ckpt), why
     res, err = within(estimate, timeout)
     if err is not None: return Finding("memory estimate", "warning", f"could not estimate: {type(err).__name__}: "
