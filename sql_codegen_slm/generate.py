@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_generate.ipynb #e9ca4cf1
 from __future__ import annotations
-import inspect, re, time, warnings
+import inspect, math, re, time, warnings
 from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
@@ -50,12 +50,15 @@ class StatementEnd(StoppingCriteria):
         return torch.tensor([bool(_END.search(t)) for t in tail], device=input_ids.device)
 
 # %% ../nbs/05a_generate.ipynb #97015614
+def _kv_shape(c) -> tuple:
+    "(KV heads, head size) of a transformers config."
+    return (getattr(c, "num_key_value_heads", None) or c.num_attention_heads,
+            getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads)
+
 def kv_bytes_per_token(model) -> int:
     "Bytes of KV cache per token of one sequence."
-    c = _hf(model).config
-    d = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
-    kv = getattr(c, "num_key_value_heads", None) or c.num_attention_heads
-    return 2 * c.num_hidden_layers * kv * d * torch.finfo(next(_hf(model).parameters()).dtype).bits // 8
+    c, bits = _hf(model).config, torch.finfo(next(_hf(model).parameters()).dtype).bits
+    return 2 * c.num_hidden_layers * math.prod(_kv_shape(c)) * bits // 8
 
 # %% ../nbs/05a_generate.ipynb #37f85290
 def auto_batch_size(model, max_tokens: int, default: int = 8, cap: int = 256, frac: float = 0.5,
@@ -110,8 +113,8 @@ class _Slots:
     "KV cache of `rows` x `length` slots a layer; a packed prefill writes each token's (row, column), a step one a row."
     def __init__(self, hf, rows: int, length: int):
         c, w = hf.config, hf.get_input_embeddings().weight
-        d = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
-        shape = (rows, getattr(c, "num_key_value_heads", None) or c.num_attention_heads, length, d)
+        kv, d = _kv_shape(c)
+        shape = (rows, kv, length, d)
         self.k = [torch.zeros(shape, dtype=w.dtype, device=w.device) for _ in range(c.num_hidden_layers)]
         self.v = [torch.zeros_like(t) for t in self.k]
         self.rows, self.cols, self.prefill = None, None, True
@@ -160,22 +163,23 @@ def decode_greedy(model, tokenizer, enc: list, max_new_tokens: int, prefill_toke
             cache.rows, cache.cols = torch.cat([torch.full((lens[i],), i) for i in idx]).to(dev), pos
             cu = torch.tensor([0] + [lens[i] for i in idx]).cumsum(0).to(device=dev, dtype=torch.int32)
             mx = max(lens[i] for i in idx)
-            h = dec(input_ids=torch.tensor([t for i in idx for t in enc[i]], device=dev)[None], position_ids=pos[None],
-                    use_cache=True, cu_seq_lens_q=cu, cu_seq_lens_k=cu, max_length_q=mx, max_length_k=mx,
-                    **{ck: cache}).last_hidden_state
+            ids = torch.tensor([t for i in idx for t in enc[i]], device=dev)[None]
+            h = dec(input_ids=ids, position_ids=pos[None], use_cache=True, cu_seq_lens_q=cu, cu_seq_lens_k=cu,
+                    max_length_q=mx, max_length_k=mx, **{ck: cache}).last_hidden_state
             out[idx, 0] = head(h[0, cu[1:].long() - 1]).float().argmax(-1)
         sync(); t1 = time.perf_counter()
         cache.prefill, cache.rows = False, torch.arange(n, device=dev)
         tokn, pos = out[:, :1].clone(), torch.tensor(lens, device=dev)[:, None]
         cache.cols, at = pos[:, 0], torch.ones(1, dtype=torch.long, device=dev)  # a view: moving `pos` moves the column
-        mask, yes = (torch.arange(L, device=dev)[None] < pos)[:, None, None], torch.ones(n, dtype=torch.bool, device=dev)
+        mask = (torch.arange(L, device=dev)[None] < pos)[:, None, None]  # for SDPA (CPU); flash reads `seqused_k`
+        yes = torch.ones(n, dtype=torch.bool, device=dev)
         def step():  # in place on fixed tensors only: a CUDA graph can replay it
             mask[:, 0, 0].index_put_((cache.rows, cache.cols), yes)
             h = dec(input_ids=tokn, attention_mask=mask, position_ids=pos, use_cache=True, **{ck: cache},
                     seqused_k=(pos[:, 0] + 1).to(torch.int32))
             nxt = head(h.last_hidden_state[:, -1]).float().argmax(-1, keepdim=True)
             tokn.copy_(nxt); out.index_copy_(1, at, nxt); at.add_(1); pos.add_(1)
-        g, s, done = None, 1, [False] * n
+        g, s, cut = None, 1, [None] * n  # cut: how many new tokens a row keeps, once it has stopped
         while s < max_new_tokens:
             g.replay() if g is not None else step()
             s += 1
@@ -187,9 +191,9 @@ def decode_greedy(model, tokenizer, enc: list, max_new_tokens: int, prefill_toke
                     g, graph = None, False
                     warnings.warn(f"decode_greedy: no CUDA graph ({type(e).__name__}: {e}); decoding eagerly")
             if s % check_every == 0:
-                done = [d or _stop_at(r, eos, tokenizer) is not None for d, r in zip(done, out[:, :s].tolist())]
-                if all(done): break
-        res = [r[:_stop_at(r, eos, tokenizer) or s] for r in out[:, :s].tolist()]
+                cut = [c or _stop_at(r, eos, tokenizer) for c, r in zip(cut, out[:, :s].tolist())]
+                if None not in cut: break
+        res = [r[:c or _stop_at(r, eos, tokenizer) or s] for c, r in zip(cut, out[:, :s].tolist())]
         if times is not None:
             for k, v in (("prefill_s", t1 - t0), ("decode_s", time.perf_counter() - t1)): times[k] = times.get(k, 0) + v
         return res
@@ -223,7 +227,8 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
                     kw = dict(use_cache=True, stopping_criteria=StoppingCriteriaList([StatementEnd(tokenizer, n)])) \
                         if fast else {}
                     gen = model.generate(**b, do_sample=False, max_new_tokens=max_new_tokens, **kw,
-                                         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)[:, n:]
+                                         pad_token_id=tokenizer.pad_token_id,
+                                         eos_token_id=tokenizer.eos_token_id)[:, n:]
                     new_tokens += int((gen != tokenizer.pad_token_id).sum())
                     texts = tokenizer.batch_decode(gen, skip_special_tokens=True)
                 for i, t in zip(idx, texts): out[i] = extract_sql(t)
@@ -231,7 +236,8 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
     secs = time.perf_counter() - t0
     if stats is not None:
         stats.update(n=len(out), seconds=round(secs, 3), queries_per_s=round(len(out) / max(secs, 1e-9), 2),
-                     new_tokens=new_tokens, tokens_per_s=round(new_tokens / max(secs, 1e-9), 1), batch_size=min(bs, len(out)),
+                     new_tokens=new_tokens, tokens_per_s=round(new_tokens / max(secs, 1e-9), 1),
+                     batch_size=min(bs, len(out)),
                      path=f"fast ({decoder})" if fast else "plain",
                      **{k: round(v, 3) for k, v in times.items()})
     return out
@@ -272,8 +278,8 @@ def load_for_inference(adapter: str, merge: str = "auto", liger: bool = True):
     need, free = _param_count(base) * 2 * 1.25, torch.cuda.mem_get_info()[0]
     fits = f"bf16 base needs ~{need / 2**30:.1f} GiB, {free / 2**30:.1f} GiB free"
     if merge == "yes" or (merge == "auto" and need < free):
-        m = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16, device_map={"": 0}),
-                                      adapter).merge_and_unload()
+        m = AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16, device_map={"": 0})
+        m = PeftModel.from_pretrained(m, adapter).merge_and_unload()
         fused = ", Liger kernels" if liger and apply_liger(m) else ""  # fused norms, SwiGLU, RoPE: a faster prefill
         return m, tok, f"LoRA merged into a bf16 base{fused} ({fits})"
     from transformers import BitsAndBytesConfig
