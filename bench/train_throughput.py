@@ -142,7 +142,9 @@ def load_variant(path, v, device):
     lc = LoraConfig(r=16, lora_alpha=32, lora_dropout=v.get("lora_dropout", 0.05), target_modules=TARGETS,
                     bias="none", task_type="CAUSAL_LM")
     model = get_peft_model(model, lc)
-    if v.get("fuse_lora"): assert fuse_lora_forward(model) == 7 * model.get_base_model().config.num_hidden_layers
+    if v.get("fuse_lora"):
+        n = fuse_lora_forward(model, v.get("grouped", False))
+        assert n == 7 * model.get_base_model().config.num_hidden_layers
     if v.get("attn") == "varlen": enable_packed_attention(model)
     model.get_base_model().config.use_cache = False
     return model
@@ -190,11 +192,26 @@ def _gpu_busy(prof) -> float:
     return busy / 1e6
 
 
+class host_syncs(list):
+    "Where the step made the host wait for the GPU (torch's sync debug mode: warnings, each one's source line)."
+    def __init__(self, on): super().__init__(); self.on = on
+    def __enter__(self):
+        if self.on:
+            import warnings
+            self.w = warnings.catch_warnings(record=True); self.rec = self.w.__enter__(); warnings.simplefilter("always")
+            torch.cuda.set_sync_debug_mode("warn")
+        return self
+    def __exit__(self, *exc):
+        if self.on:
+            torch.cuda.set_sync_debug_mode("default"); self.w.__exit__(*exc)
+            self.extend(f"{Path(w.filename).name}:{w.lineno}" for w in self.rec if "synchroniz" in str(w.message))
+
+
 def _est_kw(v, tokens):
     "The memory estimate's settings for variant `v` at `tokens` tokens a step."
     return dict(tokens=tokens, upcast_fp32=v.get("upcast", False), liger=v.get("liger", False), lora_r=16,
                 optimizer=v.get("optim", "paged_adamw_32bit"), lora_dropout=v.get("lora_dropout", 0.05),
-                reentrant=v.get("reentrant", False))
+                reentrant=v.get("reentrant", False), grouped_lora=v.get("grouped", False))
 
 
 def resolve_ckpt(v, cfg, device):
@@ -243,13 +260,14 @@ def run_variant(path, v, cfg, n_params, device, steps, profile_dir=None):
         b = to_dev(batch, device)
         sync(device); t = time.perf_counter()
         mark("opt")  # (the copy to the device counts with the optimizer phase)
-        with torch.autocast(device, dtype=torch.bfloat16):
-            loss = model(**b).loss
-        mark("fwd")
-        loss.backward()
-        mark("bwd")
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step(); opt.zero_grad(set_to_none=True)
+        with host_syncs(prof is not None and device == "cuda") as syncs:
+            with torch.autocast(device, dtype=torch.bfloat16):
+                loss = model(**b).loss
+            mark("fwd")
+            loss.backward()
+            mark("bwd")
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step(); opt.zero_grad(set_to_none=True)
         sync(device); times.append(time.perf_counter() - t)
         mark("opt")
         losses.append(loss.item()); toks.append(real_tokens(batch)); totals.append(int(batch["input_ids"].numel()))
@@ -260,7 +278,8 @@ def run_variant(path, v, cfg, n_params, device, steps, profile_dir=None):
         busy = _gpu_busy(prof) if device == "cuda" else 0.
         (Path(profile_dir) / ("profile_" + re.sub(r"[^A-Za-z0-9_-]+", "_", v["name"]) + ".txt")).write_text(
             f"step wall {times[-1]:.3f}s, summed kernel time {busy:.3f}s\n{tbl}")
-        log(f"  profile: step {times[-1]:.3f}s, GPU busy {busy:.3f}s\n" + "\n".join(tbl.splitlines()[:25]))
+        log(f"  profile: step {times[-1]:.3f}s, GPU busy {busy:.3f}s, host syncs in the step: {len(syncs)} "
+            f"{sorted(set(syncs))[:5]}\n" + "\n".join(tbl.splitlines()[:25]))
     w = slice(2, None) if len(times) > 3 else slice(0, None)
     rates = [tk / t for tk, t in zip(toks[w], times[w])]
     tok_s = statistics.median(rates)
@@ -275,7 +294,8 @@ def run_variant(path, v, cfg, n_params, device, steps, profile_dir=None):
              peak_alloc_gib=peak, peak_reserved_gib=resv, phase_peaks_gib=phase, mem_loaded_gib=mem_loaded,
              est_gib=est["peak_allocated_gib"], est=est, est_err_pct=100 * (est["peak_allocated_gib"] - peak) / peak,
              ckpt=v.get("ckpt", "all"), checkpointed_layers=v.get("checkpointed_layers"), ckpt_why=v.get("ckpt_why"),
-             fixed_loss=floss, losses=losses, step_times=times, step_tokens=totals, trainable=trainable, load_s=load_s)
+             fixed_loss=floss, losses=losses, step_times=times, step_tokens=totals, trainable=trainable, load_s=load_s,
+             host_syncs=len(syncs) if prof is not None and device == "cuda" else None)
     log(f"  {v['name']}: {tok_s:,.0f} real tok/s, step {r['step_s']:.3f}s, real {r['real_frac']:.1%}, "
         f"checkpointing {r['ckpt']} ({r['checkpointed_layers']} layers recomputed), "
         f"peak {peak:.2f}/{resv:.2f} GiB (est {r['est_gib']:.2f}, {r['est_err_pct']:+.1f}%), phases {phase}, "
@@ -290,9 +310,15 @@ LEAN = dict(upcast=False, reentrant=False, liger=True, fuse_lora=True, attn="var
 VARIANTS = [  # most important first (a cut-off run still has them)
     dict(name="full/lean-packed", workload="full-packed", **LEAN),  # every layer checkpointed: the loss reference
     # activation checkpointing as a dial (issue 19): through sql_codegen_slm.model.set_activation_checkpointing
+    # grouped LoRA (run 6): q/k/v and gate/up share one dropout mask and one A matmul (model.fuse_lora_forward)
+    dict(name="full/lean-packed-grouped", workload="full-packed", grouped=True, **LEAN),
+    dict(name="full/lean-packed-grouped-ckpt-auto", workload="full-packed", ckpt="auto", grouped=True, **LEAN),
+    dict(name="full/lean-packed-grouped-ckpt-auto-40GB", workload="full-packed", ckpt="auto", mem_limit=40e9,
+         grouped=True, **LEAN),
+    dict(name="full/lean-packed-grouped-ckpt-offload", workload="full-packed", ckpt="offload", grouped=True, **LEAN),
+    dict(name="full/lean-packed-ckpt-offload", workload="full-packed", ckpt="offload", **LEAN),
     dict(name="full/lean-packed-ckpt-auto", workload="full-packed", ckpt="auto", **LEAN),
     dict(name="full/lean-packed-ckpt-auto-40GB", workload="full-packed", ckpt="auto", mem_limit=40e9, **LEAN),
-    dict(name="full/lean-packed-ckpt-offload", workload="full-packed", ckpt="offload", **LEAN),
     dict(name="full/lean-packed-ckpt-none", workload="full-packed", ckpt="none", **LEAN),
     dict(name="full/lean-packed-ckpt-0.5", workload="full-packed", ckpt=0.5, **LEAN),
     dict(name="full/baseline", workload="full", **BASE),  # 6,140 tok/s, 12.44 GiB on the H200 (issue 19); --only
@@ -315,7 +341,7 @@ VARIANTS = [  # most important first (a cut-off run still has them)
     dict(name="full/bf16+liger+nonreentrant", workload="full", **{**BASE, "upcast": False, "liger": True, "reentrant": False}),
     dict(name="full/lean-batch8", workload="full-packed", rows=8, **LEAN),
 ]
-DEFAULT = VARIANTS[:6]  # ~50 s each on the H200 (start, 4-bit load, 10 steps), then Unsloth's; the rest with --only
+DEFAULT = VARIANTS[:7]  # ~40 s each on the H200 (start, 4-bit load, 10 steps), then Unsloth's; the rest with --only
 
 
 def table(results):

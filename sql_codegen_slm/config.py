@@ -34,6 +34,7 @@ class ModelConfig:
     # true: peft's prepare_model_for_kbit_training (fp32 norms/embeddings); false keeps the compute dtype
     upcast_layer_norms: bool = True
     fused_lora: bool = False  # LoRA forward as one addmm onto the base output (model.fuse_lora_forward)
+    grouped_lora: bool = False  # q/k/v and gate/up adapters: one dropout mask, one A matmul on their shared input
 
 # %% ../nbs/00_config.ipynb #dab64cb9
 @dataclass
@@ -387,6 +388,7 @@ def validate_config(cfg: Config) -> Config:
         ("lora.r", cfg.lora.r > 0, "must be > 0"),
         ("lora.lora_alpha", cfg.lora.lora_alpha > 0, "must be > 0"),
         ("lora.lora_dropout", 0 <= cfg.lora.lora_dropout < 1, "must be in [0, 1)"),
+        ("model.grouped_lora", cfg.model.fused_lora or not cfg.model.grouped_lora, "needs model.fused_lora: true"),
         (
             "lora.target_modules",
             bool(cfg.lora.target_modules) and all(isinstance(m, str) for m in cfg.lora.target_modules),

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_model.ipynb #294b5d7b
 from __future__ import annotations
-import os, re, types
+import os, re, types, weakref
 from importlib.resources import files
 from pathlib import Path
 import torch
@@ -13,7 +13,7 @@ from peft.tuners.lora import Linear as LoraLinear
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 from transformers.modeling_layers import GradientCheckpointingLayer
 from .config import activation_checkpointing
-from .memory import checkpointed_layers, device_free_gib, resolve_checkpointing
+from .memory import LORA_SIBLINGS, checkpointed_layers, device_free_gib, resolve_checkpointing
 
 # %% auto #0
 __all__ = ['tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
@@ -102,48 +102,96 @@ def _fused_lora_forward(self, x, *args, **kwargs):
     result = self.base_layer(x, *args, **kwargs)
     if not (torch.is_autocast_enabled(x.device.type) or x.dtype == A.weight.dtype == result.dtype):
         return type(self).forward(self, x, *args, **kwargs)  # peft casts dtypes itself there
-    h = A(self.lora_dropout[name](x))
+    group = getattr(self, "_lora_group", None)
+    h = group.lora_h(self, x, name) if group is not None else A(self.lora_dropout[name](x))
     out = torch.addmm(result.reshape(-1, result.shape[-1]), h.reshape(-1, h.shape[-1]), B.weight.t(),
                       alpha=self.scaling[name])
     return out.view(result.shape)
 
+# %% ../nbs/02_model.ipynb #5a1c0e7d
+class _SharedInput:
+    "LoRA adapters of sibling projections (same input): one dropout mask and one A matmul for all of them."
+    def __init__(self, mods): self.mods, self.x, self.h = mods, None, {}
+
+    def lora_h(self, mod, x, name):
+        "`mod`'s A(dropout(x)); the first sibling called with a new `x` computes all the siblings' at once."
+        if self.x is None or self.x() is not x or id(mod) not in self.h:
+            A = [m.lora_A[name].weight for m in self.mods]
+            h = torch.nn.functional.linear(self.mods[0].lora_dropout[name](x), torch.cat(A))
+            self.x, self.h = weakref.ref(x), dict(zip(map(id, self.mods), h.split([a.shape[0] for a in A], -1)))
+        h = self.h.pop(id(mod))
+        if not self.h: self.x = None  # all consumed: nothing kept past the layer
+        return h
+
 # %% ../nbs/02_model.ipynb #61f0eb2f
-def fuse_lora_forward(model) -> int:
+def fuse_lora_forward(model, grouped: bool = False) -> int:
     "Switch every peft LoRA Linear (4-bit or not) of `model` to the fused forward; returns how many were switched."
     try: from peft.tuners.lora.bnb import Linear4bit as LoraLinear4bit
     except Exception: LoraLinear4bit = LoraLinear
     n = 0
-    for m in model.modules():
-        if isinstance(m, (LoraLinear, LoraLinear4bit)) and not getattr(m, "lora_bias", {}).get(
-            m.active_adapters[0], False
-        ):
-            m.forward = types.MethodType(_fused_lora_forward, m)
-            n += 1
+    for parent in list(model.modules()):
+        fused = {}
+        for name, m in parent.named_children():
+            if isinstance(m, (LoraLinear, LoraLinear4bit)) and not getattr(m, "lora_bias", {}).get(
+                m.active_adapters[0], False
+            ):
+                m.forward = types.MethodType(_fused_lora_forward, m)
+                fused[name] = m
+                n += 1
+        for names in LORA_SIBLINGS if grouped else ():  # grouped: siblings share one dropout mask and one A matmul
+            mods = [fused[k] for k in names if k in fused]
+            if len(mods) > 1:
+                group = _SharedInput(mods)
+                for m in mods: m._lora_group = group
     return n
 
 # %% ../nbs/02_model.ipynb #15cd516a
 _side_streams = {}
 
-def _pack_to_host(t):
-    "A saved tensor's copy in host memory: pinned and copied on a side stream on CUDA (the compute goes on), else a copy."
-    host = torch.empty_like(t, device="cpu", pin_memory=t.is_cuda)
-    if not t.is_cuda: return t.device, host.copy_(t), None
-    s = _side_streams.setdefault(t.device, torch.cuda.Stream(t.device))
-    s.wait_stream(torch.cuda.current_stream(t.device))  # t is computed
-    with torch.cuda.stream(s): host.copy_(t, non_blocking=True)
-    t.record_stream(s)  # its memory is not reused before the copy has read it
-    return t.device, host, s
+def _side_stream(device, which: str):
+    "A CUDA stream for copies `which` way (out or in) on `device`, made once."
+    return _side_streams.setdefault((device, which), torch.cuda.Stream(device))
 
-def _unpack_from_host(packed):
-    "The saved tensor back on its device (the copy out has finished first)."
-    device, host, s = packed
-    if s is not None: torch.cuda.current_stream(device).wait_stream(s)
-    return host.to(device, non_blocking=True)
+class _HostOffload:
+    "Saved tensors in pinned host memory, copied out on a side stream; in the backward, each next one copied back early."
+    def __init__(self): self.saved, self.backward = [], False
 
-def _offloaded(checkpoint_fn):
+    def pack(self, t):
+        "Start `t`'s copy to host memory (on CUDA the compute goes on); its record in this step's list."
+        if self.backward: self.saved, self.backward = [], False  # a new forward: the last step's records are done
+        host = torch.empty_like(t, device="cpu", pin_memory=t.is_cuda)
+        rec = dict(device=t.device, host=host, out=None, back=None, i=len(self.saved))
+        if t.is_cuda:
+            s = rec["out"] = _side_stream(t.device, "out")
+            s.wait_stream(torch.cuda.current_stream(t.device))  # t is computed
+            with torch.cuda.stream(s): host.copy_(t, non_blocking=True)
+            t.record_stream(s)  # its memory is not reused before the copy has read it
+        else: host.copy_(t)
+        self.saved.append(rec)
+        return rec
+
+    def _prefetch(self, rec):
+        "Copy `rec` back on the in-stream, after its copy out (the backward goes on meanwhile)."
+        if rec["out"] is None or rec["back"] is not None: return
+        s = _side_stream(rec["device"], "in")
+        s.wait_stream(rec["out"])
+        with torch.cuda.stream(s): rec["back"] = (rec["host"].to(rec["device"], non_blocking=True), s.record_event())
+
+    def unpack(self, rec):
+        "The saved tensor on its device again; the one saved before it starts coming back (the backward's next layer)."
+        self.backward = True
+        if rec["out"] is None: return rec["host"].to(rec["device"])
+        self._prefetch(rec)
+        (t, done), rec["back"] = rec["back"], None
+        cur = torch.cuda.current_stream(rec["device"])
+        cur.wait_event(done); t.record_stream(cur)
+        if rec["i"] > 0: self._prefetch(self.saved[rec["i"] - 1])
+        return t
+
+def _offloaded(checkpoint_fn, offload: _HostOffload):
     "`checkpoint_fn` whose saved inputs (a checkpointed layer's hidden states) live in host memory until the backward."
     def run(*args, **kwargs):
-        with torch.autograd.graph.saved_tensors_hooks(_pack_to_host, _unpack_from_host):
+        with torch.autograd.graph.saved_tensors_hooks(offload.pack, offload.unpack):
             return checkpoint_fn(*args, **kwargs)
     return run
 
@@ -160,9 +208,10 @@ def set_activation_checkpointing(model, setting, use_reentrant: bool = False) ->
         return 0
     (hf.activation_checkpointing_enable if new else hf.gradient_checkpointing_enable)({"use_reentrant": use_reentrant})
     if use_reentrant: hf.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
+    offload = _HostOffload() if setting == "offload" else None  # one per model: the layers' records in order
     for i, layer in enumerate(layers):
         layer.gradient_checkpointing = i < k
-        if setting == "offload": layer._gradient_checkpointing_func = _offloaded(layer._gradient_checkpointing_func)
+        if offload: layer._gradient_checkpointing_func = _offloaded(layer._gradient_checkpointing_func, offload)
     return k
 
 # %% ../nbs/02_model.ipynb #d0ed4731
@@ -254,7 +303,7 @@ def load_model(cfg, adapter: str | None = None):
         if adapter
         else get_peft_model(model, lora_config(cfg))
     )
-    fused = fuse_lora_forward(model) if cfg.model.fused_lora else 0
+    fused = fuse_lora_forward(model, cfg.model.grouped_lora) if cfg.model.fused_lora else 0
     if not cfg.quantization.load_in_4bit: qmsg = "off (quantization.load_in_4bit=false)"
     elif q:
         qmsg = f"4-bit {cfg.quantization.bnb_4bit_quant_type}"
@@ -267,6 +316,7 @@ def load_model(cfg, adapter: str | None = None):
         dtype=str(dtype).removeprefix("torch."),
         quantization=qmsg,
         fused_lora_layers=fused,
+        grouped_lora=bool(fused and cfg.model.grouped_lora),
         activation_checkpointing=ckpt,
         checkpointed_layers=n_ckpt,
         activation_checkpointing_why=why,
