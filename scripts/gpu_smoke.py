@@ -83,7 +83,8 @@ def full_preset_steps(path: Path, out: Path, extra: list, steps: int = 12) -> di
         return dict(steps=trainer.state.global_step, tokens=tokens, runtime_s=round(r.metrics["train_runtime"], 2),
                     tokens_per_s_incl_warmup=round(tokens / r.metrics["train_runtime"]), first_loss=logs[0]["loss"], last_loss=logs[-1]["loss"],
                     peak_allocated_gib=round(torch.cuda.max_memory_allocated() / 2**30, 2), liger=bool(trainer.args.use_liger_kernel),
-                    fused_lora_layers=info["model"]["fused_lora_layers"], attn=trainer.model.get_base_model().config._attn_implementation)
+                    fused_lora_layers=info["model"]["fused_lora_layers"], grouped_lora=info["model"]["grouped_lora"],
+                    checkpointing=info["model"]["activation_checkpointing"], attn=trainer.model.get_base_model().config._attn_implementation)
     except Exception as e:
         import traceback; traceback.print_exc()
         return dict(error=f"{type(e).__name__}: {e}")
