@@ -150,7 +150,8 @@ _side_streams = {}
 
 def _side_stream(device, which: str):
     "A CUDA stream for copies `which` way (out or in) on `device`, made once."
-    return _side_streams.setdefault((device, which), torch.cuda.Stream(device))
+    if (device, which) not in _side_streams: _side_streams[device, which] = torch.cuda.Stream(device)
+    return _side_streams[device, which]
 
 class _HostOffload:
     "Saved tensors in pinned host memory, copied out on a side stream; in the backward, each next one copied back early."
