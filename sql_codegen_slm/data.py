@@ -183,6 +183,7 @@ class DataStats:
     truncated: int = 0
     too_long_skipped: int = 0
     max_tokens: int = 0
+    max_batch_tokens: int = 0  # the most tokens one training micro-batch can hold (what `auto` checkpointing sizes for)
     mean_tokens: float = 0.0
     label_tokens: int = 0
 
@@ -222,4 +223,7 @@ def build_datasets(cfg, tokenizer):
     stats.n_train, stats.n_val, stats.max_tokens = len(train), len(val), max(lens)
     stats.mean_tokens = round(sum(lens) / len(lens), 1)
     stats.label_tokens = sum(sum(l != -100 for l in r["labels"]) for r in train)
+    # any B rows can meet in a micro-batch: packed, their lengths add up; padded, B x the longest (to a multiple of 8)
+    top = sorted((len(r["input_ids"]) for r in train), reverse=True)[:int(cfg.training.get("per_device_train_batch_size", 8))]
+    stats.max_batch_tokens = sum(top) if cfg.model.padding_free else len(top) * -(-top[0] // 8) * 8
     return Dataset.from_list(train), Dataset.from_list(val), stats

@@ -204,11 +204,14 @@ def choose_checkpointing(peaks: dict, free_gib: float | None, margin: float = CK
     return a, (f"{a} (predicted peak {peaks[a]:.1f} GiB + {margin:.0%} margin does NOT fit {free_gib:.1f} GiB free even "
                "so: expect out-of-memory; lower per_device_train_batch_size or model.max_seq_length)")
 
-def resolve_checkpointing(cfg, free_gib: float | None) -> tuple:
+def resolve_checkpointing(cfg, free_gib: float | None, tokens: int | None = None) -> tuple:
     "(setting, why) of a project config's `training.activation_checkpointing`: `auto` chosen for `free_gib` GiB."
     setting = _ckpt_setting(cfg.training)
     if setting != "auto": return setting, f"{setting} (set in the config)"
-    return choose_checkpointing(checkpointing_peaks(cfg), free_gib)
+    a, why = choose_checkpointing(checkpointing_peaks(cfg, **({"tokens": tokens} if tokens else {})), free_gib)
+    if tokens: return a, f"{why}; sized for {tokens:,} tokens a micro-batch, the most the data can put in one"
+    bs = cfg.training.get("per_device_train_batch_size", 8)
+    return a, f"{why}; sized for {bs} x {cfg.model.max_seq_length} tokens a micro-batch, the worst case"
 
 def device_free_gib(index: int | None = None) -> float | None:
     "GiB this process can still allocate on its GPU (free, capped by a per-process memory fraction); None without CUDA."

@@ -278,24 +278,26 @@ def cuda_index() -> int:
     return int(os.environ["LOCAL_RANK"]) if "LOCAL_RANK" in os.environ else torch.cuda.current_device()
 
 # %% ../nbs/02_model.ipynb #f39dd305
-def checkpointing_choice(cfg, free_gib: float | None = None) -> tuple:
-    "(setting, why) for `training.activation_checkpointing`: `auto` resolved by the memory estimate against `free_gib`."
+def checkpointing_choice(cfg, free_gib: float | None = None, tokens: int | None = None) -> tuple:
+    "(setting, why) for `training.activation_checkpointing`: `auto` fitted to `free_gib` for `tokens` a micro-batch."
     if free_gib is None and activation_checkpointing(cfg.training) == "auto":  # this process's GPU
         free_gib = device_free_gib(cuda_index() if torch.cuda.is_available() else None)
-    return resolve_checkpointing(cfg, free_gib)
+    return resolve_checkpointing(cfg, free_gib, tokens)
 
 # %% ../nbs/02_model.ipynb #782e2a4e
-def load_model(cfg, adapter: str | None = None):
+def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None, tokenizer=None):
     "Model (with a LoRA adapter, new or from `adapter`) and tokenizer for the config; returns (model, tokenizer, info)."
+    # batch_tokens: the most tokens a training micro-batch will hold (`auto` checkpointing sizes for it; else the worst
+    # case, per_device_train_batch_size x max_seq_length)
     name = cfg.model.name
     check_device(name)
-    tok, q, dtype = load_tokenizer(name), quantize(cfg), compute_dtype(cfg)
+    tok, q, dtype = tokenizer or load_tokenizer(name), quantize(cfg), compute_dtype(cfg)
     kw = dict(dtype=dtype, attn_implementation=cfg.model.attn_implementation)
     if q: kw.update(quantization_config=bnb_config(cfg), device_map={"": cuda_index()})  # each DDP rank: its own GPU
     try: model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
     except OSError as e: raise _load_error(name, e) from e  # missing files, no hub; CUDA errors pass through as is
     if not q and torch.cuda.is_available(): model.to(f"cuda:{cuda_index()}")
-    ckpt, why = checkpointing_choice(cfg)
+    ckpt, why = checkpointing_choice(cfg, tokens=batch_tokens)
     if q and cfg.model.upcast_layer_norms: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     elif q: prepare_kbit_model(model, False)  # the same without the fp32 upcast: less memory, faster, same loss
     n_ckpt = set_activation_checkpointing(model, ckpt)  # the Trainer is told not to (training_args)

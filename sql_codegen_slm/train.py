@@ -21,7 +21,7 @@ from .callbacks import (CheckpointMirrorCallback, MemoryCallback, ProgressLogCal
                                        RunLogCallback, flush_run_logs)
 from .data import build_datasets
 from .packing import enable_packed_attention, packed_collator
-from .model import ModelLoadError, load_model, compute_dtype
+from .model import ModelLoadError, load_model, load_tokenizer, compute_dtype
 from . import storage
 from .runlock import RunLock, RunLocked
 from .distributed import (MainProcessLock, barrier, ddp_args, ddp_callbacks, is_distributed, run_on_main,
@@ -120,10 +120,11 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
     "A ready `Trainer` for the config; returns (trainer, info) with the model and data reports."
     set_seed(cfg.training.get("seed", 42))
     t0, args = time.time(), training_args(cfg, **arg_overrides)
-    model, tok, model_info = load_model(cfg, adapter=adapter)
+    tok = load_tokenizer(cfg.model.name)
+    train_ds, val_ds, stats = build_datasets(cfg, tok)  # first: `auto` checkpointing sizes for the data's largest batch
+    model, tok, model_info = load_model(cfg, adapter=adapter, batch_tokens=stats.max_batch_tokens, tokenizer=tok)
     prepare_for_training(model, cfg)
     model_info["load_s"] = round(time.time() - t0, 2)
-    train_ds, val_ds, stats = build_datasets(cfg, tok)
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                       data_collator=make_collator(cfg, tok), processing_class=tok,
                       callbacks=[*default_callbacks(cfg, remote_dir, mirror_timeout), *callbacks])
