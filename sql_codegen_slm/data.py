@@ -224,6 +224,7 @@ def build_datasets(cfg, tokenizer):
     stats.mean_tokens = round(sum(lens) / len(lens), 1)
     stats.label_tokens = sum(sum(l != -100 for l in r["labels"]) for r in train)
     # any B rows can meet in a micro-batch: packed, their lengths add up; padded, B x the longest (to a multiple of 8)
-    top = sorted((len(r["input_ids"]) for r in train), reverse=True)[:int(cfg.training.get("per_device_train_batch_size", 8))]
+    bs = int(cfg.training.get("per_device_train_batch_size", 8))
+    top = sorted((len(r["input_ids"]) for r in train), reverse=True)[:bs]
     stats.max_batch_tokens = sum(top) if cfg.model.padding_free else len(top) * -(-top[0] // 8) * 8
     return Dataset.from_list(train), Dataset.from_list(val), stats

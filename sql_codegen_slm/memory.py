@@ -143,7 +143,8 @@ def estimate_memory(cfg_or_params, gpu_gb: float | None = None, *, tokens: int |
     states = n_lora * {"adamw_8bit": 2, "paged_adamw_8bit": 2, "sgd": 0, "adafactor": 0}.get(optimizer, 8)
     paged = optimizer.startswith("paged")
     b["optimizer"] = 0 if paged else states
-    layer = _layer_bytes_per_token(s, lora_targets, lora_dropout, liger, act, grouped_lora) * T * _CAL["layer_upcast" if upcast_fp32 else "layer"]
+    layer_cal = _CAL["layer_upcast" if upcast_fp32 else "layer"]
+    layer = _layer_bytes_per_token(s, lora_targets, lora_dropout, liger, act, grouped_lora) * T * layer_cal
     if ac is None: ac = "all" if gradient_checkpointing else "none"
     if ac == "auto":  # what `choose_checkpointing` picks for `gpu_gb` (all when there is no GPU to fit)
         kw = dict(tokens=T, seq_len=seq_len, load_in_4bit=load_in_4bit, double_quant=double_quant,

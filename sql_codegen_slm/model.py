@@ -154,7 +154,7 @@ def _side_stream(device, which: str):
     return _side_streams[device, which]
 
 class _HostOffload:
-    "Saved tensors in pinned host memory, copied out on a side stream; in the backward, each next one copied back early."
+    "Saved tensors in pinned host memory, copied out on a side stream; in the backward, the next one copied back early."
     def __init__(self): self.saved, self.backward = [], False
 
     def pack(self, t):

@@ -119,9 +119,9 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
                   mirror_timeout: float = 120.0, **arg_overrides):
     "A ready `Trainer` for the config; returns (trainer, info) with the model and data reports."
     set_seed(cfg.training.get("seed", 42))
-    t0, args = time.time(), training_args(cfg, **arg_overrides)
-    tok = load_tokenizer(cfg.model.name)
+    args, tok = training_args(cfg, **arg_overrides), load_tokenizer(cfg.model.name)
     train_ds, val_ds, stats = build_datasets(cfg, tok)  # first: `auto` checkpointing sizes for the data's largest batch
+    t0 = time.time()
     model, tok, model_info = load_model(cfg, adapter=adapter, batch_tokens=stats.max_batch_tokens, tokenizer=tok)
     prepare_for_training(model, cfg)
     model_info["load_s"] = round(time.time() - t0, 2)
