@@ -146,10 +146,10 @@ def ddp_speedup(gpus: int, efficiency: float = SCALING_EFFICIENCY) -> float:
 def recompute_factor(cfg, gpu: str) -> tuple[float, str]:
     "Step time relative to the curves (every layer recomputed) under the checkpointing `cfg` gets on `gpu`; and why."
     from sql_codegen_slm.config import activation_checkpointing
-    from sql_codegen_slm.memory import CUDA_CONTEXT_GIB, resolve_checkpointing
+    from sql_codegen_slm.memory import fresh_gpu_gib, resolve_checkpointing
     if gpu not in GPUS and activation_checkpointing(cfg.training) == "auto":
         return 1.0, "activation checkpointing auto on an unknown GPU: x 1"
-    setting, _ = resolve_checkpointing(cfg, GPUS[gpu]["mib"] / 1024 - CUDA_CONTEXT_GIB if gpu in GPUS else None)
+    setting, _ = resolve_checkpointing(cfg, fresh_gpu_gib(GPUS[gpu]["mib"] / 1024) if gpu in GPUS else None)
     f = (4 + 2 * float({"all": 1, "offload": 1, "none": 0}.get(setting, setting))) / 6
     return f, f"activation checkpointing {setting if isinstance(setting, str) else f'{setting:.3g}'}: x {f:.2f}"
 

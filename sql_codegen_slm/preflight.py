@@ -16,7 +16,7 @@ from .data import DataFetchError, data_name, is_url, resolve_data_path
 from .estimate import GPUS, gpu_key, estimate_run
 from .distributed import count_gpus
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
-from .memory import CUDA_CONTEXT_GIB, estimate_memory, resolve_checkpointing
+from .memory import estimate_memory, fresh_gpu_gib, resolve_checkpointing
 from .storage import probe_url, within
 
 # %% auto #0
@@ -239,7 +239,7 @@ def _memory(ctx, cfg, gpu, timeout: float = 30) -> Finding:
     have, where = (free, "free on this GPU") if free is not None else \
                   (GPUS[key]["mib"] / 1024, f"on a {key}") if key else (None, "")
     # free memory measured here is what training will see; a GPU's size loses the CUDA context's share first
-    usable = have - CUDA_CONTEXT_GIB if free is None and have is not None else have
+    usable = have if free is not None else fresh_gpu_gib(have)
     def estimate():
         ckpt, why = resolve_checkpointing(cfg, usable)  # as `model.checkpointing_choice`, without torch
         return estimate_memory(cfg, gpu_gb=have, activation_checkpointing=ckpt), why
