@@ -30,15 +30,17 @@ import torch
 def save_tokenizer(path: Path) -> dict:
     "Mistral-7B-v0.1's real tokenizer into `path`; checks it fits the config's vocabulary and our prompt format."
     from transformers import MistralConfig
-    from sql_codegen_slm.tokenizer import build_mistral_tokenizer, boundary_report
+    from sql_codegen_slm.tokenizer import build_mistral_tokenizer
+    from sql_codegen_slm.prompts import PromptFormat, boundary_report
     from sql_codegen_slm.model import load_tokenizer
     from sql_codegen_slm.data import read_records
     build_mistral_tokenizer(path)
     tok = load_tokenizer(str(path))
     if len(tok) != MistralConfig().vocab_size:
         raise SystemExit(f"tokenizer has {len(tok)} tokens, the config {MistralConfig().vocab_size}")
-    reps = [boundary_report(tok, r["messages"]) for r in read_records("sample:val.jsonl")]
-    keys = ("split_equals_whole", "eos_last", "bos_first", "roundtrip")
+    fmt = PromptFormat(tok)
+    reps = [boundary_report(fmt, r["messages"]) for r in read_records("sample:val.jsonl")]
+    keys = ("split_equals_whole", "ends_turn", "bos_once", "roundtrip")
     bad = [i for i, r in enumerate(reps) if not all(r[k] for k in keys)]
     if bad: raise SystemExit(f"sample:val.jsonl records {bad[:5]}: prompt/answer boundary or round trip broken")
     return dict(vocab=len(tok), pad=tok.pad_token, val_records_checked=len(reps))

@@ -17,10 +17,10 @@ import fsspec
 
 
 # %% auto #0
-__all__ = ['REDACTED', 'BUCKET_PLACEHOLDER', 'CHECKPOINTING', 'ModelConfig', 'LoraSection', 'QuantizationConfig', 'DataConfig',
-           'LoggingConfig', 'redact', 'ConfigError', 'Config', 'activation_checkpointing', 'config_from_dict',
-           'preset_path', 'list_presets', 'apply_overrides', 'load_config', 'validate_config', 'resolve_bucket',
-           'check_url', 'fs_for', 'explain_fs_error']
+__all__ = ['REDACTED', 'BUCKET_PLACEHOLDER', 'CHECKPOINTING', 'PROMPT_FORMATS', 'ModelConfig', 'LoraSection',
+           'QuantizationConfig', 'DataConfig', 'LoggingConfig', 'redact', 'ConfigError', 'Config',
+           'activation_checkpointing', 'config_from_dict', 'preset_path', 'list_presets', 'apply_overrides',
+           'load_config', 'validate_config', 'resolve_bucket', 'check_url', 'fs_for', 'explain_fs_error']
 
 # %% ../nbs/00_config.ipynb #855e9421
 @dataclass
@@ -43,7 +43,7 @@ class LoraSection:
     r: int = 8
     lora_alpha: int = 16
     lora_dropout: float = 0.05
-    target_modules: list = field(default_factory=lambda: ["q_proj", "v_proj"])
+    target_modules: list[str] | str = "auto"  # module names, or auto: every Linear projection of the decoder layers
     bias: str = "none"
 
 # %% ../nbs/00_config.ipynb #3417dc7d
@@ -59,12 +59,14 @@ class QuantizationConfig:
 @dataclass
 class DataConfig:
     "Training data: JSONL files of `messages` records (`sample:NAME` = the shipped sample data)."
-    train_file: str = "sample:train.jsonl"
+    train_file: str | list[str] = "sample:train.jsonl"  # one file, or a list whose records are read in order
     val_file: str = "sample:val.jsonl"
     max_samples_train: int | None = None
     max_samples_val: int | None = None
     on_bad_record: str = "error"  # error | skip (skipped records are counted and reported)
-    too_long: str = "truncate"  # truncate | skip | error, for rows longer than model.max_seq_length
+    too_long: str = "skip"  # skip | truncate | error, rows over model.max_seq_length: dropped and counted, the
+    # prompt's middle (the schema) cut, or an error; the answer is never cut
+    prompt_format: str = "auto"  # auto | mistral | chat_template | a Jinja chat-template file (sql_codegen_slm.prompts)
 
 # %% ../nbs/00_config.ipynb #a3122d4f
 @dataclass
@@ -334,10 +336,12 @@ def load_config(name_or_path: str | os.PathLike = "smoke", overrides=(), validat
     return cfg
 
 # %% ../nbs/00_config.ipynb #23d64b58
+PROMPT_FORMATS = ("auto", "mistral", "chat_template")  # data.prompt_format, or the path of a Jinja template file
+
 _CHOICES = {"model.torch_dtype": ("auto", "bfloat16", "float16", "float32"),
             "quantization.bnb_4bit_quant_type": ("nf4", "fp4"),
             "quantization.bnb_4bit_compute_dtype": ("auto", "bfloat16", "float16", "float32"),
-            "data.on_bad_record": ("error", "skip"), "data.too_long": ("truncate", "skip", "error"),
+            "data.on_bad_record": ("error", "skip"), "data.too_long": ("skip", "truncate", "error"),
             "lora.bias": ("none", "all", "lora_only"), "logging.representation_pooling": ("mean", "last", "both"),
             "logging.representation_dtype": ("bfloat16", "float16", "float32")}
 
@@ -391,8 +395,21 @@ def validate_config(cfg: Config) -> Config:
         ("model.grouped_lora", cfg.model.fused_lora or not cfg.model.grouped_lora, "needs model.fused_lora: true"),
         (
             "lora.target_modules",
-            bool(cfg.lora.target_modules) and all(isinstance(m, str) for m in cfg.lora.target_modules),
-            "must be a non-empty list of module names",
+            cfg.lora.target_modules == "auto" or isinstance(cfg.lora.target_modules, list) and
+            bool(cfg.lora.target_modules) and all(isinstance(m, str) and m for m in cfg.lora.target_modules),
+            "must be auto (every Linear projection of the decoder layers) or a non-empty list of module names",
+        ),
+        (
+            "data.prompt_format",
+            cfg.data.prompt_format in PROMPT_FORMATS or Path(cfg.data.prompt_format).expanduser().is_file(),
+            f"must be one of {', '.join(PROMPT_FORMATS)} or the path of a Jinja chat-template file; "
+            f"got {cfg.data.prompt_format!r}",
+        ),
+        (
+            "data.train_file",
+            isinstance(cfg.data.train_file, str) and bool(cfg.data.train_file) or isinstance(cfg.data.train_file, list)
+            and bool(cfg.data.train_file) and all(isinstance(f, str) and f for f in cfg.data.train_file),
+            "must be a file (path, sample:NAME or URL) or a non-empty list of them",
         ),
         (
             "data.max_samples_train",
@@ -433,7 +450,9 @@ def resolve_bucket(cfg: Config, bucket: str | None = None) -> Config:
     name = bucket.removeprefix("gs://").strip("/")
     for section, key in (("logging", "remote_dir"), ("data", "train_file"), ("data", "val_file")):
         s = getattr(cfg, section)
-        if getattr(s, key): setattr(s, key, getattr(s, key).replace(BUCKET_PLACEHOLDER, name))
+        v = getattr(s, key)
+        if isinstance(v, list): setattr(s, key, [f.replace(BUCKET_PLACEHOLDER, name) for f in v])
+        elif v: setattr(s, key, v.replace(BUCKET_PLACEHOLDER, name))
     return cfg
 
 # %% ../nbs/00_config.ipynb #3baf4ded

@@ -110,7 +110,8 @@ def _shape(cfg, gpus: int = 1) -> dict:
     "Steps, micro-batches and padded tokens of a config's training (and evaluation) on `gpus` data-parallel GPUs."
     t = {**_TRAINER_DEFAULTS, **{k: v for k, v in cfg.training.items() if v is not None}}
     batch, accum = int(t["per_device_train_batch_size"]), int(t["gradient_accumulation_steps"])
-    rows = _row_tokens(cfg.data.train_file, cfg.data.max_samples_train, cfg.model.max_seq_length)
+    files = cfg.data.train_file if isinstance(cfg.data.train_file, list) else [cfg.data.train_file]
+    rows = [n for f in files for n in _row_tokens(f, None, cfg.model.max_seq_length)][:cfg.data.max_samples_train]
     mbs = _microbatches(rows, batch, packed=cfg.model.padding_free)
     per_epoch = max(math.ceil(len(mbs) / (accum * gpus)), 1)  # a step takes `accum` micro-batches on each GPU
     steps = int(t["max_steps"]) if int(t["max_steps"]) > 0 else math.ceil(float(t["num_train_epochs"]) * per_epoch)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 from transformers import AttentionInterface, StoppingCriteria, StoppingCriteriaList
-from .data import prompt_text
+from .prompts import PromptFormat
 from .model import apply_liger, resolve_model_name
 from .packing import packed_attention_forward
 from .sql import extract_sql
@@ -137,15 +137,16 @@ def _chunks(lengths, budget: int):
     return out + [cur] if cur else out
 
 # %% ../nbs/05a_generate.ipynb #f5475347
-def _stop_at(new: list, eos: int, tokenizer, lookback: int = 4):
-    "How many of the `new` tokens HF `generate` keeps with EOS and `StatementEnd` (up to and with the stop), or None."
+def _stop_at(new: list, eos, tokenizer, lookback: int = 4):
+    "How many of the `new` tokens HF `generate` keeps with `eos` (an id or ids) and `StatementEnd`, or None."
+    stops = {eos} if isinstance(eos, int) else set(eos)
     end = _END.search(tokenizer.decode(new))
     for k, t in enumerate(new):
-        if t == eos or end and _END.search(tokenizer.decode(new[max(0, k - lookback + 1):k + 1])): return k + 1
+        if t in stops or end and _END.search(tokenizer.decode(new[max(0, k - lookback + 1):k + 1])): return k + 1
 
 # %% ../nbs/05a_generate.ipynb #cd0e0dcf
 def decode_greedy(model, tokenizer, enc: list, max_new_tokens: int, prefill_tokens: int = 16384,
-                  check_every: int = 8, graph: bool = True, times: dict | None = None) -> list:
+                  check_every: int = 8, graph: bool = True, times: dict | None = None, stop_ids=None) -> list:
     "Greedy new tokens for the prompts `enc` (token lists), each cut at its stop: packed prefill, then one-token steps."
     sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
     t0 = time.perf_counter()
@@ -154,9 +155,9 @@ def decode_greedy(model, tokenizer, enc: list, max_new_tokens: int, prefill_toke
     ck = "cache" if "cache" in inspect.signature(dec.forward).parameters else "past_key_values"  # renamed in 5.2x
     AttentionInterface.register(GEN_ATTN, _generate_attention)  # no mask function: the model passes ours as is
     old = hf.config._attn_implementation; hf.set_attn_implementation(GEN_ATTN)
-    n, lens, eos = len(enc), [len(e) for e in enc], tokenizer.eos_token_id
+    n, lens, eos = len(enc), [len(e) for e in enc], list(stop_ids or [tokenizer.eos_token_id])  # end of turn, EOS
     L = -(-(max(lens) + max_new_tokens) // 64) * 64
-    cache, out = _Slots(hf, n, L), torch.full((n, max_new_tokens), eos, dtype=torch.long, device=dev)
+    cache, out = _Slots(hf, n, L), torch.full((n, max_new_tokens), eos[0], dtype=torch.long, device=dev)
     try:
         for idx in _chunks(lens, prefill_tokens):
             pos = torch.cat([torch.arange(lens[i]) for i in idx]).to(dev)
@@ -206,8 +207,8 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
     if decoder not in ("graph", "eager", "hf"): raise ValueError(f"decoder={decoder!r}: use 'graph', 'eager' or 'hf'")
     side, tokenizer.padding_side = tokenizer.padding_side, "left"  # decoder-only: pad on the left so outputs line up
     if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token
-    # the prompt text already starts with <s>: no second BOS
-    enc = tokenizer([prompt_text(r["messages"][:2]) for r in records], add_special_tokens=False)["input_ids"]
+    fmt = PromptFormat(tokenizer)  # the format training used: the tokenizer's chat template (saved with the adapter)
+    enc = tokenizer([fmt.prompt(r["messages"]) for r in records], add_special_tokens=False)["input_ids"]
     lengths = [len(e) for e in enc]
     bs = batch_size or (auto_batch_size(model, max(lengths, default=1) + max_new_tokens) if fast else 8)
     window = getattr(_hf(model).config, "sliding_window", None)  # the step's mask has no window: HF generate past it
@@ -218,7 +219,7 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
             for idx in _batches(lengths, bs, fast):
                 if fast and decoder != "hf" and not (window and max(lengths[i] for i in idx) + max_new_tokens > window):
                     gen = decode_greedy(model, tokenizer, [enc[i] for i in idx], max_new_tokens,
-                                        graph=decoder == "graph", times=times)
+                                        graph=decoder == "graph", times=times, stop_ids=fmt.stop_ids)
                     new_tokens += sum(map(len, gen))
                     texts = [tokenizer.decode(g, skip_special_tokens=True) for g in gen]
                 else:
@@ -228,7 +229,7 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
                         if fast else {}
                     gen = model.generate(**b, do_sample=False, max_new_tokens=max_new_tokens, **kw,
                                          pad_token_id=tokenizer.pad_token_id,
-                                         eos_token_id=tokenizer.eos_token_id)[:, n:]
+                                         eos_token_id=fmt.stop_ids)[:, n:]
                     new_tokens += int((gen != tokenizer.pad_token_id).sum())
                     texts = tokenizer.batch_decode(gen, skip_special_tokens=True)
                 for i, t in zip(idx, texts): out[i] = extract_sql(t)

@@ -13,7 +13,9 @@ from peft.tuners.lora import Linear as LoraLinear
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 from transformers.modeling_layers import GradientCheckpointingLayer
 from .config import activation_checkpointing
-from .memory import LORA_SIBLINGS, checkpointed_layers, device_free_gib, resolve_checkpointing
+from .memory import LORA_SIBLINGS, approx_params, checkpointed_layers, device_free_gib, resolve_checkpointing
+from .pretrained import ModelFetchError, resolve_pretrained
+from .prompts import PromptFormat, use_prompt_format
 
 # %% auto #0
 __all__ = ['tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
@@ -27,8 +29,10 @@ def tiny_model_dir() -> Path:
 
 # %% ../nbs/02_model.ipynb #5c58bc95
 def resolve_model_name(name: str) -> str:
-    "`tiny` → the shipped model's directory; anything else as given."
-    return str(tiny_model_dir()) if name == "tiny" else name
+    "`tiny` → the shipped model's directory; a real model's short name or a GGUF file → its converted directory."
+    if name == "tiny": return str(tiny_model_dir())
+    try: return resolve_pretrained(name) or name  # sql_codegen_slm.pretrained: smollm2-135m, gemma3-270m, *.gguf
+    except ModelFetchError as e: raise ModelLoadError(f"model.name={name!r}: {e}") from None
 
 # %% ../nbs/02_model.ipynb #7f95f76d
 def _dtype(name: str) -> torch.dtype:
@@ -59,13 +63,13 @@ def bnb_config(cfg):
 
 # %% ../nbs/02_model.ipynb #2c01ab95
 def lora_config(cfg):
-    "The `peft.LoraConfig` for the config."
+    "The `peft.LoraConfig` for the config; `lora.target_modules=auto` is peft's all-linear (every projection)."
     l = cfg.lora
     return LoraConfig(
         r=l.r,
         lora_alpha=l.lora_alpha,
         lora_dropout=l.lora_dropout,
-        target_modules=list(l.target_modules),
+        target_modules="all-linear" if l.target_modules == "auto" else list(l.target_modules),
         bias=l.bias,
         task_type="CAUSAL_LM",
     )
@@ -252,20 +256,21 @@ def param_report(model) -> dict:
     return dict(total_params=total, trainable_params=trainable, trainable_pct=round(100 * trainable / total, 4))
 
 # %% ../nbs/02_model.ipynb #684e11a2
-def load_tokenizer(name: str):
-    "Tokenizer via `AutoTokenizer.from_pretrained`, with a pad token (Mistral has none: use <unk>)."
+def load_tokenizer(name: str, prompt_format: str | None = "auto"):
+    "Tokenizer with a pad token (Mistral has none: <unk>) and `data.prompt_format` as its chat template."
     try: tok = AutoTokenizer.from_pretrained(resolve_model_name(name))
     except (OSError, ValueError) as e: raise _load_error(name, e, "tokenizer") from e
     if tok.pad_token is None: tok.pad_token = tok.unk_token or tok.eos_token
+    use_prompt_format(tok, prompt_format)  # sql_codegen_slm.prompts: every prompt of the run is written by it
     return tok
 
 # %% ../nbs/02_model.ipynb #74f643c8
 def check_device(name: str):
     "Refuse, before loading, a multi-billion-parameter model on a machine without CUDA."
     if torch.cuda.is_available() or name == "tiny": return
-    try: c = AutoConfig.from_pretrained(resolve_model_name(name))
+    try: approx = approx_params(resolve_model_name(name))
+    except ModelLoadError: raise
     except Exception as e: raise _load_error(name, e, "config") from e
-    approx = 12 * c.num_hidden_layers * c.hidden_size ** 2
     if approx > 1e9:
         raise RuntimeError(
             f"model '{name}' has ~{approx / 1e9:.0f}B parameters and there is no CUDA device: 4-bit QLoRA needs a GPU. "
@@ -291,7 +296,7 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
     # case, per_device_train_batch_size x max_seq_length)
     name = cfg.model.name
     check_device(name)
-    tok, q, dtype = tokenizer or load_tokenizer(name), quantize(cfg), compute_dtype(cfg)
+    tok, q, dtype = tokenizer or load_tokenizer(name, cfg.data.prompt_format), quantize(cfg), compute_dtype(cfg)
     kw = dict(dtype=dtype, attn_implementation=cfg.model.attn_implementation)
     if q: kw.update(quantization_config=bnb_config(cfg), device_map={"": cuda_index()})  # each DDP rank: its own GPU
     try: model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
@@ -312,11 +317,13 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
         qmsg = f"4-bit {cfg.quantization.bnb_4bit_quant_type}"
         qmsg += " double-quant" if cfg.quantization.bnb_4bit_use_double_quant else ""
     else: qmsg = "skipped (no CUDA)"
+    fmt = PromptFormat(tok)
     info = dict(
         model=name,
         path=resolve_model_name(name),
         device=str(next(model.parameters()).device),
         dtype=str(dtype).removeprefix("torch."),
+        prompt_format=f"{fmt.kind}, the answer ends with {fmt.end_token}",
         quantization=qmsg,
         fused_lora_layers=fused,
         grouped_lora=bool(fused and cfg.model.grouped_lora),

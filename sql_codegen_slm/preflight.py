@@ -16,7 +16,7 @@ from .data import DataFetchError, data_name, is_url, resolve_data_path
 from .estimate import GPUS, gpu_key, estimate_run
 from .distributed import count_gpus
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
-from .memory import estimate_memory, fresh_gpu_gib, resolve_checkpointing
+from .memory import approx_params, estimate_memory, fresh_gpu_gib, resolve_checkpointing
 from .storage import probe_url, within
 
 # %% auto #0
@@ -103,14 +103,23 @@ def _torch(ctx, cfg, gpu) -> Finding:
     return Finding("torch", "passed" if ok else "failed", f"{v} ({spec or 'any version'})",
                    advice=f"pip install -U 'torch{spec}'")
 
+# %% ../nbs/07_preflight.ipynb #a87c0c60
+def _cpu_sized(name) -> int | None:
+    "Approximate parameters of model `name` when it is small enough to train on a CPU (under 1B), else None."
+    try: n = approx_params(name)
+    except Exception: return None  # a hub id without network, a missing directory: the model checks say why
+    return n if n < 1e9 else None
+
 # %% ../nbs/07_preflight.ipynb #cb004c55
 def _no_cuda(ctx, cfg, gpu) -> list[Finding]:
     import torch  # checked installed above; heavy
     what = f"not available (torch {torch.version.cuda or 'CPU build'})"
-    if cfg is not None and cfg.model.name != "tiny":
+    n = _cpu_sized(cfg.model.name) if cfg is not None else None
+    if cfg is not None and not n:
         return [Finding("cuda", "failed", what, advice=f"model '{cfg.model.name}' needs a GPU for 4-bit QLoRA: Colab > "
                         "Runtime > Change runtime type > A100")]
-    st, why = ("skipped", ": fine for the embedded tiny model on CPU") if cfg is not None else ("warning", "")
+    st, why = ("skipped", f": fine for a model of ~{n / 1e6:.0f}M parameters on CPU") if cfg is not None else \
+        ("warning", "")
     return [Finding("cuda", st, what + why, advice="a real run needs a GPU"),
             Finding("gpu", st, "none"), Finding("bf16", st, "n/a on CPU (float32)")]
 
@@ -176,8 +185,10 @@ def _credentials(ctx, cfg, gpu) -> Finding:
 # %% ../nbs/07_preflight.ipynb #29d8555a
 def _config(ctx, cfg, gpu) -> Finding:
     q = "off" if not cfg.quantization.load_in_4bit else "on" if ctx.get("cuda") else "skipped (no CUDA)"
-    return Finding("config", "passed", f"model {cfg.model.name}, LoRA r={cfg.lora.r} on {len(cfg.lora.target_modules)} "
-                   f"modules, seq {cfg.model.max_seq_length}, 4-bit {q}")
+    t = cfg.lora.target_modules
+    on = "every projection (auto)" if t == "auto" else f"{len(t)} modules"
+    return Finding("config", "passed", f"model {cfg.model.name}, LoRA r={cfg.lora.r} on {on}, "
+                   f"seq {cfg.model.max_seq_length}, 4-bit {q}, prompt format {cfg.data.prompt_format}")
 
 # %% ../nbs/07_preflight.ipynb #d5ce562d
 def _data_file(key, path, timeout: float = 120) -> Finding:
@@ -197,7 +208,8 @@ def _data_file(key, path, timeout: float = 120) -> Finding:
 
 # %% ../nbs/07_preflight.ipynb #ae03690a
 def _data(ctx, cfg, gpu) -> list[Finding]:
-    return [_data_file(k, getattr(cfg.data, k)) for k in ("train_file", "val_file")]
+    train = cfg.data.train_file if isinstance(cfg.data.train_file, list) else [cfg.data.train_file]
+    return [_data_file("train_file", f) for f in train] + [_data_file("val_file", cfg.data.val_file)]
 
 # %% ../nbs/07_preflight.ipynb #8540e92f
 def _output(ctx, cfg, gpu) -> Finding:

@@ -10,7 +10,8 @@ import torch
 from transformers import TrainerCallback
 from . import storage
 from .callbacks import kept_rng
-from .data import prompt_text, read_records
+from .data import read_records
+from .prompts import PromptFormat
 from .findings import Finding
 
 # %% auto #0
@@ -27,16 +28,16 @@ def step_name(step: int) -> str: return f"step_{int(step):06d}"
 
 # %% ../nbs/04c_representations.ipynb #779eeead
 def probe_set(val_file: str, n: int, seed: int = 42) -> list[dict]:
-    "A fixed, seeded sample of `n` validation prompts: `id` (the record's index in the file) and `text` (prompt only)."
+    "A fixed, seeded sample of `n` validation prompts: `id` (the record's index in the file), `messages` (no answer)."
     recs = read_records(val_file)
     rng = random.Random(seed)  # its own generator: training's random state is untouched
     idx = sorted(rng.sample(range(len(recs)), min(n, len(recs))))
-    return [dict(id=i, text=prompt_text(recs[i]["messages"])) for i in idx]
+    return [dict(id=i, messages=[m for m in recs[i]["messages"] if m["role"] != "assistant"]) for i in idx]
 
 # %% ../nbs/04c_representations.ipynb #501ca248
 def probe_hash(probes) -> str:
-    "A short hash of the probe texts: two steps compare only when it is the same."
-    return hashlib.sha256(json.dumps([p["text"] for p in probes]).encode()).hexdigest()[:16]
+    "A short hash of the probe prompts: two steps compare only when it is the same."
+    return hashlib.sha256(json.dumps([p["messages"] for p in probes]).encode()).hexdigest()[:16]
 
 # %% ../nbs/04c_representations.ipynb #32c488d8
 def adapter_hash(model) -> str:
@@ -54,7 +55,8 @@ def extract(model, tokenizer, probes, pooling=("mean", "last"), dtype=torch.bflo
     "`{layer: {pooling: [probes, hidden]}}` for the embeddings (layer 0) and each block; the model's mode and RNG kept."
     was = model.training
     dev, acc = next(model.parameters()).device, {}
-    ids = [tokenizer(p["text"], add_special_tokens=False)["input_ids"] for p in probes]
+    fmt = PromptFormat(tokenizer)  # the prompts exactly as training and generation write them
+    ids = [tokenizer(fmt.prompt(p["messages"]), add_special_tokens=False)["input_ids"] for p in probes]
     ids = [x[-max_len:] if max_len else x for x in ids]  # keep the end: the last prompt token matters most
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     model.eval()

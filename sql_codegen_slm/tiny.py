@@ -9,7 +9,8 @@ from pathlib import Path
 import torch
 from tokenizers import Tokenizer, models, trainers, pre_tokenizers, decoders
 from transformers import MistralConfig, MistralForCausalLM, PreTrainedTokenizerFast, get_cosine_schedule_with_warmup
-from .data import read_records, prompt_text, completion_text
+from .data import read_records
+from .prompts import render_mistral
 
 # %% auto #0
 __all__ = ['TINY_SHAPE', 'train_tiny_tokenizer', 'build_tiny_model']
@@ -55,7 +56,7 @@ def build_tiny_model(
 ) -> dict:
     "Train the tokenizer, build and pre-train the tiny model on `train_file`, save both to `out_dir`."
     torch.manual_seed(seed)
-    texts = [prompt_text(r["messages"]) + completion_text(r["messages"]) for r in read_records(train_file)]
+    texts = [render_mistral(r["messages"]) for r in read_records(train_file)]
     tok = train_tiny_tokenizer(texts)
     cfg = MistralConfig(
         vocab_size=len(tok),

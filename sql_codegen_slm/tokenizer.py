@@ -6,11 +6,12 @@
 from __future__ import annotations
 import importlib.util, json, os, shutil, statistics, tempfile
 from pathlib import Path
-from .data import read_records, prompt_text, completion_text
+from .data import read_records
+from .prompts import PromptFormat, render_mistral
 
 # %% auto #0
-__all__ = ['SP_MODEL_FILE', 'EXTRA_HINT', 'mistral_sp_model', 'build_mistral_tokenizer', 'sp_mismatches', 'boundary_report',
-           'token_lengths', 'length_stats', 'length_table']
+__all__ = ['SP_MODEL_FILE', 'EXTRA_HINT', 'mistral_sp_model', 'build_mistral_tokenizer', 'sp_mismatches', 'token_lengths',
+           'length_stats', 'length_table']
 
 # %% ../nbs/02c_tokenizer.ipynb #78dd888a
 SP_MODEL_FILE = "tokenizer.model.v1"  # Mistral-7B-v0.1's SentencePiece model inside mistral_common/data
@@ -63,28 +64,12 @@ def sp_mismatches(tokenizer, texts) -> list[tuple[int, list, list]]:
         if a != b: out.append((i, a, b))
     return out
 
-# %% ../nbs/02c_tokenizer.ipynb #17e6fdd6
-def _strip_specials(tokenizer, s: str) -> str:
-    return s.removeprefix(tokenizer.bos_token).removesuffix(tokenizer.eos_token)
-
-def boundary_report(tokenizer, messages: list[dict]) -> dict:
-    "How the prompt/answer boundary tokenizes: prefix property, first label token, EOS learned, round trip."
-    p_txt, c_txt = prompt_text(messages), completion_text(messages)
-    enc = lambda s: tokenizer(s, add_special_tokens=False)["input_ids"]
-    p, c, whole = enc(p_txt), enc(c_txt), enc(p_txt + c_txt)
-    return dict(prefix_ok=whole[:len(p)] == p, split_equals_whole=p + c == whole,
-                first_label=tokenizer.convert_ids_to_tokens(c[:1]) and tokenizer.convert_ids_to_tokens(c[:1])[0],
-                eos_last=bool(c) and c[-1] == tokenizer.eos_token_id, bos_first=p[:1] == [tokenizer.bos_token_id],
-                roundtrip=tokenizer.decode(whole, skip_special_tokens=True) == _strip_specials(tokenizer, p_txt+c_txt),
-                n_prompt=len(p), n_completion=len(c))
-
 # %% ../nbs/02c_tokenizer.ipynb #ba5a29e4
 def token_lengths(tokenizer, path) -> dict[str, list[int]]:
-    "Prompt / completion / total token counts per record of a JSONL file, as `tokenize_record` builds them."
-    out = dict(prompt=[], completion=[], total=[])
+    "Prompt / completion / total token counts per record of a JSONL file, in the tokenizer's prompt format."
+    out, fmt = dict(prompt=[], completion=[], total=[]), PromptFormat(tokenizer)
     for r in read_records(path):
-        p = len(tokenizer(prompt_text(r["messages"]), add_special_tokens=False)["input_ids"])
-        c = len(tokenizer(completion_text(r["messages"]), add_special_tokens=False)["input_ids"])
+        p, c = map(len, fmt.encode(r["messages"]))
         out["prompt"].append(p); out["completion"].append(c); out["total"].append(p + c)
     return out
 

@@ -119,7 +119,7 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
                   mirror_timeout: float = 120.0, **arg_overrides):
     "A ready `Trainer` for the config; returns (trainer, info) with the model and data reports."
     set_seed(cfg.training.get("seed", 42))
-    args, tok = training_args(cfg, **arg_overrides), load_tokenizer(cfg.model.name)
+    args, tok = training_args(cfg, **arg_overrides), load_tokenizer(cfg.model.name, cfg.data.prompt_format)
     train_ds, val_ds, stats = build_datasets(cfg, tok)  # first: `auto` checkpointing sizes for the data's largest batch
     t0 = time.time()
     model, tok, model_info = load_model(cfg, adapter=adapter, batch_tokens=stats.max_batch_tokens, tokenizer=tok)
@@ -290,7 +290,7 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
     if not trainer.is_world_process_zero(): return out  # the other ranks of a DDP run write nothing
     save_args_redacted(trainer.args, out)
     cfg.save(out / "config.yaml")
-    d = info["data"]
+    d, t, files = info["data"], cfg.lora.target_modules, cfg.data.train_file
     (out / "README.md").write_text(
         _CARD.format(
             base=cfg.model.name,
@@ -299,8 +299,8 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
             r=cfg.lora.r,
             alpha=cfg.lora.lora_alpha,
             dropout=cfg.lora.lora_dropout,
-            targets=", ".join(cfg.lora.target_modules),
-            train=cfg.data.train_file,
+            targets="every projection (auto)" if t == "auto" else ", ".join(t),
+            train=", ".join(files) if isinstance(files, list) else files,
             n_train=d.n_train,
             val=cfg.data.val_file,
             n_val=d.n_val,

@@ -7,7 +7,8 @@ import pytest
 pytest.importorskip("mistral_common", reason='needs the mistral extra: pip install "sql-codegen-slm[mistral]"')
 
 from transformers import AutoTokenizer
-from sql_codegen_slm.data import read_records, prompt_text, completion_text, tokenize_record, build_datasets
+from sql_codegen_slm.data import read_records, tokenize_record, build_datasets
+from sql_codegen_slm.prompts import PromptFormat, render_mistral, use_prompt_format
 from sql_codegen_slm.tokenizer import build_mistral_tokenizer, sp_mismatches, token_lengths, length_stats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,12 @@ def tok_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tok(tok_dir):
     return AutoTokenizer.from_pretrained(tok_dir)
+
+
+@pytest.fixture(scope="module")
+def fmt(tok):
+    use_prompt_format(tok)  # no chat template: the Mistral format
+    return PromptFormat(tok)
 
 
 @pytest.fixture(scope="module")
@@ -42,30 +49,34 @@ def test_loads_like_the_hub_tokenizer(tok_dir, tok):
 
 
 def test_fast_encodes_like_sentencepiece_on_sample_data(tok, records):
-    texts = [(prompt_text(r["messages"]) + completion_text(r["messages"])).removeprefix("<s>").removesuffix("</s>")
-             for r in records]
+    texts = [render_mistral(r["messages"], bos="", eos="") for r in records]
     assert len(texts) > 900
     assert sp_mismatches(tok, texts) == []
 
 
-def test_prompt_answer_boundary(tok, records):
+def test_prompt_answer_boundary(tok, fmt, records):
+    assert fmt.kind == "mistral" and fmt.stop_ids == [tok.eos_token_id]
     for r in records:
         m = r["messages"]
-        whole = tok(prompt_text(m) + completion_text(m), add_special_tokens=False)["input_ids"]
-        p = tok(prompt_text(m), add_special_tokens=False)["input_ids"]
-        row = tokenize_record(tok, m, 4096)
+        assert fmt.prompt(m) + fmt.completion(m) == render_mistral(m)
+        whole = tok(render_mistral(m), add_special_tokens=False)["input_ids"]
+        p = tok(fmt.prompt(m), add_special_tokens=False)["input_ids"]
+        row = tokenize_record(fmt, m, 4096)
         assert row["input_ids"] == whole, f"line {r['_line']}: split tokenization differs from the whole text"
         assert whole[:len(p)] == p
         first = row["labels"].index(next(l for l in row["labels"] if l != -100))
         assert first == len(p) and all(l == -100 for l in row["labels"][:first])
         assert tok.decode(row["input_ids"][first:]) == m[-1]["content"] + "</s>"  # labels: exactly the SQL and EOS
         assert row["labels"][-1] == tok.eos_token_id and row["input_ids"][0] == tok.bos_token_id
-        assert tok.decode(whole, skip_special_tokens=True) == prompt_text(m)[3:] + " " + m[-1]["content"]
+        assert tok.decode(whole, skip_special_tokens=True) == fmt.prompt(m)[3:] + " " + m[-1]["content"]
 
 
-def test_truncation_keeps_bos_and_fits(tok, records):
-    row = tokenize_record(tok, records[0]["messages"], 64)
-    assert row["truncated"] and len(row["input_ids"]) == 64 and row["input_ids"][0] == tok.bos_token_id
+def test_truncation_keeps_bos_and_the_answer(tok, fmt, records):
+    m = records[0]["messages"]
+    row = tokenize_record(fmt, m, 64, truncate=True)
+    assert row["cut"] and len(row["input_ids"]) == 64 and row["input_ids"][0] == tok.bos_token_id
+    assert tok.decode([i for i, l in zip(row["input_ids"], row["labels"]) if l != -100]) == m[-1]["content"] + "</s>"
+    assert tokenize_record(fmt, m, 64) is None  # without truncation an over-long row is left out, never cut
 
 
 def test_build_datasets_counts_real_tokens(tok_dir, tok):
