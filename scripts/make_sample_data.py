@@ -333,6 +333,7 @@ def heldout_records(pg=None, rng=None):
 # ---------------------------------------------------------------- SQL text helpers
 def lit(v):
     """SQL literal for a Python value."""
+    if v is None: return "NULL"
     if isinstance(v, bool): return "TRUE" if v else "FALSE"
     if isinstance(v, (int, float)): return fmt_num(v)
     return "'" + str(v).replace("'", "''") + "'"
@@ -512,6 +513,7 @@ def relations(spec, rng):
                 yield "join", [f"List the {cLs} of {cP} whose {role} is {pv}.", f"Which {cP} have {an(role)} {pv}? Give their {cLs}.", f"Show the {cLp} of each {cS} {by} {an(role)} whose {ph} is {v}."], f"SELECT {ca}.{cL} FROM {on} WHERE {pa}.{pc} = {lit(v)};"
         for m, ph in c.get("nums", {}).items():
             yield "join", [f"What is the average {ph} of the {cP} for each {role}?", f"Show each {role}'s {pLp} with the average {ph} of their {cP}.", f"For every {role}, compute the mean {ph} of the {cP}."], f"SELECT {pa}.{pL}, AVG({ca}.{m}) FROM {pon} GROUP BY {pa}.{pL};"
+            if m in c.get("no_sum", ()): continue  # no "total age" or "total rating"
             yield "join", [f"What is the total {ph} of the {cP} for each {role}?", f"Show each {role}'s {pLp} with the sum of {ph} over their {cP}.", f"For every {role}, add up the {ph} of the {cP}."], f"SELECT {pa}.{pL}, SUM({ca}.{m}) FROM {pon} GROUP BY {pa}.{pL};"
         counts = Counter(col(c, fk))
         if max(counts.values()) >= 2:
