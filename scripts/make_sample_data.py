@@ -196,6 +196,7 @@ DBS["school"] = dict(
 # domain words (beekeeper, apiary, hive, honey, harvest, ...) appear in no training file; scripts/make_synthetic_data.py
 # keeps them out of its vocabulary and tests/test_sample_data.py checks it. Its records go to unseen.jsonl only.
 HELDOUT_DB = "apiary_coop"
+HELDOUT_NOTE = "hand-written held-out database: never in training; scripts/make_sample_data.py"
 HELDOUT_WORDS = ("beekeep", "apiar", "hive", "honey", "harvest", "queen", "floral", "nectar", "pollen", "varroa")
 HELDOUT = dict(
     grammar=True,
@@ -726,7 +727,7 @@ def main():
         print(name, dict(sorted(Counter(r["db_id"] for r in recs).items())))
         print(name, dict(sorted(Counter(r["category"] for r in recs).items())))
     # the held-out database: its schema beside the others (the judge loads them all), its questions in unseen.jsonl
-    held_sql = schema_file(HELDOUT_DB, HELDOUT, "hand-written held-out database: never in training; scripts/make_sample_data.py")
+    held_sql = schema_file(HELDOUT_DB, HELDOUT, HELDOUT_NOTE)
     (OUT / "schemas" / f"{HELDOUT_DB}.sql").write_text(held_sql)
     with Postgres() as pg:
         pg.load(HELDOUT_DB, held_sql)
