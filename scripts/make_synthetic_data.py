@@ -8,7 +8,7 @@ scripts/make_sample_data.py. Every gold query is verified on a real PostgreSQL 1
 runs, returns rows that are not all NULL, and has no tie at its LIMIT; questions that fail are dropped, counted and
 printed. Run from the repository root:
 
-    python scripts/make_synthetic_data.py            # writes sample_data/synth_train.jsonl and sample_data/synth_schemas/
+    python scripts/make_synthetic_data.py            # writes sample_data/synth_train.jsonl, sample_data/synth_schemas/
     python scripts/make_synthetic_data.py --check    # regenerates in memory and compares with the files, byte for byte
 
 The held-out database of scripts/make_sample_data.py (apiary_coop) is never generated here: no word of
@@ -743,7 +743,8 @@ def _values(rng, a, n, era):
         lo, hi, dec = a["lo"], a["hi"], a["dec"]
         if dec == 0:
             span = int(hi) - int(lo) + 1
-            return rng.sample(range(int(lo), int(hi) + 1), n) if span >= 2 * n else [rng.randint(int(lo), int(hi)) for _ in range(n)]
+            if span >= 2 * n: return rng.sample(range(int(lo), int(hi) + 1), n)
+            return [rng.randint(int(lo), int(hi)) for _ in range(n)]
         seen, out = set(), []
         while len(out) < n:
             x = round(rng.uniform(lo, hi), dec)
@@ -802,7 +803,8 @@ def make_db(i):
         if e["label"]: n = min(n, len(e["label"]))
         pk = "id" if short_ids else f"{e['stem']}_id"
         pkcol[k] = pk
-        cols, rows_by_col, taken = [(pk, rng.choice(["INTEGER PRIMARY KEY"] * 3 + ["SERIAL PRIMARY KEY", "BIGINT PRIMARY KEY"]))], {}, {pk}
+        pk_type = rng.choice(["INTEGER PRIMARY KEY"] * 3 + ["SERIAL PRIMARY KEY", "BIGINT PRIMARY KEY"])
+        cols, rows_by_col, taken = [(pk, pk_type)], {}, {pk}
         rows_by_col[pk] = list(range(1, n + 1))
         t = dict(grammar=True, name=names[k], S=e["S"], P=e["P"], nums={}, cats={}, cat_preps={}, dates={}, bools={},
                  no_sum=[])
@@ -820,7 +822,8 @@ def make_db(i):
             fk = _col_name(rng, r["fks"] or [f"{ents[p]['stem']}_id"], taken) or f"{ents[p]['stem']}_ref"
             taken.add(fk)
             r.setdefault("_fk", {})[i] = fk   # per database, read back below
-            cols.append((fk, f"{'BIGINT' if 'BIGINT' in tables[p]['cols'][0][1] else 'INTEGER'} REFERENCES {names[p]}({pkcol[p]})"))
+            fk_type = "BIGINT" if "BIGINT" in tables[p]["cols"][0][1] else "INTEGER"
+            cols.append((fk, f"{fk_type} REFERENCES {names[p]}({pkcol[p]})"))
             npar = len(tables[p]["rows"])
             weights = [rng.random() ** 2 + 0.05 for _ in range(npar)]
             rows_by_col[fk] = rng.choices(range(1, npar + 1), weights, k=n)
@@ -841,13 +844,15 @@ def make_db(i):
                 cols.append((c, "DATE")); t["dates"][c] = (a["clause"], a["noun"])
             else:
                 who = "who" if e["who"] else "that"
-                cols.append((c, rng.choice(["BOOLEAN", "BOOLEAN", "BOOL"]))); t["bools"][c] = (f"{who} {a['yes']}", f"{who} {a['no']}")
+                cols.append((c, rng.choice(["BOOLEAN", "BOOLEAN", "BOOL"])))
+                t["bools"][c] = (f"{who} {a['yes']}", f"{who} {a['no']}")
             rows_by_col[c] = _values(rng, a, n, era)
         if len(cols) < 7 and rng.random() < 0.15:   # a column no question asks about, as real schemas have
             c = rng.choice(["created_at", "updated_at", "notes"])
             if c not in taken:
                 if c == "notes":
-                    cols.append((c, "TEXT")); rows_by_col[c] = [None if rng.random() < 0.7 else "see file" for _ in range(n)]
+                    cols.append((c, "TEXT"))
+                    rows_by_col[c] = [None if rng.random() < 0.7 else "see file" for _ in range(n)]
                 else:
                     cols.append((c, "TIMESTAMP"))
                     rows_by_col[c] = [f"{rng.randint(2020, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} "
@@ -862,7 +867,8 @@ def make_db(i):
         c, p = tables[r["child"]], tables[r["parent"]]
         role = r["role"] or ents[r["parent"]]["S"]
         cP, by = c["P"], r["by"]
-        spec_rels.append(dict(child=c["name"], parent=p["name"], fk=r["_fk"].pop(i), role=role, roles=plural(role), by=by,
+        spec_rels.append(dict(child=c["name"], parent=p["name"], fk=r["_fk"].pop(i), role=role, roles=plural(role),
+                              by=by,
                               count_q=[f"How many {cP} are {by} each {role}?", f"Count the {cP} {by} each {role}.",
                                        f"For each {role}, how many {cP} are there?"]))
     spec = dict(grammar=True, domain=dkey, tables=[tables[k] for k in order], rels=spec_rels)
@@ -935,10 +941,12 @@ def main(argv=None):
     files, recs, drops = generate(range(1, args.n_dbs + 1), verify=not args.no_verify, progress=True)
     text = jsonl_text(shuffled(recs))
     if args.check:
-        bad = [db for db, t in files.items() if not (SCHEMA_DIR / f"{db}.sql").exists() or (SCHEMA_DIR / f"{db}.sql").read_text() != t]
+        bad = [db for db, t in files.items()
+               if not (SCHEMA_DIR / f"{db}.sql").exists() or (SCHEMA_DIR / f"{db}.sql").read_text() != t]
         extra = sorted({p.stem for p in SCHEMA_DIR.glob("*.sql")} - set(files))
         same = TRAIN_FILE.exists() and TRAIN_FILE.read_text(encoding="utf-8") == text
-        print(f"synth_train.jsonl {'identical' if same else 'DIFFERS'}; schema files differing: {bad[:5]} ({len(bad)}), extra: {extra[:5]}")
+        print(f"synth_train.jsonl {'identical' if same else 'DIFFERS'}; "
+              f"schema files differing: {bad[:5]} ({len(bad)}), extra: {extra[:5]}")
         return 0 if same and not bad and not extra else 1
     SCHEMA_DIR.mkdir(parents=True, exist_ok=True)
     for p in SCHEMA_DIR.glob("*.sql"):
@@ -948,11 +956,13 @@ def main(argv=None):
     for db, q, sql, why in drops: print(f"dropped {db} ({why}): {q}  |  {sql}")
     lens = sorted(rec_chars(r) for r in recs)
     size = sum((SCHEMA_DIR / f"{db}.sql").stat().st_size for db in files)
-    print(f"{len(files)} databases, {len(recs)} records, dropped {len(drops)} {dict(Counter(d[3].split(':')[0] for d in drops))}")
+    why = dict(Counter(d[3].split(":")[0] for d in drops))
+    print(f"{len(files)} databases, {len(recs)} records, dropped {len(drops)} {why}")
     print(f"chars (user + SQL) max {lens[-1]} median {statistics.median(lens)}; synth_train.jsonl "
           f"{TRAIN_FILE.stat().st_size / 1e6:.2f} MB; synth_schemas {size / 1e6:.2f} MB")
     print("categories", dict(sorted(Counter(r["category"] for r in recs).items())))
-    print("tables per db", dict(sorted(Counter(len(make_db(i)[1]["tables"]) for i in range(1, args.n_dbs + 1)).items())))
+    ntab = Counter(len(make_db(i)[1]["tables"]) for i in range(1, args.n_dbs + 1))
+    print("tables per db", dict(sorted(ntab.items())))
     return 0
 
 

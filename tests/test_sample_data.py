@@ -39,9 +39,12 @@ def _question(r): return r["messages"][1]["content"].rsplit("\nQuestion: ", 1)[1
 
 TRAIN, VAL, UNSEEN, SYNTH = _load("train.jsonl"), _load("val.jsonl"), _load("unseen.jsonl"), _load("synth_train.jsonl")
 ALL = [("train", i, r) for i, r in enumerate(TRAIN, 1)] + [("val", i, r) for i, r in enumerate(VAL, 1)]
+UNSEEN_SYNTH = ([("unseen", i, r) for i, r in enumerate(UNSEEN, 1)]
+                + [("synth_train", i, r) for i, r in enumerate(SYNTH, 1)])
 DBS = sorted(p.stem for p in SCHEMAS.glob("*.sql"))
 SYNTH_DBS = sorted(p.stem for p in SYNTH_SCHEMAS.glob("*.sql"))
-CATEGORIES = {"select", "filter", "aggregate", "group_by", "having", "join", "order_limit", "date", "subquery", "distinct"}
+CATEGORIES = {"select", "filter", "aggregate", "group_by", "having", "join", "order_limit", "date", "subquery",
+              "distinct"}
 
 
 def _scripts():
@@ -106,14 +109,14 @@ def test_order_by_matches_question():
     """ORDER BY only where the question asks for an order, so a tiny model can learn when to sort."""
     words = re.compile(r"\b(sorted|sort|order|ordered|top|highest|lowest|most|largest|smallest|minimum|latest|newest|"
                        r"most recent|alphabetical|alphabetically|priciest|best|longest)\b", re.I)
-    for split, i, r in ALL + [("unseen", i, r) for i, r in enumerate(UNSEEN, 1)] + [("synth_train", i, r) for i, r in enumerate(SYNTH, 1)]:
+    for split, i, r in ALL + UNSEEN_SYNTH:
         q = r["messages"][1]["content"].rsplit("Question: ", 1)[1]
         if "ORDER BY" in r["messages"][2]["content"]:
             assert words.search(q), f"{split}.jsonl:{i} ORDER BY without an order in: {q}"
 
 
 def test_gold_parses_as_one_statement():
-    for split, i, r in ALL + [("unseen", i, r) for i, r in enumerate(UNSEEN, 1)] + [("synth_train", i, r) for i, r in enumerate(SYNTH, 1)]:
+    for split, i, r in ALL + UNSEEN_SYNTH:
         stmts = pglast.parse_sql(r["messages"][2]["content"])
         assert len(stmts) == 1, f"{split}.jsonl:{i}"
 
