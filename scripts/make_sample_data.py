@@ -5,7 +5,7 @@ Deterministic (random.Random(0)), no network. Run from the repository root:
     python scripts/make_sample_data.py
 Writes schemas/<db_id>.sql (CREATE TABLE + INSERT rows), train.jsonl and val.jsonl.
 """
-import calendar, json, random, statistics
+import calendar, json, os, random, re, statistics
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -16,6 +16,8 @@ VAL_SHARE = 0.17
 MONTHS = "January February March April May June July August September October November December".split()
 
 # ---------------------------------------------------------------- schemas and rows
+# A database spec with grammar=True (and its tables) gets "an"/"a" and plurals right in the generic questions; the four
+# below keep the plain "a" and "+s" their shipped questions were made with.
 # Each table: columns [(name, type)], rows, and metadata used by the generic question templates:
 #   S/P: singular/plural noun; label: the column naming a row; nums/cats: {col: English phrase};
 #   cat_preps: {col: phrase with {v}} for "books in the {v} genre"; dates: {col: (clause, noun)};
@@ -189,9 +191,150 @@ DBS["school"] = dict(
 )
 
 
+# ---------------------------------------------------------------- the held-out database
+# Hand-written for evaluation on a schema that training never sees: a beekeeping co-operative. Its table names and
+# domain words (beekeeper, apiary, hive, honey, harvest, ...) appear in no training file; scripts/make_synthetic_data.py
+# keeps them out of its vocabulary and tests/test_sample_data.py checks it. Its records go to unseen.jsonl only.
+HELDOUT_DB = "apiary_coop"
+HELDOUT_NOTE = "hand-written held-out database: never in training; scripts/make_sample_data.py"
+HELDOUT_WORDS = ("beekeep", "apiar", "hive", "honey", "harvest", "queen", "floral", "nectar", "pollen", "varroa")
+HELDOUT = dict(
+    grammar=True,
+    tables=[
+        dict(grammar=True, name="beekeepers", alias="bk", S="beekeeper", P="beekeepers", label="full_name", label_ph="name",
+             cols=[("beekeeper_id", "INTEGER PRIMARY KEY"), ("full_name", "TEXT NOT NULL"), ("village", "TEXT"),
+                   ("joined_on", "DATE"), ("organic_certified", "BOOLEAN")],
+             rows=[(1, "Ingrid Solberg", "Lindholm", "2016-04-12", True), (2, "Tomasz Wrona", "Brzezina", "2018-09-03", False),
+                   (3, "Amara Okoye", "Lindholm", "2019-03-21", True), (4, "Pierre Castel", "Saint-Vallier", "2015-06-30", True),
+                   (5, "Rosa Delgado", "Brzezina", "2020-05-14", False), (6, "Hamish Reid", "Glenmoray", "2017-02-08", True),
+                   (7, "Yuki Tanaka", "Saint-Vallier", "2021-07-19", False), (8, "Greta Lind", "Glenmoray", "2022-04-02", True)],
+             cats={"village": "village"}, cat_preps={"village": "from {v}"},
+             dates={"joined_on": ("joined the co-op", "join date")},
+             bools={"organic_certified": ("who are certified organic", "who are not certified organic")}),
+        dict(grammar=True, name="apiaries", alias="ap", S="apiary", P="apiaries", label="site_name",
+             cols=[("apiary_id", "INTEGER PRIMARY KEY"), ("site_name", "TEXT NOT NULL"),
+                   ("beekeeper_id", "INTEGER REFERENCES beekeepers(beekeeper_id)"), ("region", "TEXT"), ("altitude_m", "INTEGER")],
+             rows=[(1, "Clover Hill", 1, "Northern Lowlands", 120), (2, "Birch Hollow", 1, "Northern Lowlands", 85),
+                   (3, "Old Mill Meadow", 2, "Eastern Plateau", 430), (4, "Sunny Terrace", 3, "Northern Lowlands", 150),
+                   (5, "Lavender Ridge", 4, "Southern Hills", 610), (6, "Chestnut Grove", 4, "Southern Hills", 540),
+                   (7, "Heath Corner", 6, "Highlands", 780), (8, "Thistle Brae", 6, "Highlands", 905),
+                   (9, "Poplar Bend", 7, "Southern Hills", 320), (10, "Willow Creek", 8, "Highlands", 690)],
+             nums={"altitude_m": "altitude in meters"}, cats={"region": "region"}, cat_preps={"region": "in the {v} region"}),
+        dict(grammar=True, name="hives", alias="h", S="hive", P="hives", label="hive_id",
+             cols=[("hive_id", "INTEGER PRIMARY KEY"), ("apiary_id", "INTEGER REFERENCES apiaries(apiary_id)"), ("hive_type", "TEXT"),
+                   ("queen_year", "INTEGER"), ("installed_on", "DATE"), ("is_active", "BOOLEAN")],
+             rows=[(1, 1, "Langstroth", 2023, "2019-04-10", True), (2, 1, "Langstroth", 2022, "2019-04-10", True),
+                   (3, 2, "Warre", 2024, "2020-05-02", True), (4, 3, "Dadant", 2021, "2018-06-15", False),
+                   (5, 3, "Langstroth", 2023, "2021-04-28", True), (6, 4, "Top-bar", 2022, "2019-05-20", True),
+                   (7, 5, "Dadant", 2024, "2016-04-05", True), (8, 5, "Dadant", 2020, "2016-04-05", False),
+                   (9, 6, "Langstroth", 2023, "2017-05-11", True), (10, 7, "Warre", 2022, "2018-04-22", True),
+                   (11, 7, "Top-bar", 2021, "2020-06-01", False), (12, 8, "Warre", 2024, "2022-05-09", True),
+                   (13, 9, "Langstroth", 2023, "2021-05-17", True), (14, 10, "Dadant", 2022, "2022-04-30", True),
+                   (15, 10, "Top-bar", 2024, "2023-05-06", True), (16, 6, "Langstroth", 2019, "2017-05-11", False)],
+             nums={"queen_year": "queen's year of birth"}, no_sum=("queen_year",), cats={"hive_type": "hive type"},
+             cat_preps={"hive_type": "of type {v}"}, dates={"installed_on": ("were installed", "installation date")},
+             bools={"is_active": ("that are active", "that are not active")}),
+        dict(grammar=True, name="harvests", alias="hv", S="harvest", P="harvests", label="harvest_id",
+             cols=[("harvest_id", "INTEGER PRIMARY KEY"), ("hive_id", "INTEGER REFERENCES hives(hive_id)"), ("harvest_date", "DATE"),
+                   ("honey_kg", "NUMERIC(6,2)"), ("floral_source", "TEXT"), ("moisture_pct", "NUMERIC(4,1)")],
+             rows=[(1, 1, "2023-06-18", 14.50, "Clover", 17.2), (2, 2, "2023-06-18", 11.20, "Clover", 17.8),
+                   (3, 3, "2023-07-02", 8.75, "Wildflower", 18.1), (4, 5, "2023-07-09", 12.40, "Acacia", 16.9),
+                   (5, 6, "2023-07-15", 6.30, "Wildflower", 18.6), (6, 7, "2023-07-22", 16.80, "Lavender", 17.0),
+                   (7, 9, "2023-08-05", 13.10, "Chestnut", 17.5), (8, 10, "2023-08-12", 9.60, "Heather", 18.9),
+                   (9, 12, "2023-08-26", 7.25, "Heather", 19.2), (10, 1, "2023-08-30", 10.90, "Wildflower", 17.9),
+                   (11, 13, "2023-09-03", 12.00, "Chestnut", 17.4), (12, 14, "2023-09-10", 9.15, "Heather", 18.4),
+                   (13, 1, "2024-06-09", 15.30, "Clover", 17.1), (14, 2, "2024-06-09", 12.75, "Clover", 17.6),
+                   (15, 3, "2024-06-23", 9.40, "Wildflower", 18.0), (16, 5, "2024-07-01", 13.85, "Acacia", 16.8),
+                   (17, 7, "2024-07-14", 18.20, "Lavender", 16.7), (18, 9, "2024-07-28", 11.60, "Chestnut", 17.7),
+                   (19, 10, "2024-08-04", 10.05, "Heather", 18.8), (20, 12, "2024-08-18", 8.40, "Heather", 19.0),
+                   (21, 13, "2024-08-25", 12.90, "Chestnut", 17.3), (22, 15, "2024-09-01", 5.70, "Wildflower", 18.7),
+                   (23, 6, "2024-09-08", 7.10, "Wildflower", 18.5), (24, 14, "2024-09-15", 10.35, "Heather", 18.2)],
+             nums={"honey_kg": "honey weight in kg", "moisture_pct": "moisture percentage"},
+             cats={"floral_source": "floral source"}, cat_preps={"floral_source": "from {v} flowers"},
+             dates={"harvest_date": ("were taken", "harvest date")}),
+    ],
+    rels=[
+        dict(child="apiaries", parent="beekeepers", fk="beekeeper_id", role="beekeeper", by="run by",
+             count_q=["How many apiaries does each beekeeper run?", "Count the apiaries run by each beekeeper."]),
+        dict(child="hives", parent="apiaries", fk="apiary_id", role="apiary", by="kept at",
+             count_q=["How many hives are kept at each apiary?", "Count the hives at each apiary."]),
+        dict(child="harvests", parent="hives", fk="hive_id", role="hive", by="taken from",
+             count_q=["How many harvests has each hive given?", "Count the harvests taken from each hive."]),
+    ],
+)
+
+_HV = ("harvests AS hv JOIN hives AS h ON hv.hive_id = h.hive_id JOIN apiaries AS ap ON h.apiary_id = ap.apiary_id")
+_BK = " JOIN beekeepers AS bk ON ap.beekeeper_id = bk.beekeeper_id"
+_HA = "hives AS h JOIN apiaries AS ap ON h.apiary_id = ap.apiary_id"
+# (category, question, gold SQL): written by hand, with their own phrasing, mostly across several tables
+HELDOUT_QUESTIONS = [
+    ("join", "What is the total weight of honey harvested by each beekeeper?", f"SELECT bk.full_name, SUM(hv.honey_kg) FROM {_HV}{_BK} GROUP BY bk.full_name;"),
+    ("join", "Which beekeepers keep at least one Warre hive?", f"SELECT DISTINCT bk.full_name FROM {_HA}{_BK} WHERE h.hive_type = 'Warre';"),
+    ("join", "Give every hive id with the site name of its apiary and the name of the beekeeper who runs it.", f"SELECT h.hive_id, ap.site_name, bk.full_name FROM {_HA}{_BK};"),
+    ("join", "How many kilograms of honey came from apiaries in the Highlands region in 2024?", f"SELECT SUM(hv.honey_kg) FROM {_HV} WHERE ap.region = 'Highlands' AND EXTRACT(YEAR FROM hv.harvest_date) = 2024;"),
+    ("order_limit", "Which apiary has yielded the most honey overall?", "SELECT ap.site_name FROM apiaries AS ap JOIN hives AS h ON h.apiary_id = ap.apiary_id JOIN harvests AS hv ON hv.hive_id = h.hive_id GROUP BY ap.site_name ORDER BY SUM(hv.honey_kg) DESC LIMIT 1;"),
+    ("group_by", "What is the average moisture of the honey from each floral source?", "SELECT floral_source, AVG(moisture_pct) FROM harvests GROUP BY floral_source;"),
+    ("date", "How much honey was harvested in each year?", "SELECT EXTRACT(YEAR FROM harvest_date) AS year, SUM(honey_kg) FROM harvests GROUP BY EXTRACT(YEAR FROM harvest_date);"),
+    ("subquery", "Which beekeepers have no active hive at any of their apiaries?", "SELECT full_name FROM beekeepers WHERE beekeeper_id NOT IN (SELECT ap.beekeeper_id FROM apiaries AS ap JOIN hives AS h ON h.apiary_id = ap.apiary_id WHERE h.is_active = TRUE);"),
+    ("having", "Which apiaries have more than one active hive?", f"SELECT ap.site_name FROM {_HA} WHERE h.is_active = TRUE GROUP BY ap.site_name HAVING COUNT(*) > 1;"),
+    ("join", "List the date and weight of every harvest from the Lavender Ridge apiary.", f"SELECT hv.harvest_date, hv.honey_kg FROM {_HV} WHERE ap.site_name = 'Lavender Ridge';"),
+    ("date", "Which harvests took place in July, in any year? Give their ids and dates.", "SELECT harvest_id, harvest_date FROM harvests WHERE EXTRACT(MONTH FROM harvest_date) = 7;"),
+    ("join", "In which villages do the beekeepers with an apiary in the Highlands live? List each village once.", "SELECT DISTINCT bk.village FROM beekeepers AS bk JOIN apiaries AS ap ON ap.beekeeper_id = bk.beekeeper_id WHERE ap.region = 'Highlands';"),
+    ("subquery", "Which hives have had a single harvest heavier than the average harvest?", "SELECT DISTINCT hive_id FROM harvests WHERE honey_kg > (SELECT AVG(honey_kg) FROM harvests);"),
+    ("aggregate", "What is the heaviest single harvest on record, in kilograms?", "SELECT MAX(honey_kg) FROM harvests;"),
+    ("join", "How many active hives are there in each region?", f"SELECT ap.region, COUNT(*) FROM {_HA} WHERE h.is_active = TRUE GROUP BY ap.region;"),
+    ("distinct", "Which floral sources have been harvested at apiaries above 500 meters? List each once.", f"SELECT DISTINCT hv.floral_source FROM {_HV} WHERE ap.altitude_m > 500;"),
+    ("order_limit", "Which three hives have produced the most honey in total?", "SELECT hive_id FROM harvests GROUP BY hive_id ORDER BY SUM(honey_kg) DESC LIMIT 3;"),
+    ("join", "For each hive type, what is the average honey weight per harvest?", "SELECT h.hive_type, AVG(hv.honey_kg) FROM harvests AS hv JOIN hives AS h ON hv.hive_id = h.hive_id GROUP BY h.hive_type;"),
+    ("date", "Which beekeepers joined the co-op before 2018, and on what date?", "SELECT full_name, joined_on FROM beekeepers WHERE joined_on < '2018-01-01';"),
+    ("subquery", "Which apiaries are located higher than every apiary in the Southern Hills?", "SELECT site_name FROM apiaries WHERE altitude_m > (SELECT MAX(altitude_m) FROM apiaries WHERE region = 'Southern Hills');"),
+    ("join", "Show the site and region of every apiary run by a certified organic beekeeper.", "SELECT ap.site_name, ap.region FROM apiaries AS ap JOIN beekeepers AS bk ON ap.beekeeper_id = bk.beekeeper_id WHERE bk.organic_certified = TRUE;"),
+    ("having", "Which floral sources appear in at least four harvests?", "SELECT floral_source FROM harvests GROUP BY floral_source HAVING COUNT(*) >= 4;"),
+    ("date", "How many harvests were recorded in August 2024?", "SELECT COUNT(*) FROM harvests WHERE harvest_date BETWEEN '2024-08-01' AND '2024-08-31';"),
+    ("join", "How much honey did Langstroth hives produce in 2023?", "SELECT SUM(hv.honey_kg) FROM harvests AS hv JOIN hives AS h ON hv.hive_id = h.hive_id WHERE h.hive_type = 'Langstroth' AND EXTRACT(YEAR FROM hv.harvest_date) = 2023;"),
+    ("group_by", "For each village, how many certified organic beekeepers live there?", "SELECT village, COUNT(*) FROM beekeepers WHERE organic_certified = TRUE GROUP BY village;"),
+    ("select", "Show each apiary's site name with its altitude in feet.", "SELECT site_name, altitude_m * 3.28084 AS altitude_ft FROM apiaries;"),
+    ("order_limit", "Who keeps the hive with the largest single harvest?", f"SELECT bk.full_name FROM {_HV}{_BK} ORDER BY hv.honey_kg DESC LIMIT 1;"),
+    ("subquery", "Which hives have never been harvested?", "SELECT hive_id FROM hives WHERE hive_id NOT IN (SELECT hive_id FROM harvests);"),
+    ("distinct", "How many different hive types are kept in the Highlands region?", f"SELECT COUNT(DISTINCT h.hive_type) FROM {_HA} WHERE ap.region = 'Highlands';"),
+    ("join", "Which apiaries had a harvest with a moisture content above 18.5 percent?", f"SELECT DISTINCT ap.site_name FROM {_HV} WHERE hv.moisture_pct > 18.5;"),
+    ("aggregate", "What percentage of the hives are still active?", "SELECT 100.0 * COUNT(*) FILTER (WHERE is_active) / COUNT(*) FROM hives;"),
+    ("join", "List each beekeeper with the number of hives they keep, including beekeepers with none.", "SELECT bk.full_name, COUNT(h.hive_id) FROM beekeepers AS bk LEFT JOIN apiaries AS ap ON ap.beekeeper_id = bk.beekeeper_id LEFT JOIN hives AS h ON h.apiary_id = ap.apiary_id GROUP BY bk.full_name;"),
+    ("date", "Which hives were installed in spring 2019, between March and May?", "SELECT hive_id FROM hives WHERE installed_on BETWEEN '2019-03-01' AND '2019-05-31';"),
+    ("subquery", "Which beekeepers run an apiary higher than 600 meters?", "SELECT full_name FROM beekeepers WHERE beekeeper_id IN (SELECT beekeeper_id FROM apiaries WHERE altitude_m > 600);"),
+    ("filter", "Which harvests weighed more than 12 kg and had a moisture below 17.5 percent?", "SELECT harvest_id FROM harvests WHERE honey_kg > 12 AND moisture_pct < 17.5;"),
+]
+# category weights for the generic questions: close to val.jsonl's mix
+HELDOUT_WEIGHTS = {"join": 3, "filter": 2.5, "date": 2, "aggregate": 2, "order_limit": 1.2, "select": 1, "subquery": 1,
+                   "having": 1, "distinct": 1, "group_by": 1}
+HELDOUT_GENERIC = 100
+
+
+def heldout_records(pg=None, rng=None):
+    """unseen.jsonl: the hand-written questions, then `HELDOUT_GENERIC` generic template questions (one phrasing
+    each), all verified on `pg` (a `Postgres` with the held-out database loaded) when given. Returns (records, drops)."""
+    rng = rng or random.Random(1)
+    schema, drops, out, seen = schema_text(HELDOUT), [], [], set()
+    def ok(cat, q, sql):
+        why = pg.check(HELDOUT_DB, sql) if pg else None
+        if why: drops.append((q, sql, why)); return False
+        return True
+    for cat, q, sql in HELDOUT_QUESTIONS:
+        if ok(cat, q, sql): out.append(record(HELDOUT_DB, schema, cat, q, sql)); seen.add(sql)
+    cands = [(cat, qs, sql) for cat, qs, sql in instances(HELDOUT, rng) if sql not in seen]
+    cands = list({sql: (cat, qs, sql) for cat, qs, sql in reversed(cands)}.values())[::-1]  # first of each SQL
+    first, rest = pick(cands, len(cands), rng, HELDOUT_WEIGHTS)
+    n = 0
+    for cat, qs, sql in first:
+        if n == HELDOUT_GENERIC: break
+        q = rng.choice(qs)
+        if ok(cat, q, sql): out.append(record(HELDOUT_DB, schema, cat, q, sql)); n += 1
+    return out, drops
+
 # ---------------------------------------------------------------- SQL text helpers
 def lit(v):
     """SQL literal for a Python value."""
+    if v is None: return "NULL"
     if isinstance(v, bool): return "TRUE" if v else "FALSE"
     if isinstance(v, (int, float)): return fmt_num(v)
     return "'" + str(v).replace("'", "''") + "'"
@@ -202,12 +345,13 @@ def fmt_num(x):
 def create_stmt(t):
     return f"CREATE TABLE {t['name']} (" + ", ".join(f"{c} {ty}" for c, ty in t["cols"]) + ");"
 
-def schema_text(db):
-    return "\n".join(create_stmt(t) for t in DBS[db]["tables"])
+def schema_text(spec):
+    """The CREATE TABLE lines of a database spec, as they appear in the prompts."""
+    return "\n".join(create_stmt(t) for t in spec["tables"])
 
-def schema_file(db):
-    lines = [f"-- Synthetic sample database '{db}' for sql-codegen-slm (generated by scripts/make_sample_data.py).", schema_text(db), ""]
-    for t in DBS[db]["tables"]:
+def schema_file(db, spec, note="generated by scripts/make_sample_data.py"):
+    lines = [f"-- Synthetic sample database '{db}' for sql-codegen-slm ({note}).", schema_text(spec), ""]
+    for t in spec["tables"]:
         names = ", ".join(c for c, _ in t["cols"])
         vals = ",\n".join("  (" + ", ".join(lit(v) for v in r) + ")" for r in t["rows"])
         lines.append(f"INSERT INTO {t['name']} ({names}) VALUES\n{vals};")
@@ -226,13 +370,28 @@ def pk(t): return t["cols"][0][0]
 
 def an(w): return ("an " if w[0] in "aeiou" else "a ") + w
 
+def _a(w): return "a " + w  # what the four shipped databases' questions say (kept so train/val stay as they are)
+
+def plural(w):
+    if w.endswith("y") and w[-2:-1] not in tuple("aeiou"): return w[:-1] + "ies"
+    return w + ("es" if w.endswith(("s", "x", "ch", "sh")) else "s")
+
+def label_ph(t):
+    """The English phrase of a table's label column ("full_name" may be phrased "name")."""
+    return t.get("label_ph", t["label"].replace("_", " "))
+
+def text_label(t):
+    """Whether the label column holds text (names, titles) rather than an id."""
+    return t.get("text_label", not t["label"].endswith("_id"))
+
 
 # ---------------------------------------------------------------- templates
 # Each generator yields (category, [phrasings], sql). One phrasing (sometimes two) becomes a record.
 def single_table(t, rng):
     n, S, P, L = t["name"], t["S"], t["P"], t["label"]
-    Lp = L.replace("_", " ")
-    Ls = Lp + ("es" if Lp.endswith("s") else "s")
+    art = an if t.get("grammar") else _a
+    Lp = label_ph(t)
+    Ls = plural(Lp) if t.get("grammar") else Lp + ("es" if Lp.endswith("s") else "s")
     SL = Lp if L.endswith("_id") else f"{S} {Lp}"  # "order id", not "order order id"
     # select
     yield "select", [f"List the {Ls} of all {P}.", f"What are the {Ls} of all {P}?", f"Show every {SL}."], f"SELECT {L} FROM {n};"
@@ -272,27 +431,27 @@ def single_table(t, rng):
         xs = sorted(float(x) for x in col(t, m))
         lo, hi = xs[len(xs) // 4], xs[(3 * len(xs)) // 4]
         a, b = fmt_num(lo), fmt_num(hi)
-        yield "filter", [f"Which {P} have a {ph} greater than {a}? List their {Ls}.", f"List the {Ls} of {P} whose {ph} is above {a}.", f"Show the {Lp} of every {S} with a {ph} over {a}."], f"SELECT {L} FROM {n} WHERE {m} > {a};"
-        yield "filter", [f"Which {P} have a {ph} less than {b}? List their {Ls}.", f"List the {Ls} of {P} whose {ph} is below {b}.", f"Show the {Lp} of every {S} with a {ph} under {b}."], f"SELECT {L} FROM {n} WHERE {m} < {b};"
-        yield "filter", [f"List the {Ls} of {P} with a {ph} between {a} and {b}.", f"Which {P} have a {ph} from {a} to {b} inclusive?", f"Show the {P} whose {ph} lies between {a} and {b}; give their {Ls}."], f"SELECT {L} FROM {n} WHERE {m} BETWEEN {a} AND {b};"
+        yield "filter", [f"Which {P} have {art(ph)} greater than {a}? List their {Ls}.", f"List the {Ls} of {P} whose {ph} is above {a}.", f"Show the {Lp} of every {S} with {art(ph)} over {a}."], f"SELECT {L} FROM {n} WHERE {m} > {a};"
+        yield "filter", [f"Which {P} have {art(ph)} less than {b}? List their {Ls}.", f"List the {Ls} of {P} whose {ph} is below {b}.", f"Show the {Lp} of every {S} with {art(ph)} under {b}."], f"SELECT {L} FROM {n} WHERE {m} < {b};"
+        yield "filter", [f"List the {Ls} of {P} with {art(ph)} between {a} and {b}.", f"Which {P} have {art(ph)} from {a} to {b} inclusive?", f"Show the {P} whose {ph} lies between {a} and {b}; give their {Ls}."], f"SELECT {L} FROM {n} WHERE {m} BETWEEN {a} AND {b};"
         for fn, words in [("AVG", ["average", "mean"]), ("MAX", ["highest", "maximum"]), ("MIN", ["lowest", "minimum"]), ("SUM", ["total", "sum of the"])]:
-            if fn == "SUM" and m in ("birth_year", "founded_year", "grade_level"): continue
+            if fn == "SUM" and (m in ("birth_year", "founded_year", "grade_level") or m in t.get("no_sum", ())): continue
             w1, w2 = words
             yield "aggregate", [f"What is the {w1} {ph} of all {P}?", f"Find the {w2} {ph} across the {P}.", f"Compute the {w1} {ph} in the {n} table."], f"SELECT {fn}({m}) FROM {n};"
         k = rng.choice([3, 5])
         yield "order_limit", [f"What are the top {k} {P} with the highest {ph}?", f"List the {k} {P} with the largest {ph}.", f"Show the {Ls} of the {k} {P} with the highest {ph}."], f"SELECT {L} FROM {n} ORDER BY {m} DESC LIMIT {k};"
         yield "order_limit", [f"Which {S} has the lowest {ph}?", f"Find the {S} with the smallest {ph}.", f"Give the {Lp} of the {S} with the minimum {ph}."], f"SELECT {L} FROM {n} ORDER BY {m} ASC LIMIT 1;"
         yield "order_limit", [f"List the {Ls} and {ph} of all {P} sorted by {ph} from highest to lowest.", f"Show every {S}'s {Lp} and {ph}, ordered by {ph} descending.", f"Sort the {P} by {ph} in descending order, showing {Lp} and {ph}."], f"SELECT {L}, {m} FROM {n} ORDER BY {m} DESC;"
-        yield "subquery", [f"Which {P} have a {ph} above the average {ph}?", f"List the {Ls} of {P} whose {ph} is higher than the average.", f"Show the {P} with a {ph} greater than the mean {ph} of all {P}."], f"SELECT {L} FROM {n} WHERE {m} > (SELECT AVG({m}) FROM {n});"
-        yield "subquery", [f"Which {P} have a {ph} below the average {ph}?", f"List the {Ls} of {P} whose {ph} is lower than the average.", f"Show the {P} with a {ph} less than the mean {ph} of all {P}."], f"SELECT {L} FROM {n} WHERE {m} < (SELECT AVG({m}) FROM {n});"
+        yield "subquery", [f"Which {P} have {art(ph)} above the average {ph}?", f"List the {Ls} of {P} whose {ph} is higher than the average.", f"Show the {P} with {art(ph)} greater than the mean {ph} of all {P}."], f"SELECT {L} FROM {n} WHERE {m} > (SELECT AVG({m}) FROM {n});"
+        yield "subquery", [f"Which {P} have {art(ph)} below the average {ph}?", f"List the {Ls} of {P} whose {ph} is lower than the average.", f"Show the {P} with {art(ph)} less than the mean {ph} of all {P}."], f"SELECT {L} FROM {n} WHERE {m} < (SELECT AVG({m}) FROM {n});"
     # text label columns
-    if not L.endswith("_id"):
+    if text_label(t):
         yield "order_limit", [f"List all {S} {Ls} in alphabetical order.", f"Show the {Ls} of the {P} sorted alphabetically.", f"Sort the {P} by {Lp} from A to Z and list the {Ls}."], f"SELECT {L} FROM {n} ORDER BY {L} ASC;"
         first = rng.choice(sorted(set(x[0] for x in col(t, L))))
-        yield "filter", [f"Which {P} have a {Lp} starting with '{first}'?", f"List the {P} whose {Lp} begins with the letter {first}.", f"Show every {S} {Lp} that starts with {first}."], f"SELECT {L} FROM {n} WHERE {L} LIKE '{first}%';"
+        yield "filter", [f"Which {P} have {art(Lp)} starting with '{first}'?", f"List the {P} whose {Lp} begins with the letter {first}.", f"Show every {S} {Lp} that starts with {first}."], f"SELECT {L} FROM {n} WHERE {L} LIKE '{first}%';"
         words = sorted({w for x in col(t, L) for w in x.split() if len(w) > 3 and w[0].isupper() and not w.endswith(".")})
         for w in rng.sample(words, min(2, len(words))):
-            yield "filter", [f"Which {P} have a {Lp} containing the word '{w}'?", f"List the {P} whose {Lp} includes '{w}'.", f"Find every {S} with '{w}' in its {Lp}."], f"SELECT {L} FROM {n} WHERE {L} LIKE '%{w}%';"
+            yield "filter", [f"Which {P} have {art(Lp)} containing the word '{w}'?", f"List the {P} whose {Lp} includes '{w}'.", f"Find every {S} with '{w}' in its {Lp}."], f"SELECT {L} FROM {n} WHERE {L} LIKE '%{w}%';"
     # booleans
     for c, (yes, no) in t.get("bools", {}).items():
         yield "filter", [f"List the {Ls} of {P} {yes}.", f"Which {P} are there {yes}?", f"Show the {Lp} of every {S} {yes}."], f"SELECT {L} FROM {n} WHERE {c} = TRUE;"
@@ -310,8 +469,8 @@ def single_table(t, rng):
         d1, d2 = ds[len(ds) // 3], ds[(2 * len(ds)) // 3]
         years = sorted(set(int(d[:4]) for d in ds))
         for d in (d1, d2):
-            yield "date", [f"Which {P} {clause} after {d}? List their {Ls}.", f"List the {Ls} of {P} that {clause} after {nice_date(d)}.", f"Show the {P} with a {noun} later than {d}."], f"SELECT {L} FROM {n} WHERE {c} > '{d}';"
-        yield "date", [f"How many {P} {clause} before {nice_date(d1)}?", f"Count the {P} that {clause} before {d1}.", f"What is the number of {P} with a {noun} earlier than {d1}?"], f"SELECT COUNT(*) FROM {n} WHERE {c} < '{d1}';"
+            yield "date", [f"Which {P} {clause} after {d}? List their {Ls}.", f"List the {Ls} of {P} that {clause} after {nice_date(d)}.", f"Show the {P} with {art(noun)} later than {d}."], f"SELECT {L} FROM {n} WHERE {c} > '{d}';"
+        yield "date", [f"How many {P} {clause} before {nice_date(d1)}?", f"Count the {P} that {clause} before {d1}.", f"What is the number of {P} with {art(noun)} earlier than {d1}?"], f"SELECT COUNT(*) FROM {n} WHERE {c} < '{d1}';"
         yield "date", [f"List the {Ls} of {P} that {clause} between {d1} and {d2}.", f"Which {P} {clause} from {nice_date(d1)} to {nice_date(d2)}?", f"Show the {P} whose {noun} falls between {d1} and {d2}."], f"SELECT {L} FROM {n} WHERE {c} BETWEEN '{d1}' AND '{d2}';"
         if len(years) > 1:
             for y in rng.sample(years, min(2, len(years))):
@@ -326,14 +485,16 @@ def single_table(t, rng):
         yield "date", [f"List the {Ls} of all {P} ordered by {noun} from earliest to latest.", f"Show the {Ls} of the {P} sorted by {noun} ascending.", f"Sort the {P} by {noun}, earliest first, and list their {Ls}."], f"SELECT {L} FROM {n} ORDER BY {c} ASC;"
 
 
-def relations(db, rng):
-    tabs = {t["name"]: t for t in DBS[db]["tables"]}
-    for r in DBS[db]["rels"]:
+def relations(spec, rng):
+    tabs = {t["name"]: t for t in spec["tables"]}
+    for r in spec["rels"]:
         c, p = tabs[r["child"]], tabs[r["parent"]]
         ca, pa, fk, ppk, role, by = c["alias"], p["alias"], r["fk"], pk(p), r["role"], r["by"]
         cL, pL, cP, cS = c["label"], p["label"], c["P"], c["S"]
-        cLp, pLp = cL.replace("_", " "), pL.replace("_", " ")
-        cLs = cLp + ("es" if cLp.endswith("s") else "s")
+        cLp, pLp = label_ph(c), label_ph(p)
+        grammar = spec.get("grammar")
+        art, roles = (an, plural(role)) if grammar else (_a, role + "s")
+        cLs = plural(cLp) if spec.get("grammar") else cLp + ("es" if cLp.endswith("s") else "s")
         on = f"{c['name']} AS {ca} JOIN {p['name']} AS {pa} ON {ca}.{fk} = {pa}.{ppk}"
         pon = f"{p['name']} AS {pa} JOIN {c['name']} AS {ca} ON {ca}.{fk} = {pa}.{ppk}"
         yield "join", [f"List each {cS} {cLp} together with the {pLp} of its {role}.", f"Show every {cS} {cLp} and the {pLp} of the {role}.", f"For each {cS}, give its {cLp} and its {role}'s {pLp}."], f"SELECT {ca}.{cL}, {pa}.{pL} FROM {on};"
@@ -342,8 +503,9 @@ def relations(db, rng):
         pli = [n for n, _ in p["cols"]].index(pL)
         for row in rng.sample(used, min(3, len(used))):
             v = row[pli]
-            yield "join", [f"List the {cLs} of {cP} {by} {v}.", f"Which {cP} are {by} {v}? Give their {cLs}.", f"Show the {cLp} of every {cS} {by} the {role} {v}."], f"SELECT {ca}.{cL} FROM {on} WHERE {pa}.{pL} = {lit(v)};"
-            yield "join", [f"How many {cP} are {by} {v}?", f"Count the {cP} {by} {v}.", f"What is the number of {cP} {by} the {role} {v}?"], f"SELECT COUNT(*) FROM {on} WHERE {pa}.{pL} = {lit(v)};"
+            vv = f"{role} {v}" if grammar and not text_label(p) else v  # "taken from hive 15", not "from 15"
+            yield "join", [f"List the {cLs} of {cP} {by} {vv}.", f"Which {cP} are {by} {vv}? Give their {cLs}.", f"Show the {cLp} of every {cS} {by} the {role} {v}."], f"SELECT {ca}.{cL} FROM {on} WHERE {pa}.{pL} = {lit(v)};"
+            yield "join", [f"How many {cP} are {by} {vv}?", f"Count the {cP} {by} {vv}.", f"What is the number of {cP} {by} the {role} {v}?"], f"SELECT COUNT(*) FROM {on} WHERE {pa}.{pL} = {lit(v)};"
         yield "join", r["count_q"], f"SELECT {pa}.{pL}, COUNT(*) FROM {pon} GROUP BY {pa}.{pL};"
         for pc, ph in p.get("cats", {}).items():
             vals = sorted(set(row[[n for n, _ in p["cols"]].index(pc)] for row in used), key=str)
@@ -352,11 +514,12 @@ def relations(db, rng):
                 yield "join", [f"List the {cLs} of {cP} whose {role} is {pv}.", f"Which {cP} have {an(role)} {pv}? Give their {cLs}.", f"Show the {cLp} of each {cS} {by} {an(role)} whose {ph} is {v}."], f"SELECT {ca}.{cL} FROM {on} WHERE {pa}.{pc} = {lit(v)};"
         for m, ph in c.get("nums", {}).items():
             yield "join", [f"What is the average {ph} of the {cP} for each {role}?", f"Show each {role}'s {pLp} with the average {ph} of their {cP}.", f"For every {role}, compute the mean {ph} of the {cP}."], f"SELECT {pa}.{pL}, AVG({ca}.{m}) FROM {pon} GROUP BY {pa}.{pL};"
+            if m in c.get("no_sum", ()): continue  # no "total age" or "total rating"
             yield "join", [f"What is the total {ph} of the {cP} for each {role}?", f"Show each {role}'s {pLp} with the sum of {ph} over their {cP}.", f"For every {role}, add up the {ph} of the {cP}."], f"SELECT {pa}.{pL}, SUM({ca}.{m}) FROM {pon} GROUP BY {pa}.{pL};"
         counts = Counter(col(c, fk))
         if max(counts.values()) >= 2:
             k = rng.randint(1, max(counts.values()) - 1)
-            yield "having", [f"Which {role}s have more than {k} {cP}?", f"List the {pLp} of every {role} with more than {k} {cP}.", f"Show the {role}s that have over {k} {cP}."], f"SELECT {pa}.{pL} FROM {pon} GROUP BY {pa}.{pL} HAVING COUNT(*) > {k};"
+            yield "having", [f"Which {roles} have more than {k} {cP}?", f"List the {pLp} of every {role} with more than {k} {cP}.", f"Show the {roles} that have over {k} {cP}."], f"SELECT {pa}.{pL} FROM {pon} GROUP BY {pa}.{pL} HAVING COUNT(*) > {k};"
         top = counts.most_common(2)
         if len(top) == 1 or top[0][1] > top[1][1]:
             yield "order_limit", [f"Which {role} has the most {cP}?", f"Find the {role} with the largest number of {cP}.", f"Give the {pLp} of the {role} with the most {cP}."], f"SELECT {pa}.{pL} FROM {pon} GROUP BY {pa}.{pL} ORDER BY COUNT(*) DESC LIMIT 1;"
@@ -367,9 +530,9 @@ def relations(db, rng):
         for cc, ph in c.get("cats", {}).items():
             v = rng.choice(sorted(set(col(c, cc)), key=str))
             pv = c["cat_preps"][cc].format(v=v)
-            yield "subquery", [f"Which {p['P']} have at least one {cS} {pv}?", f"List the {p['P']} with a {cS} {pv}.", f"Show the {pLp} of every {role} that has a {cS} whose {ph} is {v}."], f"SELECT {pL} FROM {p['name']} WHERE {ppk} IN (SELECT {fk} FROM {c['name']} WHERE {cc} = {lit(v)});"
+            yield "subquery", [f"Which {p['P']} have at least one {cS} {pv}?", f"List the {p['P']} with {art(cS)} {pv}.", f"Show the {pLp} of every {role} that has {art(cS)} whose {ph} is {v}."], f"SELECT {pL} FROM {p['name']} WHERE {ppk} IN (SELECT {fk} FROM {c['name']} WHERE {cc} = {lit(v)});"
         for bc, (yes, _) in c.get("bools", {}).items():
-            yield "join", [f"List the {pLp} of each {role} with {cP} {yes}, without duplicates.", f"Which {role}s have {cP} {yes}? List each once.", f"Show the distinct {role}s of {cP} {yes}."], f"SELECT DISTINCT {pa}.{pL} FROM {on} WHERE {ca}.{bc} = TRUE;"
+            yield "join", [f"List the {pLp} of each {role} with {cP} {yes}, without duplicates.", f"Which {roles} have {cP} {yes}? List each once.", f"Show the distinct {roles} of {cP} {yes}."], f"SELECT DISTINCT {pa}.{pL} FROM {on} WHERE {ca}.{bc} = TRUE;"
 
 
 def extras(db, rng):
@@ -422,29 +585,36 @@ def extras(db, rng):
         yield "date", ["Which enrollments were made in January 2024? Give student names.", "List the names of students who enrolled during January 2024.", "Show the students with an enrollment dated in January 2024."], "SELECT s.name FROM enrollments AS e JOIN students AS s ON e.student_id = s.student_id WHERE e.enrolled_date BETWEEN '2024-01-01' AND '2024-01-31';"
 
 
-# ---------------------------------------------------------------- assemble
-def record(db, cat, q, sql):
-    user = f"Database: {db}\nSchema:\n{schema_text(db)}\nQuestion: {q}"
+# ---------------------------------------------------------------- assemble (shared with scripts/make_synthetic_data.py)
+def record(db, schema, cat, q, sql):
+    """One training/eval record; `schema` is the CREATE TABLE text (`schema_text(spec)`)."""
+    user = f"Database: {db}\nSchema:\n{schema}\nQuestion: {q}"
     return {"db_id": db, "category": cat, "messages": [{"role": "system", "content": SYSTEM},
                                                         {"role": "user", "content": user},
                                                         {"role": "assistant", "content": sql}]}
 
-def build(rng):
+def instances(spec, rng, extra=()):
+    """Every (category, phrasings, sql) the generic templates make for one database spec, then `extra`'s."""
+    for t in spec["tables"]: yield from single_table(t, rng)
+    yield from relations(spec, rng)
+    yield from extra
+
+def build(rng, dbs=None, extras_fn=None):
     """All (instance) groups: each is a list of records that share one gold SQL."""
+    dbs, extras_fn = dbs or DBS, extras_fn or extras
     groups, seen_q, seen_sql = [], set(), set()
-    for db in DBS:
-        gens = [single_table(t, rng) for t in DBS[db]["tables"]] + [relations(db, rng), extras(db, rng)]
-        for gen in gens:
-            for cat, qs, sql in gen:
-                if (db, sql) in seen_sql: continue
-                qs = [q for q in dict.fromkeys(qs) if (db, q) not in seen_q]
-                if not qs: continue
-                seen_sql.add((db, sql))
-                rng.shuffle(qs)
-                # one phrasing per instance, a second one for about a third of them: more surface variety
-                take = qs[:2] if (len(qs) > 1 and rng.random() < 0.35) else qs[:1]
-                for q in take: seen_q.add((db, q))
-                groups.append([record(db, cat, q, sql) for q in take])
+    for db, spec in dbs.items():
+        schema = schema_text(spec)
+        for cat, qs, sql in instances(spec, rng, extras_fn(db, rng)):
+            if (db, sql) in seen_sql: continue
+            qs = [q for q in dict.fromkeys(qs) if (db, q) not in seen_q]
+            if not qs: continue
+            seen_sql.add((db, sql))
+            rng.shuffle(qs)
+            # one phrasing per instance, a second one for about a third of them: more surface variety
+            take = qs[:2] if (len(qs) > 1 and rng.random() < 0.35) else qs[:1]
+            for q in take: seen_q.add((db, q))
+            groups.append([record(db, schema, cat, q, sql) for q in take])
     return groups
 
 def split(groups, rng):
@@ -461,19 +631,111 @@ def split(groups, rng):
     rng.shuffle(train); rng.shuffle(val)
     return train, val
 
+def pick(cands, n, rng, weights=None):
+    """Up to `n` of `cands` ((category, ...) tuples), spread over categories: each draw picks a category by weight
+    among those left, then one of its candidates. Returns them in draw order; the rest follow (fallbacks)."""
+    by = {}
+    for c in cands: by.setdefault(c[0], []).append(c)
+    for v in by.values(): rng.shuffle(v)
+    out = []
+    while by:
+        cats = sorted(by)
+        cat = rng.choices(cats, [(weights or {}).get(k, 1.0) for k in cats])[0]
+        out.append(by[cat].pop())
+        if not by[cat]: del by[cat]
+    return out[:n], out[n:]
+
+def write_jsonl(path, recs):
+    with open(path, "w", encoding="utf-8") as f:
+        for r in recs: f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+def rec_chars(r):
+    """The length the 1400-character budget counts: user content + gold SQL."""
+    return len(r["messages"][1]["content"]) + len(r["messages"][2]["content"])
+
+
+# ---------------------------------------------------------------- verification on a real PostgreSQL
+_ORDER_LIMIT = re.compile(r"^SELECT (?:DISTINCT )?.+? FROM (.+) ORDER BY (.+?)(?: (ASC|DESC))? LIMIT (\d+);$")
+
+class Postgres:
+    """A throwaway PostgreSQL 16 (pgserver) that verifies gold SQL: each database is loaded from its schema file into
+    its own namespace (`CREATE SCHEMA db_id`), and a query counts only if it parses with pglast as one statement,
+    runs without error, returns at least one row that is not all NULL, and (for `ORDER BY x LIMIT k`) has no tie
+    on x between rows k and k+1."""
+    def __init__(self, timeout_ms=5000):
+        import shutil, tempfile, pgserver, psycopg
+        shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) and shutil.disk_usage("/dev/shm").free > 2**30 else None
+        self.tmp = tempfile.mkdtemp(prefix="sampledata-pg-", dir=shm)
+        self.srv = pgserver.get_server(Path(self.tmp) / "pg", cleanup_mode="delete")
+        self.conn = psycopg.connect(self.srv.get_uri("postgres"), autocommit=True)
+        self.conn.execute(f"SET statement_timeout = {int(timeout_ms)}")
+        self.current = None
+
+    def load(self, db, sql_text):
+        self.conn.execute(f'CREATE SCHEMA "{db}"')
+        self.conn.execute(f'SET search_path TO "{db}"')
+        self.conn.execute(sql_text)
+        self.current = db
+
+    def check(self, db, sql):
+        """None if the gold query is good, else why not (parse / error / empty / all NULL)."""
+        import pglast, psycopg
+        try: stmts = pglast.parse_sql(sql)
+        except Exception as e: return f"parse: {e}"
+        if len(stmts) != 1: return f"{len(stmts)} statements"
+        if self.current != db: self.conn.execute(f'SET search_path TO "{db}"'); self.current = db
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql)
+                rows = cur.fetchall()
+        except psycopg.Error as e: return f"error: {str(e).strip().splitlines()[0]}"
+        if not rows: return "empty"
+        if all(v is None for row in rows for v in row): return "all NULL"
+        return self._tie(sql)
+
+    def _tie(self, sql):
+        """`... ORDER BY x LIMIT k` is ambiguous when rows k and k+1 tie on x: say so (another right answer exists)."""
+        m = _ORDER_LIMIT.match(sql)
+        if not m: return None
+        rest, key, direction, k = m.group(1), m.group(2), m.group(3) or "ASC", int(m.group(4))
+        with self.conn.cursor() as cur:
+            cur.execute(f"SELECT {key} FROM {rest} ORDER BY {key} {direction} LIMIT {k + 1}")
+            keys = cur.fetchall()
+        return f"tie at LIMIT {k}" if len(keys) > k and keys[k - 1] == keys[k] else None
+
+    def close(self):
+        import shutil
+        self.conn.close()
+        self.srv.cleanup()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
+
+
+# ---------------------------------------------------------------- main
 def main():
     rng = random.Random(0)
     (OUT / "schemas").mkdir(parents=True, exist_ok=True)
-    for db in DBS: (OUT / "schemas" / f"{db}.sql").write_text(schema_file(db))
+    for db, spec in DBS.items(): (OUT / "schemas" / f"{db}.sql").write_text(schema_file(db, spec))
     train, val = split(build(rng), rng)
-    for name, recs in [("train.jsonl", train), ("val.jsonl", val)]:
-        with open(OUT / name, "w") as f:
-            for r in recs: f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    lens = [len(r["messages"][1]["content"]) + len(r["messages"][2]["content"]) for r in train + val]
+    write_jsonl(OUT / "train.jsonl", train)
+    write_jsonl(OUT / "val.jsonl", val)
+    lens = [rec_chars(r) for r in train + val]
     print(f"train {len(train)}  val {len(val)}  chars max {max(lens)} median {statistics.median(lens)}")
     for name, recs in [("train", train), ("val", val)]:
         print(name, dict(sorted(Counter(r["db_id"] for r in recs).items())))
         print(name, dict(sorted(Counter(r["category"] for r in recs).items())))
+    # the held-out database: its schema beside the others (the judge loads them all), its questions in unseen.jsonl
+    held_sql = schema_file(HELDOUT_DB, HELDOUT, HELDOUT_NOTE)
+    (OUT / "schemas" / f"{HELDOUT_DB}.sql").write_text(held_sql)
+    with Postgres() as pg:
+        pg.load(HELDOUT_DB, held_sql)
+        unseen, drops = heldout_records(pg)
+    write_jsonl(OUT / "unseen.jsonl", unseen)
+    for q, sql, why in drops: print(f"dropped ({why}): {q}  |  {sql}")
+    print(f"unseen {len(unseen)} (dropped {len(drops)})  chars max {max(map(rec_chars, unseen))}",
+          dict(sorted(Counter(r["category"] for r in unseen).items())))
 
 if __name__ == "__main__":
     main()
