@@ -19,6 +19,7 @@ import argparse, importlib.util, json, sys, time
 from pathlib import Path
 
 SETS = {"val": "sample:val.jsonl", "unseen": "sample:unseen.jsonl"}
+SCHEMAS = {"val": "schemas", "unseen": "heldout_schemas"}  # folders of sample_data/ the judge loads for each set
 KEYS = ("execution_accuracy", "valid_sql_rate", "exact_match")
 
 
@@ -47,9 +48,9 @@ def judge(out: Path, limit=None) -> dict:
     from sql_codegen_slm.data import sample_data_dir
     from sql_codegen_slm.sql_eval import PostgresDatabases, evaluate
     recs, res = _records(limit), json.loads((out / "results.json").read_text())
-    with PostgresDatabases(sample_data_dir() / "schemas") as dbs:
-        for tag in ("base", "tuned"):
-            for name, rs in recs.items():
+    for name, rs in recs.items():
+        with PostgresDatabases(sample_data_dir() / SCHEMAS[name]) as dbs:
+            for tag in ("base", "tuned"):
                 p = out / f"predictions_{tag}_{name}.jsonl"
                 if not p.exists(): continue
                 preds = [json.loads(l)["sql"] for l in p.read_text().splitlines()]

