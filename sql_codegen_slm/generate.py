@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from transformers import AttentionInterface, StoppingCriteria, StoppingCriteriaList
 from .prompts import PromptFormat
 from .model import apply_liger, resolve_model_name
-from .packing import packed_attention_forward
+from .packing import packed_attention_forward, unsupported_attention
 from .sql import extract_sql
 
 # %% auto #0
@@ -80,13 +80,20 @@ def _batches(lengths, batch_size, fast):
 # %% ../nbs/05a_generate.ipynb #0e352678
 GEN_ATTN = "sql_generate"
 
-def _flash_decode(q, k, v, scale, used):
-    "Attention of `q` (rows, KV heads, group, dim) on the first `used[b]` slots of cache row b; None without flash."
+class _Unsupported(NotImplementedError):
+    "An attention that the decoder would not compute exactly (`generate_sql` takes HF `generate` for that model)."
+
+def _flash_decode(q, k, v, scale, used, window=None):
+    "Attention of `q` (rows, KV heads, group, dim) on row b's first `used[b]` cache slots (only the last `window`)."
     B, kv, g, D = q.shape
     L, n = k.shape[2], torch.arange(B * kv + 1, device=q.device, dtype=torch.int32)
+    cu_k = n * L
+    if window is not None:  # a sliding layer: each sequence's keys start `window` slots before its end
+        start = (used - window).clamp_min(0)
+        cu_k, used = cu_k + torch.cat([start.repeat_interleave(kv), start.new_zeros(1)]), used - start
     try:  # each (row, KV head) is one sequence whose queries are the group's heads: its keys are read once
         out = torch.ops.aten._flash_attention_forward(q.reshape(-1, 1, D), k.reshape(-1, 1, D), v.reshape(-1, 1, D),
-                                                      n * g, n * L, g, L, 0.0, False, False, scale=scale,
+                                                      n * g, cu_k, g, L, 0.0, False, False, scale=scale,
                                                       seqused_k=used.repeat_interleave(kv))[0]
         return out.view(B, kv * g, D)
     except (RuntimeError, TypeError) as e:  # no flash kernel for this GPU / dtype / torch: SDPA over the whole cache
@@ -95,14 +102,19 @@ def _flash_decode(q, k, v, scale, used):
 def _generate_attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None,
                         sliding_window=None, seqused_k=None, **kwargs):
     "Packed prefill (causal within each prompt, no padding), or one decoding step against the cache (no `repeat_kv`)."
+    if (why := unsupported_attention(module, **kwargs)) is not None:
+        raise _Unsupported(f"decode_greedy would not be exact: {why}; decode with HF generate: decoder='hf'")
     if seqused_k is None:  # the prefill (a step always says how many slots each row has filled)
         return packed_attention_forward(module, query, key, value, None, 0.0, scaling, sliding_window, **kwargs)
     B, H, _, D = query.shape
     q = query.reshape(B, key.shape[1], H // key.shape[1], D)  # one token: a KV group's heads become its query rows
     if query.is_cuda and _FLASH_DECODE[0]:
-        out = _flash_decode(q, key, value, scaling, seqused_k)
+        out = _flash_decode(q, key, value, scaling, seqused_k, sliding_window)
         if out is not None: return out.view(B, 1, H, D), None
         _FLASH_DECODE[0] = False
+    if sliding_window is not None:  # the last `sliding_window` filled slots (this token's among them), as HF's mask
+        first = (seqused_k - sliding_window)[:, None, None, None]
+        attention_mask = attention_mask & (torch.arange(key.shape[2], device=key.device) >= first)
     out = F.scaled_dot_product_attention(q, key, value, attn_mask=attention_mask, scale=scaling)
     return out.reshape(B, 1, H, D), None
 
@@ -211,15 +223,17 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
     enc = tokenizer([fmt.prompt(r["messages"]) for r in records], add_special_tokens=False)["input_ids"]
     lengths = [len(e) for e in enc]
     bs = batch_size or (auto_batch_size(model, max(lengths, default=1) + max_new_tokens) if fast else 8)
-    window = getattr(_hf(model).config, "sliding_window", None)  # the step's mask has no window: HF generate past it
-    out, new_tokens, times, t0 = [None] * len(records), 0, {}, time.perf_counter()
+    out, new_tokens, times, t0, refused = [None] * len(records), 0, {}, time.perf_counter(), None
     ctx = inference_mode(model) if fast else _eval_mode(model)
     try:
         with ctx, torch.no_grad():
             for idx in _batches(lengths, bs, fast):
-                if fast and decoder != "hf" and not (window and max(lengths[i] for i in idx) + max_new_tokens > window):
-                    gen = decode_greedy(model, tokenizer, [enc[i] for i in idx], max_new_tokens,
-                                        graph=decoder == "graph", times=times, stop_ids=fmt.stop_ids)
+                gen = None
+                if fast and decoder != "hf" and not refused:
+                    try: gen = decode_greedy(model, tokenizer, [enc[i] for i in idx], max_new_tokens,
+                                             graph=decoder == "graph", times=times, stop_ids=fmt.stop_ids)
+                    except _Unsupported as e: refused = str(e)  # this model's attention: HF generate from here on
+                if gen is not None:
                     new_tokens += sum(map(len, gen))
                     texts = [tokenizer.decode(g, skip_special_tokens=True) for g in gen]
                 else:
@@ -239,7 +253,7 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
         stats.update(n=len(out), seconds=round(secs, 3), queries_per_s=round(len(out) / max(secs, 1e-9), 2),
                      new_tokens=new_tokens, tokens_per_s=round(new_tokens / max(secs, 1e-9), 1),
                      batch_size=min(bs, len(out)),
-                     path=f"fast ({decoder})" if fast else "plain",
+                     path=(f"fast ({decoder})" + (f", then hf: {refused}" if refused else "")) if fast else "plain",
                      **{k: round(v, 3) for k, v in times.items()})
     return out
 

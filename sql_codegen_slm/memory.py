@@ -34,11 +34,16 @@ def _shapes(cfg) -> dict:
                 from transformers import MistralConfig
                 cfg = MistralConfig()
             else: cfg = AutoConfig.from_pretrained(name)
+    if hasattr(cfg, "get_text_config"): cfg = cfg.get_text_config()  # a multimodal config: its language model's
     g = cfg.get if isinstance(cfg, dict) else lambda k, d=None: getattr(cfg, k, d)
-    h, a = g("hidden_size"), g("num_attention_heads")
+    h, a, family = g("hidden_size"), g("num_attention_heads"), g("model_type") or ""
     d = g("head_dim") or h // a
     return dict(h=h, n=g("num_hidden_layers"), f=g("intermediate_size"), V=g("vocab_size"), a=a,
-                kv_heads=g("num_key_value_heads") or a, d=d, tied=bool(g("tie_word_embeddings", False)))
+                kv_heads=g("num_key_value_heads") or a, d=d, tied=bool(g("tie_word_embeddings", False)),
+                norms=4 if family.startswith(("gemma2", "gemma3")) else 2,  # Gemma: norms before and after each block
+                qk_norm=family.startswith(("gemma3", "qwen3")),  # an RMSNorm over each head's q and k
+                qkv_bias=family.startswith("qwen2") or bool(g("attention_bias", False)),
+                o_bias=bool(g("attention_bias", False)), mlp_bias=bool(g("mlp_bias", False)))
 
 # %% ../nbs/02b_memory.ipynb #3019442f
 def _linears(s) -> dict:
@@ -50,6 +55,14 @@ def lora_params(cfg, r: int = 16, targets=ALL_PROJ) -> int:
     "Trainable LoRA parameters: r × (in + out) for each adapted projection of every layer."
     s = _shapes(cfg)
     return s["n"] * sum(r * (i + o) for k, (i, o) in _linears(s).items() if k in targets)
+
+# %% ../nbs/02b_memory.ipynb #c4c1911b
+def _other_params(s) -> int:
+    "Parameters besides the projections' weights: embeddings (and an untied head), norms, biases, the final norm."
+    h, f, q, kv = s["h"], s["f"], s["a"] * s["d"], s["kv_heads"] * s["d"]
+    layer = (s.get("norms", 2) * h + 2 * s["d"] * s.get("qk_norm", False) + (q + 2 * kv) * s.get("qkv_bias", False)
+             + h * s.get("o_bias", False) + (2 * f + h) * s.get("mlp_bias", False))
+    return s["V"] * h * (1 if s["tied"] else 2) + s["n"] * layer + h
 
 # %% ../nbs/02b_memory.ipynb #db93fa00
 def _dropout_inputs(s, lora_targets=ALL_PROJ, grouped: bool = False) -> list:
@@ -64,7 +77,8 @@ def _layer_bytes_per_token(s, lora_targets=ALL_PROJ, lora_dropout: float = 0.05,
     "Bytes per token that one recomputed decoder layer holds for its backward."
     h, f, q, kv = s["h"], s["f"], s["a"] * s["d"], s["kv_heads"] * s["d"]
     b = act_bytes
-    norms = 3 * b * h if liger else 2 * (4 * h + 2 * h + b * h)
+    widths = s.get("norms", 2) * h + (q + kv) * s.get("qk_norm", False)  # elements normalised per token
+    norms = 1.5 * b * widths if liger else (6 + b) * widths
     attn = 4 * b * q + 2 * b * kv + 4 * s["a"]
     mlp = (3 if liger else 4) * b * f
     drop = sum((b + 1) * i for i in _dropout_inputs(s, lora_targets, grouped_lora)) if lora_dropout else 0
@@ -138,7 +152,7 @@ def estimate_memory(cfg_or_params, gpu_gb: float | None = None, *, tokens: int |
     h, n, V = s["h"], s["n"], s["V"]
     lin = _linears(s)
     p_lin = n * sum(i * o for i, o in lin.values())
-    p_other = V * h * (1 if s["tied"] else 2) + (2 * n + 1) * h
+    p_other = _other_params(s)
     other_bytes = 4 if upcast_fp32 else 2
     act = 4 if upcast_fp32 else 2  # an fp32 norm weight turns the whole residual stream fp32
     b = {}
