@@ -134,6 +134,6 @@ def boundary_report(fmt: PromptFormat, messages: list[dict]) -> dict:
     return dict(prefix_ok=whole[:len(p)] == p, split_equals_whole=p + c == whole,
                 first_label=tok.convert_ids_to_tokens(c[:1])[0] if c else None,
                 ends_turn=bool(c) and c[-1] in fmt.stop_ids,
-                bos_once=bos is None or p.count(bos) <= 1 and bos not in c,
+                bos_once=bos is None or p[:2] != [bos, bos] and bos not in c,  # ChatML's BOS is its turn marker
                 roundtrip=tok.decode(whole, skip_special_tokens=True) == text,
                 n_prompt=len(p), n_completion=len(c))
