@@ -242,3 +242,37 @@ def test_sql_metrics_below_the_config_range(tmp_path):
     (run / "checkpoint-60" / "config.yaml").write_text(
         "logging:\n  min_execution_accuracy: 0.3\n  expect_after_step: 30\n")
     assert flags(check_run(run)) == [("low_execution_accuracy", 60, "warning")]
+
+
+# ---- batch noise: a healthy run on small batches is not a rising loss ------------------------------------------------
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _fixture(name):
+    "The log history of tests/fixtures/NAME.json (a trainer_state.json: a real run's may replace the synthetic one)."
+    return json.loads((FIXTURES / f"{name}.json").read_text())["log_history"]
+
+
+def test_healthy_noisy_run_raises_nothing(tmp_path):
+    "Train loss +-60% from one log to the next (8-row batches), eval loss falling: once 'FAILED loss_rising 140%'."
+    hist = _fixture("healthy_noisy")
+    run = make_run(tmp_path, hist, [40, 80, 120], 120, save_steps=40)
+    r = check_run(run)
+    assert flags(r) == [] and exit_code(r) == 0, flags(r)
+    rc, out, err = _cli(run)
+    assert rc == 0 and "no red flags" in out, out + err
+
+
+def test_diverging_noisy_run_fails(tmp_path):
+    "The same noise on a loss that climbs ten-fold after step 40, the eval loss with it: failed, from the bottom."
+    r = check_run(make_run(tmp_path, _fixture("diverging_noisy"), [40, 80, 120], 120, save_steps=40))
+    (name, step, st), = flags(r)
+    f = next(f for f in r if f.name == "loss_rising")
+    assert (name, st) == ("loss_rising", "failed") and 30 <= step <= 50 and "eval_loss rose" in f.message, f.message
+    assert exit_code(r) == 2
+
+
+def test_nan_in_a_noisy_run_is_flagged_at_once(tmp_path):
+    hist = [dict(h, loss=float("nan")) if h["step"] == 60 and "loss" in h else h for h in _fixture("healthy_noisy")]
+    r = check_run(make_run(tmp_path, hist, [40, 80, 120], 120, save_steps=40))
+    assert flags(r) == [("nan_loss", 60, "failed")] and exit_code(r) == 2
