@@ -20,8 +20,8 @@ from sql_codegen_slm.sql import (
 )
 
 # %% auto #0
-__all__ = ['READER', 'MAX_TIMEOUT_S', 'QueryError', 'check_query', 'PostgresDatabases', 'judge', 'evaluate', 'read_gold',
-           'read_predictions', 'format_report', 'check_adapter_dir', 'main']
+__all__ = ['READER', 'MAX_TIMEOUT_S', 'QueryError', 'check_query', 'read_sql_file', 'PostgresDatabases', 'judge', 'evaluate',
+           'read_gold', 'read_predictions', 'format_report', 'check_adapter_dir', 'main']
 
 # %% ../nbs/05b_sql_eval.ipynb #696ef857
 class QueryError(Exception):
@@ -156,8 +156,8 @@ def _statements(text: str) -> list[tuple[int, str]]:
     return out
 
 # %% ../nbs/05b_sql_eval.ipynb #95ad0e20
-def _schema_text(path) -> str:
-    "The text of a schema file, or a `ValueError` naming it when it is not UTF-8 or holds a NUL byte."
+def read_sql_file(path) -> str:
+    "The text of a `.sql` file, or a `ValueError` naming it (and the line) when it is not UTF-8 or holds a NUL byte."
     try: text = Path(path).read_bytes().decode("utf-8")
     except UnicodeDecodeError as e:
         line = Path(path).read_bytes()[:e.start].count(b"\n") + 1
@@ -238,7 +238,7 @@ class PostgresDatabases:
         from psycopg import sql as q
         path = self.dir / f"{db_id}.sql"
         if not path.is_file(): raise FileNotFoundError(f"no schema file for database {db_id!r}: {path}")
-        text = _schema_text(path)
+        text = read_sql_file(path)
         with psycopg.connect(self.admin_conninfo(), autocommit=True) as c:
             c.execute(q.SQL("CREATE DATABASE {}").format(q.Identifier(db_id)))
             c.execute(q.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(q.Identifier(db_id)))
