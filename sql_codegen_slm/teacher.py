@@ -176,12 +176,14 @@ def normalize_question(q: str) -> str:
 
 def verify_pair(dbs: PostgresDatabases, db_id: str, question, sql) -> int:
     "The number of rows `sql` returns on `db_id`; raises `Rejected` (malformed_pair, syntax, not_read_only, "
-    "multiple_statements, timeout, execution_error)."
+    "multiple_statements, timeout, oversized, execution_error)."
     if not (isinstance(question, str) and question.strip() and isinstance(sql, str) and sql.strip()):
         raise Rejected("malformed_pair", "question or sql missing")
+    if "\x00" in question: raise Rejected("malformed_pair", "a NUL byte in the question")  # no training text has one
     try: return len(dbs.run(db_id, sql).rows)
     except QueryError as e:
         if e.kind in ("syntax", "empty"): raise Rejected("syntax", e.message) from None
+        if e.kind == "oversized": raise Rejected("oversized", e.message) from None
         if e.kind == "refused":
             raise Rejected("multiple_statements" if "statements" in e.message else "not_read_only", e.message) from None
         raise Rejected("timeout" if e.kind == "timeout" else "execution_error", e.message) from None

@@ -62,14 +62,16 @@ def test_each_rejection_reason_is_counted(tmp_path, dbs):
            {"question": "q6", "sql": "SELECT pg_sleep(3)"},
            {"question": "", "sql": "SELECT 1"}, "not a pair", good,
            {"question": "how many AUTHORS are there", "sql": "SELECT name FROM authors"},  # same question
-           {"question": "Count the authors.", "sql": "select count(*) from authors;"}]  # same SQL
+           {"question": "Count the authors.", "sql": "select count(*) from authors;"},  # same SQL
+           {"question": "Authors\u0000?", "sql": "SELECT name FROM authors"},  # a NUL in the question
+           {"question": "q7", "sql": "SELECT 1\u0000; DROP TABLE authors"}]  # the parser would stop at the NUL
     script = [{"pairs": bad}, {"content": "Sure! Here are pairs: ..."},
               {"content": '{"pairs": [{"question"', "finish_reason": "length"},
               {"content": '{"items": []}'}, {"pairs": [good]}]
     with ChatServer(KEY, script) as srv:
         rep = run(srv, tmp_path / "d.jsonl", dbs, total=2, features=["aggregate"], oversample=20)
-    assert rep["rejected"] == {"syntax": 1, "not_read_only": 1, "multiple_statements": 1, "execution_error": 1,
-                               "empty_result": 1, "timeout": 1, "malformed_pair": 2, "duplicate": 3,
+    assert rep["rejected"] == {"syntax": 2, "not_read_only": 1, "multiple_statements": 1, "execution_error": 1,
+                               "empty_result": 1, "timeout": 1, "malformed_pair": 3, "duplicate": 3,
                                "malformed_reply": 2, "truncated_reply": 1}, rep["rejected"]
     kept = lines(tmp_path / "d.jsonl")
     assert [r["messages"][-1]["content"] for r in kept][0] == "SELECT COUNT(*) FROM authors;"
