@@ -445,11 +445,14 @@ def read_gold(path) -> list:
     for n, r in _read_jsonl(path):
         msgs = r.get("messages")
         if not isinstance(r.get("db_id"), str) or not r["db_id"]: raise ValueError(f"{path}:{n}: missing \"db_id\"")
-        if not isinstance(msgs, list) or not any(isinstance(m, dict) and m.get("role") == "assistant" for m in msgs):
+        if not isinstance(msgs, list) or not any(isinstance(m, dict) and m.get("role") == "assistant"
+                                                 and isinstance(m.get("content"), str) for m in msgs):
             raise ValueError(f"{path}:{n}: \"messages\" needs an assistant message holding the gold SQL")
-        if not isinstance(r.get("gold_alternatives", []), list):
-            raise ValueError(f"{path}:{n}: \"gold_alternatives\" must be a list")
+        alts = r.get("gold_alternatives", [])
+        if not isinstance(alts, list) or not all(isinstance(a, str) for a in alts):
+            raise ValueError(f"{path}:{n}: \"gold_alternatives\" must be a list of SQL strings")
         recs.append(r)
+    if not recs: raise ValueError(f"{path}: no gold records (JSONL: one record per line)")
     return recs
 
 # %% ../nbs/05b_sql_eval.ipynb #64b12b6c
@@ -517,6 +520,8 @@ def _check_paths(a):
     if a.output:
         out = Path(a.output)
         if out.is_dir(): raise ValueError(f"--output {out} is a directory; pass a file, e.g. {out / 'report.json'}")
+        if any(p and Path(p).exists() and Path(p).resolve() == out.resolve() for p in (a.gold, a.predictions)):
+            raise ValueError(f"--output {out} is an input of this command; pass another file")
         try: out.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e: raise ValueError(f"--output {out}: cannot create its directory ({e.strerror})") from None
 

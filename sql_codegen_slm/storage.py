@@ -334,10 +334,10 @@ def check_sync(local_dir, remote_url, timeout: float = 30.0) -> None:
                                         "pass the run's local output directory (training.output_dir)")
     if not str(remote_url).strip():
         raise ValueError("the remote is empty: pass a URL such as gs://BUCKET/PREFIX, or a local directory")
-    fs, root = fs_for(remote_url)  # the bucket placeholder: a ValueError naming it
-    isfile, e = within(lambda: fs.isfile(root), timeout)
-    if e is not None: raise ValueError(f"{remote_url}: {explain_fs_error(e)}")
-    if isfile: raise ValueError(f"{remote_url} is a file, not a directory or prefix to upload under")
+    fs, root, kind = remote_kind(remote_url, timeout)  # the bucket placeholder, no network, no credentials: named
+    if kind == "file": raise ValueError(f"{remote_url} is a file, not a directory or prefix to upload under")
+    if "file" in fs.protocol and (Path(root).resolve() == d.resolve() or d.resolve() in Path(root).resolve().parents):
+        raise ValueError(f"{remote_url} is the run directory itself (or inside it): pass another place to upload to")
     ok, msg = probe_url(str(remote_url), timeout)
     if not ok: raise ValueError(msg)
 

@@ -58,7 +58,10 @@ def read_schemas(src) -> dict:
     why = "no such directory" if not d.exists() else "not a directory" if not d.is_dir() else "no .sql files there"
     if not files: raise FileNotFoundError(f"--schemas {src}: {why}; it holds one <db_id>.sql file (DDL and rows) per "
                                           "database, like sql_codegen_slm/sample_data/schemas/")
-    return {p.stem: schema_ddl(p) for p in files}
+    ddl = {p.stem: schema_ddl(p) for p in files}
+    if empty := [p for p in files if not ddl[p.stem]]:
+        raise ValueError(f"{empty[0]}: no CREATE statements; a schema file holds one database's DDL (and rows)")
+    return ddl
 
 # %% ../nbs/10_teacher.ipynb #e497ca55
 _TEACHER_SYSTEM = "You write training data for a text-to-SQL model. Reply with one JSON object and nothing else."

@@ -325,3 +325,12 @@ def test_exit_1_when_the_plan_runs_out(tmp_path, capsys):
     assert rc == 1 and "plan_exhausted" in capsys.readouterr().out
     with ChatServer(KEY) as srv:
         assert main(BASE + ["--out", str(tmp_path / "e.jsonl"), "--teacher-url", srv.url]) == 0
+
+
+def test_empty_schema_file_is_named(tmp_path, capsys, no_postgres):
+    "A schema file without a CREATE statement once went to the teacher as an empty schema."
+    schemas = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, schemas)
+    (schemas / "empty.sql").write_text("-- nothing here yet\n")
+    rc, err = _main(capsys, *BASE[2:], "--schemas", schemas, "--out", tmp_path / "d.jsonl", "--dry-run")
+    assert rc == 2 and len(err) == 1 and str(schemas / "empty.sql") in err[0] and "no CREATE" in err[0], err

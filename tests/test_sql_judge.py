@@ -458,3 +458,13 @@ def test_judge_server_never_outlives_its_owner(db_dir, how):
     assert not Path(tmp).exists(), f"{how}: {tmp} left behind"
     if Path("/dev/shm").is_dir() and tmp.startswith("/dev/shm"):
         assert Path(tmp) not in set(Path("/dev/shm").glob("sqljudge-*")) - before
+
+
+def test_cli_never_overwrites_its_inputs_nor_judges_nothing(tmp_path, db_dir):
+    gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    gold.write_text(json.dumps(rec("Names of customers in Paris?", PARIS)) + "\n")
+    pred.write_text(json.dumps({"sql": PARIS}) + "\n")
+    _one_line_error(_cli("--gold", gold, "--predictions", pred, "--db-sql", db_dir, "--output", pred), "--output")
+    assert json.loads(pred.read_text()) == {"sql": PARIS}  # not overwritten by the report
+    gold.write_text("\n")
+    _one_line_error(_cli("--gold", gold, "--predictions", pred, "--db-sql", db_dir), str(gold), "no gold records")

@@ -265,3 +265,11 @@ def test_sync_to_a_missing_bucket_or_a_file_is_one_line(emulator, tmp_path):
         assert rc == 2 and len(err) == 1 and all(w in err[0] for w in words), (local, rc, out, err)
     rc, out, err = _sync(run, f"{emulator}/ok")
     assert rc == 0 and "uploaded checkpoint-2" in out and _complete_steps(f"{emulator}/ok") == [2], (out, err)
+
+
+def test_sync_into_the_run_itself_is_refused(tmp_path):
+    run = tmp_path / "run"
+    _resumable_checkpoint(run, 2)
+    for remote in (run, run / "mirror"):
+        rc, out, err = _sync(run, remote)
+        assert rc == 2 and len(err) == 1 and "the run directory itself" in err[0], (remote, out, err)
