@@ -171,8 +171,9 @@ class RedFlagCallback(TrainerCallback):
     def __init__(self, th: Thresholds = THRESHOLDS, check_weights: bool = True):
         self.th, self.check_weights = th, check_weights
         self.history: list[dict] = []      # the logs so far: step and the _KEYS logged
-        self.findings: list[Finding] = []  # each flag once per episode
-        self._up: set = set()              # detectors whose flag is up on the recent logs
+        self.findings: list[Finding] = []  # each flag once per episode (a warning that becomes a failure: updated)
+        self._up: dict = {}                # detector -> its finding, while its flag is up on the recent logs
+        self._seen: dict = {}              # detector -> the number of logs when it last raised its flag
 
     @property
     def fatal(self) -> list[Finding]: return [f for f in self.findings if f.status == "failed" and f.name in FATAL]
@@ -187,12 +188,18 @@ class RedFlagCallback(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not logs or not {"loss", "eval_loss"} & logs.keys(): return  # the final train summary
         self.history.append(dict(step=state.global_step, **{k: logs[k] for k in _KEYS if k in logs}))
-        recent = self.history[-3 * self.th.window:]
+        recent = self.history[-4 * self.th.smooth_max:]  # two of the longest smoothing windows, and some
         for d in DETECTORS:
             f = d(self.history[-1:], self.th) if d is nonfinite else d(recent, self.th)
-            new = f is not None and (d is nonfinite or d not in self._up)
-            (self._up.add if f is not None else self._up.discard)(d)
-            if new: self._report(control, _fp16(f) if args.fp16 else f)
+            if f is None:  # cleared once it has stayed away for a window of logs: no flicker at the edge
+                if d in self._up and len(self.history) - self._seen[d] >= self.th.window: del self._up[d]
+                continue
+            self._seen[d] = len(self.history)
+            f, up = _fp16(f) if args.fp16 else f, self._up.get(d)
+            if d is nonfinite or up is None: self._up[d] = f; self._report(control, f)
+            elif f.status == "failed" and up.status != "failed":  # the same episode, worse: the finding says so
+                up.status, up.message, up.figures, up.advice = f.status, f.message, f.figures, f.advice
+                logger.error(f"red flag {f.name} now failed: {f.message}; what to do: {f.advice}")
 
     def _report(self, control, f: Finding):
         step, stop = f.figures["step"], f.status == "failed" and f.name in FATAL

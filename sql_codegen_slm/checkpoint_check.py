@@ -8,7 +8,7 @@ import json, statistics, tempfile, time, warnings
 from pathlib import Path
 from .findings import Finding
 from .redflags import THRESHOLDS, Thresholds
-from .storage import fs_for, file_problem, checkpoint_problems
+from .storage import fs_for, file_problem, checkpoint_problems, remote_kind
 
 # %% auto #0
 __all__ = ['run_files', 'check_checkpoints']
@@ -30,10 +30,9 @@ def run_files(url, root, listing: dict) -> tuple[list[dict], dict | None]:
 # %% ../nbs/07c_checkpoints.ipynb #d67d19bd
 def _run_checkpoints(url):
     "(filesystem, root, checkpoints, final) of the run at `url`; none for a `trainer_state.json` given directly."
-    fs, root = fs_for(url)
-    fs.invalidate_cache()
-    if fs.isfile(root): return fs, root, [], None
-    if not fs.isdir(root): raise FileNotFoundError(f"{url}: no such run directory")
+    fs, root, kind = remote_kind(url)  # a URL it cannot reach, or bad credentials: a ValueError, at once
+    if kind == "file": return fs, root, [], None
+    if kind is None: raise FileNotFoundError(f"{url}: no such run directory")
     return (fs, root, *run_files(url, root, fs.find(root, detail=True)))
 
 # %% ../nbs/07c_checkpoints.ipynb #83e9891c

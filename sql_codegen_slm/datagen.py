@@ -4,24 +4,31 @@
 
 # %% ../nbs/10a_datagen.ipynb #29c8e4d5
 from __future__ import annotations
-import argparse, json, math, os, sys, threading, time
+import json, math, os, re, sys, threading, time
 import openai
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from .data import SYSTEM_PROMPT
+from .findings import Parser, arg_number, check_number, cli_error
 from .sql import normalize_sql
-from .sql_eval import PostgresDatabases
+from .sql_eval import MAX_TIMEOUT_S, PostgresDatabases
 from .teacher import (FEATURES, PRICES, Budget, BudgetExceeded, Rejected, ResponseCache, append_jsonl,
                                      content_hash, normalize_question, parse_pairs, plan_requests, prompt_token_bound,
                                      read_jsonl_resume, read_schemas, sql_features, teacher_messages, verify_pair)
 
 # %% auto #0
-__all__ = ['AuthError', 'generate', 'quality_report', 'format_report', 'write_report', 'format_plan', 'main']
+__all__ = ['UNREACHABLE_AFTER', 'MAX_REQUESTS', 'AuthError', 'TeacherUnreachable', 'check_settings', 'check_out', 'generate',
+           'quality_report', 'format_report', 'write_report', 'format_plan', 'main']
 
 # %% ../nbs/10a_datagen.ipynb #ea66fd9d
 class AuthError(RuntimeError):
     "The teacher refused the API key (401)."
+
+class TeacherUnreachable(RuntimeError):
+    "`UNREACHABLE_AFTER` requests in a row could not connect to the teacher (after the client's retries)."
+
+UNREACHABLE_AFTER = 3
 
 class _Limiter:
     "At most `rps` request starts per second across threads."
@@ -63,6 +70,70 @@ def _fetch(ctx, r):
     ctx["cache"].put(req, out)
     return out, False
 
+# %% ../nbs/10a_datagen.ipynb #941b8f04
+_NUMBERS = dict(  # parameter of `generate`: (flag, lowest, highest, whole number, lowest excluded)
+    total=("--total", 1, 1_000_000, True, False), budget_usd=("--budget-usd", 0, 1e9, False, False),
+    price_in=("--price-in", 0, 1e6, False, False), price_out=("--price-out", 0, 1e6, False, False),
+    pairs_per_request=("--pairs-per-request", 1, 100, True, False),
+    max_tokens=("--max-tokens", 1, 1_000_000, True, False), temperature=("--temperature", 0, 2, False, False),
+    concurrency=("--concurrency", 1, 256, True, False), rps=("--rps", 0, 1e6, False, True),
+    timeout_s=("--timeout", 0, 86_400, False, True), max_retries=("--max-retries", 0, 100, True, False),
+    oversample=("--oversample", 1, 100, False, False), val_fraction=("--val-fraction", 0, 0.99, False, False),
+    sql_timeout_s=("--sql-timeout", 0.001, MAX_TIMEOUT_S, False, False))
+MAX_REQUESTS = 1_000_000
+
+def check_settings(model="x", api_key_env="x", teacher_url=None, **numbers) -> None:
+    "The settings of `generate` (`numbers`: any of `_NUMBERS`; None: not set), each in its range, and a plan of at "
+    "most `MAX_REQUESTS` requests; else a `ValueError` naming the flag."
+    for k, v in numbers.items():
+        flag, lo, hi, integer, above = _NUMBERS[k]
+        if v is not None: check_number(flag, v, lo, hi, integer, above)
+    if {"total", "oversample", "pairs_per_request"} <= numbers.keys():
+        if (n := math.ceil(numbers["total"] * numbers["oversample"] / numbers["pairs_per_request"])) > MAX_REQUESTS:
+            raise ValueError(f"--total x --oversample / --pairs-per-request plans {n:,} requests, more than "
+                             f"{MAX_REQUESTS:,}: ask for fewer records or more pairs per request")
+    for flag, v in (("--model", model), ("--api-key-env", api_key_env)):
+        if not (v or "").strip(): raise ValueError(f"{flag} is empty")
+    if teacher_url is not None and not re.match(r"https?://[^/\s]+", teacher_url):
+        raise ValueError(f"--teacher-url {teacher_url!r} is not an http(s) URL, e.g. http://127.0.0.1:8000/v1")
+
+# %% ../nbs/10a_datagen.ipynb #6e1e50cb
+_RECORD_KEYS = ("id", "db_id", "messages", "meta")
+
+def _foreign_line(path, keys) -> str | None:
+    "Why the JSONL file at `path` is not one this command wrote (`file:line: ...`), or None (absent, or its own)."
+    p = Path(path)
+    if not p.exists(): return None
+    if not p.is_file(): return f"{p} is not a file"
+    *done, torn = p.read_bytes().split(b"\n")
+    for n, raw in enumerate(done, 1):
+        if not raw.strip(): continue
+        try: obj = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError: return f"{p}:{n}: not UTF-8 text"
+        except json.JSONDecodeError as e: return f"{p}:{n}: not a JSON line ({e.msg})"
+        if not isinstance(obj, dict) or not all(k in obj for k in keys):
+            return f"{p}:{n}: not a line this command wrote (it has {', '.join(keys)})"
+    if torn.strip() and not torn.startswith(b'{"' + keys[0].encode() + b'": '):  # a cut-off line of ours is dropped
+        return f"{p}:{len(done) + 1}: not a line this command wrote"
+    return None
+
+def check_out(out, cache_dir=None) -> None:
+    "That `out`, its `.val.jsonl`, `OUT.datagen/` and `cache_dir` can take this command's output: new, or its own "
+    "(resumed); else a `ValueError` naming the flag, the file and its first foreign line. Nothing is changed."
+    out = Path(out)
+    if out.is_dir(): raise ValueError(f"--out {out} is a directory; pass a file, e.g. {out / 'data.jsonl'}")
+    if blocker := next((a for a in out.parents if a.exists() and not a.is_dir()), None):
+        raise ValueError(f"--out {out}: {blocker} is a file, not a directory")
+    work = Path(f"{out}.datagen")
+    if work.exists() and not work.is_dir(): raise ValueError(f"--out {out}: {work} (its side files) is not a directory")
+    if cache_dir is not None and Path(cache_dir).exists() and not Path(cache_dir).is_dir():
+        raise ValueError(f"--cache-dir {cache_dir} is not a directory")
+    for p in (out, out.with_name(out.name.removesuffix(".jsonl") + ".val.jsonl")):
+        if why := _foreign_line(p, _RECORD_KEYS):
+            raise ValueError(f"--out {why}; pass a new file, or this command's own output to go on with it")
+    if why := _foreign_line(work / "spend.jsonl", ("key", "cost_usd", "usage")):
+        raise ValueError(f"--out: the spend ledger {why}; it records what was paid: restore it or remove {work}")
+
 # %% ../nbs/10a_datagen.ipynb #31a11926
 def _prices(model, price_in, price_out):
     "USD per million tokens (in, out): the flags, else `PRICES`."
@@ -92,6 +163,12 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
              features=None, oversample: float = 2.0, val_fraction: float = 0.0, split_by: str = "question",
              cache_dir=None, dbs: PostgresDatabases | None = None, sql_timeout_s: float = 5.0, log=print) -> dict:
     "Write `total` verified records to `out` (and `*.val.jsonl` if `val_fraction`); returns the quality report."
+    check_settings(model, api_key_env, teacher_url, total=total, budget_usd=budget_usd, price_in=price_in,
+                   price_out=price_out, pairs_per_request=pairs_per_request, max_tokens=max_tokens,
+                   temperature=temperature, concurrency=concurrency, rps=rps, timeout_s=timeout_s,
+                   max_retries=max_retries, oversample=oversample, val_fraction=val_fraction,
+                   sql_timeout_s=sql_timeout_s)
+    check_out(out, cache_dir)
     t0, (p_in, p_out) = time.perf_counter(), _prices(model, price_in, price_out)
     ddl = read_schemas(schemas)
     plan = plan_requests(ddl, total, pairs_per_request, features, oversample)
@@ -119,7 +196,8 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
     seen = {(r["db_id"], k) for r in existing for k in ("q:" + normalize_question(_question_of(r)),
                                                          "s:" + normalize_sql(r["messages"][-1]["content"]))}
     st = dict(stats=Counter(), rejected=Counter(), per_schema={d: Counter() for d in ddl}, new=[], verify_s=0.0,
-              stop_reason="plan_exhausted", message="", t0=t0, prior=prior, torn=torn, existing=existing, plan=plan)
+              stop_reason="plan_exhausted", message="", t0=t0, prior=prior, torn=torn, existing=existing, plan=plan,
+              unreached=0)
     own = dbs is None
     if own: dbs = PostgresDatabases(schemas, timeout_s=sql_timeout_s).__enter__()
     pool, pending, todo = ThreadPoolExecutor(concurrency), deque(), iter(plan)
@@ -140,10 +218,20 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_ur
                           f"refused the API key in ${api_key_env} (401 {type(e).__name__}); set a valid key. "
                           "Progress is saved: rerun the same command to go on")
                 raise AuthError(st["message"]) from None
+            except openai.APIConnectionError as e:  # no answer at all (refused, unreachable, timed out)
+                reject(db, "request_failed"); st["unreached"] += 1
+                log(f"request {r} failed after {max_retries} retries: {type(e).__name__}: {e}")
+                if st["unreached"] >= UNREACHABLE_AFTER:
+                    st.update(stop_reason="unreachable", message=f"no answer from the teacher at "
+                              f"{teacher_url or 'https://api.openai.com/v1 (the default)'}: {st['unreached']} "
+                              f"requests in a row failed ({type(e).__name__}: {e}, after {max_retries} retries "
+                              "each); start the server or fix --teacher-url. Progress is saved: rerun to go on")
+                    raise TeacherUnreachable(st["message"]) from None
+                fill(); continue
             except openai.APIError as e:
                 reject(db, "request_failed"); log(f"request {r} failed after retries: {type(e).__name__}")
-                fill(); continue
-            st["stats"]["replies"] += 1
+                st["unreached"] = 0; fill(); continue
+            st["stats"]["replies"] += 1; st["unreached"] = 0
             try:
                 ch = resp["choices"][0]
                 pairs = parse_pairs(ch["message"].get("content"), ch.get("finish_reason"))
@@ -246,6 +334,8 @@ def write_report(rep: dict, work) -> None:
 def format_plan(schemas, total, model, pairs_per_request=5, max_tokens=2048, features=None, oversample=2.0,
                 price_in=None, price_out=None, budget_usd=None) -> str:
     "What a run would ask for and its worst-case cost; calls nothing."
+    check_settings(model, total=total, pairs_per_request=pairs_per_request, max_tokens=max_tokens,
+                   oversample=oversample, price_in=price_in, price_out=price_out, budget_usd=budget_usd)
     p_in, p_out = _prices(model, price_in, price_out)
     ddl = read_schemas(schemas)
     plan = plan_requests(ddl, total, pairs_per_request, features, oversample)
@@ -262,34 +352,42 @@ def format_plan(schemas, total, model, pairs_per_request=5, max_tokens=2048, fea
 
 # %% ../nbs/10a_datagen.ipynb #dcc6b42d
 def _parser():
-    p = argparse.ArgumentParser(prog="sql-codegen-datagen", description="Generate verified text-to-SQL training "
-                                "records from a teacher model behind an OpenAI-compatible API.")
+    p = Parser(prog="sql-codegen-datagen", description="Generate verified text-to-SQL training records from a teacher "
+               "model behind an OpenAI-compatible API.")
     a = p.add_argument
+    n = lambda k: arg_number(*_NUMBERS[k][1:])  # the ranges `generate` checks
     a("--schemas", required=True, help="directory of <db_id>.sql files (DDL + rows)")
     a("--out", required=True, help="output JSONL (messages records); side files go to OUT.datagen/")
-    a("--total", type=int, required=True, help="records wanted"); a("--budget-usd", type=float, required=True)
+    a("--total", type=n("total"), required=True, help="records wanted")
+    a("--budget-usd", type=n("budget_usd"), required=True)
     a("--teacher-url", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (default: OpenAI's)")
     a("--model", required=True); a("--api-key-env", default="OPENAI_API_KEY", help="variable holding the API key")
-    a("--price-in", type=float, help="USD per million prompt tokens"); a("--price-out", type=float)
-    a("--pairs-per-request", type=int, default=5); a("--max-tokens", type=int, default=2048)
-    a("--temperature", type=float, default=0.8); a("--concurrency", type=int, default=4)
-    a("--rps", type=float, help="at most this many requests started per second")
-    a("--timeout", type=float, default=60.0)
-    a("--max-retries", type=int, default=4, help="the openai client's retries (429/5xx/timeouts, Retry-After honoured)")
+    a("--price-in", type=n("price_in"), help="USD per million prompt tokens"); a("--price-out", type=n("price_out"))
+    a("--pairs-per-request", type=n("pairs_per_request"), default=5)
+    a("--max-tokens", type=n("max_tokens"), default=2048)
+    a("--temperature", type=n("temperature"), default=0.8); a("--concurrency", type=n("concurrency"), default=4)
+    a("--rps", type=n("rps"), help="at most this many requests started per second")
+    a("--timeout", type=n("timeout_s"), default=60.0, help="seconds a request may take")
+    a("--max-retries", type=n("max_retries"), default=4,
+      help="the openai client's retries (429/5xx/timeouts, Retry-After honoured)")
     a("--allow-empty", action="store_true", help="keep queries that return no rows")
     a("--no-json-mode", action="store_true", help="do not send response_format (servers without JSON mode)")
-    a("--features", help=f"comma-separated subset of {','.join(FEATURES)}"); a("--oversample", type=float, default=2.0)
-    a("--val-fraction", type=float, default=0.0, help="share written to OUT-stem.val.jsonl")
+    a("--features", help=f"comma-separated subset of {','.join(FEATURES)}")
+    a("--oversample", type=n("oversample"), default=2.0)
+    a("--val-fraction", type=n("val_fraction"), default=0.0, help="share written to OUT-stem.val.jsonl")
     a("--split-by", choices=["question", "schema"], default="question"); a("--cache-dir")
-    a("--sql-timeout", type=float, default=5.0, help="statement timeout of a checked query, seconds")
+    a("--sql-timeout", type=n("sql_timeout_s"), default=5.0, help="statement timeout of a checked query, seconds")
     a("--dry-run", action="store_true", help="print the plan and worst-case cost; call nothing")
     return p
 
 def main(argv=None) -> int:
-    "`sql-codegen-datagen`: see `--help`."
+    "`sql-codegen-datagen`: see `--help`. Exit 0 done, 1 plan used up, 2 bad input or an unreachable teacher (one "
+    "line), 3 budget reached, 4 key refused."
     args = _parser().parse_args(argv)
-    feats = args.features.split(",") if args.features else None
+    feats = [f.strip() for f in args.features.split(",") if f.strip()] if args.features is not None else None
     try:
+        check_settings(args.model, args.api_key_env, args.teacher_url, total=args.total, oversample=args.oversample,
+                       pairs_per_request=args.pairs_per_request)
         if args.dry_run:
             print(format_plan(args.schemas, args.total, args.model, args.pairs_per_request, args.max_tokens, feats,
                               args.oversample, args.price_in, args.price_out, args.budget_usd)); return 0
@@ -299,8 +397,8 @@ def main(argv=None) -> int:
                        args.concurrency, args.rps, args.timeout, args.max_retries, not args.allow_empty,
                        not args.no_json_mode, feats, args.oversample, args.val_fraction, args.split_by, args.cache_dir,
                        sql_timeout_s=args.sql_timeout, log=lambda m: print(m, file=sys.stderr))
-    except AuthError as e: print(f"error: {e}", file=sys.stderr); return 4
-    except (FileNotFoundError, ValueError) as e: print(f"error: {e}", file=sys.stderr); return 2
+    except AuthError as e: cli_error("sql-codegen-datagen", e); return 4
+    except (OSError, ValueError, TeacherUnreachable) as e: return cli_error("sql-codegen-datagen", e)
     print(format_report(rep))
     if rep["stop_reason"] == "budget": print(f"BudgetExceeded: {rep['message']}", file=sys.stderr)
     return {"done": 0, "plan_exhausted": 1, "budget": 3}[rep["stop_reason"]]

@@ -4,12 +4,12 @@
 
 # %% ../nbs/04d_drift.ipynb #d0000004
 from __future__ import annotations
-import argparse, csv, json, sys
+import csv, json, sys
 from pathlib import Path
 import numpy as np
 import torch
 from . import storage
-from .findings import exit_code, to_terminal
+from .findings import Finding, Parser, cli_error, exit_code, to_terminal
 from .representations import REP_DIR, check_representations, remote_steps, step_name
 
 # %% auto #0
@@ -28,26 +28,43 @@ def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(torch.nn.functional.cosine_similarity(a.double().mean(0), b.double().mean(0), dim=0))
 
 # %% ../nbs/04d_drift.ipynb #d000000c
-def load_layer(url, step: int, layer: int) -> dict[str, torch.Tensor]:
-    "The pooled tensors of one layer at one step of the run at `url` (local path or remote URL)."
+def load_layer(url, step: int, layer: int, pooling: str | None = None):
+    "The pooled tensors of one layer at one step of the run at `url` (local path or remote URL), or the one tensor of "
+    "`pooling`; a `ValueError` naming the file when it is missing, truncated or lacks that pooling."
     from safetensors.torch import load
     fs, root = storage.fs_for(url)
-    return load(fs.cat_file(f"{root}/{REP_DIR}/{step_name(step)}/layer_{layer}.safetensors"))
+    name = f"{REP_DIR}/{step_name(step)}/layer_{layer}.safetensors"
+    try: t = load(fs.cat_file(f"{root}/{name}"))
+    except Exception as e:
+        raise ValueError(f"{str(url).rstrip('/')}/{name} is missing or damaged ({type(e).__name__}: {str(e)[:100]}); "
+                         "sync it again from the training machine") from None
+    if pooling is None: return t
+    if pooling not in t: raise ValueError(f"{str(url).rstrip('/')}/{name} has no {pooling!r} pooling (it has "
+                                          f"{', '.join(t) or 'nothing'}): pass --pooling {next(iter(t), 'mean')}")
+    return t[pooling]
 
 # %% ../nbs/04d_drift.ipynb #d000000d
-def drift(url, pooling: str = "mean", base_step: int = 0) -> list[dict]:
-    "Per complete step and layer: linear CKA with the base step's representations, and the cosine of their means."
+def drift(url, pooling: str = "mean", base_step: int = 0, problems: list | None = None) -> list[dict]:
+    "Per complete step and layer: linear CKA with the base step's representations, and the cosine of their means. A "
+    "step with a damaged file is left out and named in `problems` (a failed `Finding` each); without it, it raises."
     steps = sorted(s for s, ok in remote_steps(url).items() if ok)
     if base_step not in steps: raise FileNotFoundError(f"{url}: no complete {REP_DIR}/{step_name(base_step)} (the base "
                                                        "model's representations) to compare with")
     fs, root = storage.fs_for(url)
-    n = json.loads(fs.cat_file(f"{root}/{REP_DIR}/{step_name(base_step)}/metadata.json"))["n_layers"]
-    base = [load_layer(url, base_step, i)[pooling] for i in range(n)]
+    meta = f"{REP_DIR}/{step_name(base_step)}/metadata.json"
+    try: n = int(json.loads(fs.cat_file(f"{root}/{meta}"))["n_layers"])
+    except Exception as e: raise ValueError(f"{url}/{meta} does not say n_layers ({type(e).__name__}: {e})") from None
+    base = [load_layer(url, base_step, i, pooling) for i in range(n)]  # without the base, nothing compares
     rows = []
     for s in steps:
-        for i in range(n):
-            t = load_layer(url, s, i)[pooling]
-            rows.append(dict(step=s, layer=i, pooling=pooling, cka=linear_cka(base[i], t), cosine=_cosine(base[i], t)))
+        try: ts = [load_layer(url, s, i, pooling) for i in range(n)]
+        except ValueError as e:
+            if problems is None: raise
+            problems.append(Finding("drift_step_unreadable", "failed", f"step {s} left out of the drift: {e}",
+                                    dict(step=s), "sync the run again, or look at the files of that step"))
+            continue
+        rows += [dict(step=s, layer=i, pooling=pooling, cka=linear_cka(base[i], t), cosine=_cosine(base[i], t))
+                 for i, t in enumerate(ts)]
     return rows
 
 # %% ../nbs/04d_drift.ipynb #d000000f
@@ -71,35 +88,43 @@ def plot_drift(rows: list[dict], path=None, title: str = "drift from the base mo
 
 # %% ../nbs/04d_drift.ipynb #d0000010
 def drift_report(url, out_dir, pooling: str = "mean") -> dict:
-    "Write `drift.csv`, `drift.json` and the `drift.png` heatmap of the run at `url` into `out_dir`; returns paths."
-    rows, out = drift(url, pooling), Path(out_dir)
+    "Write `drift.csv`, `drift.json` and the `drift.png` heatmap of the run at `url` into `out_dir`; returns paths, "
+    "rows and `problems` (a failed `Finding` per step left out)."
+    problems = []
+    rows, out = drift(url, pooling, problems=problems), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "drift.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
     (out / "drift.json").write_text(json.dumps(dict(url=str(url), pooling=pooling, rows=rows), indent=1))
     plot_drift(rows, out / "drift.png", title=f"drift from the base model ({pooling} pooling)")
     import matplotlib.pyplot as plt; plt.close("all")
-    return dict(csv=out / "drift.csv", json=out / "drift.json", png=out / "drift.png", rows=rows)
+    return dict(csv=out / "drift.csv", json=out / "drift.json", png=out / "drift.png", rows=rows, problems=problems)
 
 # %% ../nbs/04d_drift.ipynb #d0000015
 def main(argv=None) -> int:
-    "Console entry point: a run's integrity findings, then its drift table and heatmap; exit 0/1/2."
-    p = argparse.ArgumentParser(prog="sql-codegen-drift", description="Per-layer drift of a run's representations "
-                                "from the base model: drift.csv, drift.json, drift.png.")
+    "Console entry point: a run's integrity findings, then its drift table and heatmap; exit 0/1/2 (2 also for a run "
+    "it cannot read or an --out it cannot write: one line)."
+    p = Parser(prog="sql-codegen-drift", description="Per-layer drift of a run's representations from the base model: "
+               "drift.csv, drift.json, drift.png.")
     p.add_argument("run", help="run directory (training.output_dir) or its remote URL (logging.remote_dir)")
     p.add_argument("--out", help="where the table and heatmap go (default: RUN/drift for a local run, else ./drift)")
     p.add_argument("--pooling", default="mean", choices=("mean", "last"))
     a = p.parse_args(argv)
-    found = check_representations(a.run)
-    print(to_terminal(found))
-    try: r = drift_report(a.run, a.out or (Path(a.run) / "drift" if "://" not in a.run else "drift"), a.pooling)
-    except (FileNotFoundError, KeyError) as e:
-        print(f"sql-codegen-drift: error: {e}", file=sys.stderr); return 2
+    out = Path(a.out or (Path(a.run) / "drift" if "://" not in a.run else "drift"))
+    try:
+        if storage.remote_kind(a.run)[2] != "dir": raise FileNotFoundError(f"{a.run}: no such run directory")
+        if blocker := next((d for d in (out, *out.parents) if d.exists() and not d.is_dir()), None):
+            raise ValueError(f"--out {out}: {blocker} is a file, not a directory")
+        found = check_representations(a.run)
+        print(to_terminal(found))
+        r = drift_report(a.run, out, a.pooling)
+    except (ValueError, OSError, KeyError) as e: return cli_error("sql-codegen-drift", e)
+    if r["problems"]: print(to_terminal(r["problems"]))
     last = max(x["step"] for x in r["rows"])
     low = min((x for x in r["rows"] if x["step"] == last), key=lambda x: x["cka"])
     print(f"step {last}: lowest CKA with the base {low['cka']:.4f} at layer {low['layer']}; wrote {r['csv']}, "
           f"{r['json']}, {r['png']}")
-    return exit_code(found)
+    return exit_code(found + r["problems"])
 
 # %% ../nbs/04d_drift.ipynb #d0000017
 from fastcore.imports import in_ipython

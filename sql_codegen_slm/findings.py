@@ -4,13 +4,13 @@
 
 # %% ../nbs/00a_findings.ipynb #30053a43
 from __future__ import annotations
-import json, math, time, traceback
+import argparse, json, math, sys, time, traceback
 from dataclasses import dataclass, field, asdict
 from typing import Callable
 
 # %% auto #0
 __all__ = ['STATUSES', 'ICONS', 'plain', 'Finding', 'exit_code', 'first_failure', 'counts', 'to_markdown', 'to_terminal',
-           'to_json', 'Check', 'run_checks']
+           'to_json', 'Check', 'run_checks', 'check_number', 'arg_number', 'Parser', 'cli_error']
 
 # %% ../nbs/00a_findings.ipynb #3788da21
 STATUSES = ("passed", "warning", "failed", "skipped")
@@ -114,3 +114,39 @@ def run_checks(checks, ctx: dict | None = None, on_finding: Callable | None = No
             if on_finding: on_finding(f)
         if c.stop and any(f.status == "failed" for f in got): break
     return out
+
+# %% ../nbs/00a_findings.ipynb #ba7a1878
+def check_number(name: str, value, lo=None, hi=None, integer: bool = False, above: bool = False, unit: str = ""):
+    "`value` as a finite number (an `int` if `integer`) from `lo` (excluded if `above`) to `hi`, else a `ValueError` "
+    "naming `name` and what it takes. Strings are read as numbers (flags)."
+    num = lambda x: f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+    rng = ([f"{'>' if above else '>='} {num(lo)}"] if lo is not None else []) + \
+          ([f"<= {num(hi)}"] if hi is not None else [])
+    what = f"{'a whole' if integer else 'a'} number" + "".join(f" {x}" for x in (" and ".join(rng), unit) if x)
+    bad = ValueError(f"{name} must be {what}, got {value!r}")
+    try: v = (int(value) if integer else float(value)) if isinstance(value, str) else value
+    except ValueError: raise bad from None
+    if isinstance(v, bool) or not isinstance(v, int if integer else (int, float)): raise bad
+    if not integer and not math.isfinite(v): raise bad
+    if (lo is not None and (v < lo or (above and v == lo))) or (hi is not None and v > hi): raise bad
+    return v
+
+# %% ../nbs/00a_findings.ipynb #f96fa52a
+def arg_number(lo=None, hi=None, integer: bool = False, above: bool = False, unit: str = "") -> Callable:
+    "An `argparse` `type=`: the flag's value through `check_number` (argparse names the flag in its error)."
+    def parse(s):
+        try: return check_number("it", s, lo, hi, integer, above, unit)
+        except ValueError as e: raise argparse.ArgumentTypeError(str(e).removeprefix("it ")) from None
+    return parse
+
+# %% ../nbs/00a_findings.ipynb #bec5c77e
+class Parser(argparse.ArgumentParser):
+    "`argparse.ArgumentParser` whose usage errors are one line, `PROG: error: ... (see --help)`, and exit 2."
+    def error(self, message): self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+# %% ../nbs/00a_findings.ipynb #36508904
+def cli_error(prog: str, e) -> int:
+    "Print `e` (an exception or a message) on stderr as one line `PROG: error: ...`; returns 2, the exit code."
+    msg = " / ".join(l.strip() for l in str(e).strip().splitlines() if l.strip()) or type(e).__name__
+    print(f"{prog}: error: {msg}", file=sys.stderr)
+    return 2

@@ -4,14 +4,14 @@
 
 # %% ../nbs/07b_monitor.ipynb #22cd3f58
 from __future__ import annotations
-import argparse, dataclasses, json, os, sys, tempfile, time
+import dataclasses, json, os, sys, tempfile, time
 from datetime import datetime
 from pathlib import Path
 import yaml
 from .checkpoint_check import check_checkpoints, run_files
-from .findings import Finding, exit_code, to_json, to_terminal
+from .findings import Finding, Parser, cli_error, exit_code, to_json, to_terminal
 from .redflags import THRESHOLDS, Thresholds, red_flags, series
-from .storage import fs_for
+from .storage import fs_for, remote_kind
 
 # %% auto #0
 __all__ = ['checkpoint_flags', 'read_run', 'run_status', 'check_run', 'format_status', 'main']
@@ -54,6 +54,21 @@ def checkpoint_flags(ckpts: list[dict], save_steps: int | None, global_step: int
                            f"{save_steps}, run at step {global_step})", "disk full, a failed save or upload, or "
                            "deleted; a disconnect now loses the steps since the last one"))
     return flags
+
+# %% ../nbs/07b_monitor.ipynb #6ab5af62
+def _trainer_state(where, data) -> dict:
+    "The trainer state in `data` (bytes of `where`): a JSON object, its `log_history` a list of objects; else a "
+    "`ValueError` naming `where`."
+    try: st = json.loads(data)
+    except ValueError as e: raise ValueError(f"{where}: not a trainer_state.json (not JSON: {e})") from None
+    if not isinstance(st, dict):
+        raise ValueError(f"{where}: not a trainer_state.json (a JSON {type(st).__name__}, not an object)")
+    h = st.setdefault("log_history", [])
+    if not isinstance(h, list) or not all(isinstance(x, dict) for x in h):
+        raise ValueError(f"{where}: \"log_history\" is not a list of objects")
+    if bad := [k for k in ("global_step", "max_steps", "save_steps") if not isinstance(st.get(k), (int, type(None)))]:
+        raise ValueError(f"{where}: {bad[0]} is {st[bad[0]]!r}, not a whole number")
+    return st
 
 # %% ../nbs/07b_monitor.ipynb #b6fc5e63
 def _mtime(info) -> float | None:
@@ -105,10 +120,11 @@ def _newest_state(fs, root, top: dict, final, checkpoints) -> tuple[dict, str | 
     for path, rel in cands:
         is_ckpt = rel.startswith("checkpoint-")
         if is_ckpt and ckpt_seen and state is not None: break  # only fall back past a damaged checkpoint
-        try: s = json.loads(fs.cat_file(path))
+        try: s = _trainer_state(rel, fs.cat_file(path))
         except (ValueError, OSError) as e:
+            why = str(e).removeprefix(f"{rel}: ") if isinstance(e, ValueError) else type(e).__name__
             problems.append(_flag("state_unreadable", "warning", int(rel.split("/")[0][11:]) if is_ckpt else 0,
-                                  f"{rel} is not readable JSON ({type(e).__name__})", "damaged or half-written: the "
+                                  f"{rel} is not readable ({why})", "damaged or half-written: the "
                                   "status is read from an older one; resume skips a damaged checkpoint"))
             continue
         if state is None or s.get("global_step", 0) > state.get("global_step", 0): state, source = s, rel
@@ -118,13 +134,12 @@ def _newest_state(fs, root, top: dict, final, checkpoints) -> tuple[dict, str | 
 # %% ../nbs/07b_monitor.ipynb #5692a947
 def read_run(url) -> dict:
     "The run at `url`: newest trainer state, logs (and TensorBoard's newer ones), checkpoints, final save, last change."
-    fs, root = fs_for(url)
-    fs.invalidate_cache()
-    if fs.isfile(root):  # a trainer_state.json given directly
-        st = json.loads(fs.cat_file(root))
-        return dict(url=str(url), state=st, state_file=str(url), history=st.get("log_history", []), tb_rate=None,
+    fs, root, kind = remote_kind(url)  # a URL it cannot reach, or bad credentials: a ValueError, at once
+    if kind == "file":  # a trainer_state.json given directly
+        st = _trainer_state(url, fs.cat_file(root))
+        return dict(url=str(url), state=st, state_file=str(url), history=st["log_history"], tb_rate=None,
                     checkpoints=[], final=None, last_change=_mtime(fs.info(root)), problems=[])
-    if not fs.isdir(root): raise FileNotFoundError(f"{url}: no such run directory")
+    if kind is None: raise FileNotFoundError(f"{url}: no such run directory")
     listing = fs.find(root, detail=True)
     checkpoints, final = run_files(url, root, listing)
     last, top, events = None, {}, []
@@ -278,17 +293,16 @@ def format_status(findings: list[Finding]) -> str:
 
 # %% ../nbs/07b_monitor.ipynb #14a9f54f
 def main(argv=None) -> int:
-    "Console entry point: exit 0 healthy, 1 warnings, 2 failures (or no such run)."
-    p = argparse.ArgumentParser(prog="sql-codegen-monitor",
-                                description="Status and red flags of a training run (local or gs://).")
+    "Console entry point: exit 0 healthy, 1 warnings, 2 failures, or a run it cannot read (one line: no such run, "
+    "not a trainer_state.json, a URL it cannot reach)."
+    p = Parser(prog="sql-codegen-monitor", description="Status and red flags of a training run (local or gs://).")
     p.add_argument("run", help="run directory (training.output_dir), its remote URL (logging.remote_dir), "
                                "or a trainer_state.json")
     p.add_argument("--check-checkpoints", action="store_true", help="also load every checkpoint and check its outputs")
     p.add_argument("--json", action="store_true", help="print JSON")
     a = p.parse_args(argv)
     try: found = check_run(a.run)
-    except FileNotFoundError as e:
-        print(f"error: {e}", file=sys.stderr); return 2
+    except (ValueError, OSError) as e: return cli_error("sql-codegen-monitor", e)
     if a.check_checkpoints:
         from transformers.utils import logging as hf_logging  # heavy: only with --check-checkpoints
         hf_logging.disable_progress_bar(); hf_logging.set_verbosity_error()

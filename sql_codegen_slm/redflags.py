@@ -4,28 +4,30 @@
 
 # %% ../nbs/00b_redflags.ipynb #fde40cdb
 from __future__ import annotations
-import math, statistics
+import itertools, math, statistics
 from dataclasses import dataclass
 from .findings import Finding
 
 # %% auto #0
-__all__ = ['THRESHOLDS', 'FATAL', 'DETECTORS', 'Thresholds', 'series', 'nonfinite', 'loss_rising', 'loss_oscillating',
-           'loss_stuck', 'eval_gap', 'grad_norm_high', 'sql_below_expected', 'grad_norm_unstable', 'memory_near_limit',
-           'host_memory_growing', 'red_flags']
+__all__ = ['THRESHOLDS', 'FATAL', 'DETECTORS', 'Thresholds', 'series', 'smoothed_loss', 'nonfinite', 'loss_rising',
+           'loss_oscillating', 'loss_stuck', 'eval_gap', 'grad_norm_high', 'sql_below_expected', 'grad_norm_unstable',
+           'memory_near_limit', 'host_memory_growing', 'red_flags']
 
 # %% ../nbs/00b_redflags.ipynb #3e68f2f0
 @dataclass
 class Thresholds:
     "Limits and windows of every red flag and integrity test."
-    window: int = 10              # logged train losses per window (rising / oscillating / stuck); halves compared
-    rise_frac: float = 0.15       # rising: the later half's mean > 15% above the earlier's, every later point above
-    diverged_frac: float = 1.0    # ... and a rise of 100% (the loss doubled) is a failure, not a warning
+    window: int = 10              # logs per window of the stuck test; the shortest smoothing window is half of it
+    smooth_max: int = 50          # the longest smoothing window, in logs (w logs average the noise down by sqrt(w))
+    rise_frac: float = 0.15       # rising: the smoothed loss 15% above its value a window earlier ...
+    rise_z: float = 3.5           # ... by 3.5 standard errors of the noise, for a quarter of a window in a row ...
+    diverged_frac: float = 1.0    # ... and a rise of 100% (the smoothed loss doubled) is a failure, not a warning
     min_abs: float = 0.05         # rises and swings below this (loss units) never count: near-zero losses are noisy
-    osc_flip_frac: float = 0.8    # oscillating: >= 80% of consecutive changes reverse direction (noise: ~2/3) ...
+    osc_z: float = 4.0            # oscillating: in 4 windows of logs, more reversals than noise makes by 4 std devs ...
     osc_amp_frac: float = 0.3     # ... and the mean step-to-step change is >= 30% of the window's median loss
     stuck_loss: float = 5.0       # stuck: every loss of a window above 5 (a fine-tuned 7B starts near 1-2) ...
     stuck_min_drop: float = 0.02  # ... and the later half improves on the earlier half by < 2%
-    eval_ratio: float = 2.0       # eval_loss > 2 x the recent train loss: overfitting or a train/validation mismatch
+    eval_ratio: float = 2.0       # eval_loss > 2 x the smoothed train loss: overfitting or a train/validation mismatch
     grad_norm: float = 1000.0     # pre-clipping gradient norm; clipping hides it from the update, but it precedes NaNs
     grad_spike: float = 10.0      # unstable: a norm > 10 x the median of the window of norms before it
     mem_frac: float = 0.95        # memory near the limit: peak >= 95% of the device's (or host's) total memory
@@ -58,6 +60,17 @@ def _finite(history, key): return [(s, v) for s, v in series(history, key) if ma
 def _flag(name, status, step, message, advice, **figures) -> Finding:
     return Finding(name, status, message, dict(step=int(step), **figures), advice)
 
+# %% ../nbs/00b_redflags.ipynb #25dd7bb0
+def smoothed_loss(history, th: Thresholds = THRESHOLDS) -> tuple[int, float, list[tuple[int, float]]]:
+    "`(w, σ, [(step, smoothed loss)])`: the geometric mean of the last `w` train losses at each log from the w-th on."
+    pts = _finite(history, "loss")
+    xs = [math.log(max(l, 1e-9)) for _, l in pts]
+    d = sorted(abs(b - a) for a, b in zip(xs, xs[1:]))[:max(1, 3 * (len(xs) - 1) // 4)]  # the largest quarter left out
+    sigma = statistics.fmean(d) / 0.728 if len(xs) > 1 else 0.0
+    w = max(th.window // 2, min(math.ceil((2 * sigma / math.log1p(th.rise_frac)) ** 2), th.smooth_max, len(xs) // 2))
+    c = [0.0, *itertools.accumulate(xs)]
+    return w, sigma, [(pts[i][0], math.exp((c[i + 1] - c[i + 1 - w]) / w)) for i in range(w - 1, len(xs))]
+
 # %% ../nbs/00b_redflags.ipynb #1ac67eb3
 FATAL = ("nan_loss", "inf_loss", "nan_grad_norm", "inf_grad_norm", "nan_weights")  # most telling first
 
@@ -72,40 +85,59 @@ def nonfinite(history, th: Thresholds = THRESHOLDS) -> Finding | None:
                              "bf16 rather than fp16", value=v)
     return None
 
+# %% ../nbs/00b_redflags.ipynb #36a50597
+def _eval_verdict(history, bottom: int, end: int, th: Thresholds) -> tuple[bool | None, str]:
+    "Whether the eval losses after step `bottom` (up to `end`, else the next one) rose from the one before: None: none."
+    ev = _finite(history, "eval_loss")
+    before, after = [e for s, e in ev if s <= bottom][-1:], [e for s, e in ev if bottom < s <= end]
+    after = after or [e for s, e in ev if s > end][:1]
+    if not before and len(after) >= 2: before, after = after[:1], after[1:]
+    if not (before and after): return None, "no eval_loss to confirm it"
+    rose = max(after) >= before[0] * (1 + th.rise_frac)
+    return rose, f"eval_loss {'rose' if rose else 'did not rise'} from {before[0]:.4g} to {max(after):.4g}"
+
 # %% ../nbs/00b_redflags.ipynb #d6cc046c
 def loss_rising(history, th: Thresholds = THRESHOLDS) -> Finding | None:
-    "The first climb of the train loss: a warning, failed once the loss has doubled (`diverged_frac`)."
-    pts, h = _finite(history, "loss"), th.window // 2
-    ls = [l for _, l in pts]
-    for i in range(len(pts) - 2 * h + 1):
-        a, b = ls[i:i + h], ls[i + h:i + 2 * h]
-        ma = statistics.fmean(a)
-        if statistics.fmean(b) > max(ma * (1 + th.rise_frac), ma + th.min_abs) and min(b) > ma:
-            lo = max(0, i - h)
-            j = lo + min(range(i + h - lo), key=lambda k: ls[lo + k])  # the bottom before the climb
-            rise, top = max(b) / ls[j] - 1, pts[i + 2 * h - 1][0]
-            return _flag("loss_rising", "failed" if rise >= th.diverged_frac else "warning", pts[j][0],
-                         f"loss rose {rise:.0%} from {ls[j]:.4g} (step {pts[j][0]}) to {max(b):.4g} (step {top})",
-                         f"learning rate too high or bad data: resume from the checkpoint before step {pts[j][0]} "
-                         "with a lower learning_rate", rise=rise)
+    "The first climb of the smoothed train loss, confirmed by the eval loss if any: a warning; failed once it doubled."
+    pts, (w, sigma, sm) = _finite(history, "loss"), smoothed_loss(history, th)
+    need, hold = max(math.log1p(th.rise_frac), th.rise_z * sigma * math.sqrt(2 / w)), math.ceil(w / 4)
+    up = lambda k, j: math.log(sm[k][1] / sm[j][1]) >= need and sm[k][1] - sm[j][1] >= th.min_abs
+    k, run = w, 0
+    while k < len(sm):
+        run = run + 1 if up(k, k - w) else 0
+        if run < hold: k += 1; continue
+        k0 = k - hold + 1
+        j = min(range(k0 - w, k0 + 1), key=lambda i: sm[i][1])  # the smoothed bottom before the climb
+        e = k
+        while e + 1 < len(sm) and up(e + 1, j): e += 1
+        p = max(range(k0, e + 1), key=lambda i: sm[i][1])
+        low = min(pts[j:j + w], key=lambda x: x[1])[0]  # its lowest log (sm[j] is the mean of pts[j:j + w])
+        confirmed, how = _eval_verdict(history, low, sm[e][0], th)
+        if confirmed is False: k, run = e + 1, 0; continue
+        rise = sm[p][1] / sm[j][1] - 1
+        return _flag("loss_rising", "failed" if rise >= th.diverged_frac else "warning", low,
+                     f"smoothed loss ({w} logs) rose {rise:.0%} from {sm[j][1]:.4g} (step {low}) to {sm[p][1]:.4g} "
+                     f"(step {sm[p][0]}); {how}", f"learning rate too high or bad data: resume from the checkpoint "
+                     f"before step {low} with a lower learning_rate", rise=rise, window=w)
     return None
 
 # %% ../nbs/00b_redflags.ipynb #85303788
 def loss_oscillating(history, th: Thresholds = THRESHOLDS) -> Finding | None:
-    "The first window whose loss swings up and down by a large fraction of itself: a warning."
-    pts, w = _finite(history, "loss"), th.window
-    for i in range(len(pts) - w + 1):
-        ls = [l for _, l in pts[i:i + w]]
+    "The first window of logs whose loss swings up and down, far more regularly than noise and widely: a warning."
+    pts, n = _finite(history, "loss"), 4 * th.window
+    need = 2 * (n - 2) / 3 + th.osc_z * math.sqrt((16 * n - 29) / 90)  # turning points of independent noise: mean, sd
+    for i in range(len(pts) - n + 1):
+        ls = [l for _, l in pts[i:i + n]]
         d = [y - x for x, y in zip(ls, ls[1:])]
-        flips = sum(x * y < 0 for x, y in zip(d, d[1:])) / (len(d) - 1)
+        turns = sum(x * y < 0 for x, y in zip(d, d[1:]))
         swing = statistics.fmean(abs(x) for x in d)
         amp = swing / statistics.median(ls)
-        if flips >= th.osc_flip_frac and amp >= th.osc_amp_frac and swing >= th.min_abs:
+        if turns >= need and amp >= th.osc_amp_frac and swing >= th.min_abs:
             k, big = len(d) - 1, th.osc_amp_frac * statistics.median(ls) / 2  # walk back to where the swings start
             while k > 0 and d[k - 1] * d[k] < 0 and abs(d[k - 1]) >= big: k -= 1
             s = pts[i if k == 0 else i + k + 1][0]
             return _flag("loss_oscillating", "warning", s, f"loss swings {amp:.0%} up and down from step {s} "
-                         f"({flips:.0%} of changes reverse)",
+                         f"({turns} of {n - 2} logs turn; noise turns {2 * (n - 2) / 3:.0f})",
                          "lower learning_rate or raise gradient_accumulation_steps", amplitude=amp)
     return None
 
@@ -123,13 +155,14 @@ def loss_stuck(history, th: Thresholds = THRESHOLDS) -> Finding | None:
 
 # %% ../nbs/00b_redflags.ipynb #ed126888
 def eval_gap(history, th: Thresholds = THRESHOLDS) -> Finding | None:
-    "The first eval_loss above `eval_ratio` x the mean of the half-window of train losses before it: a warning."
-    train, h = _finite(history, "loss"), max(1, th.window // 2)
+    "The first eval_loss above `eval_ratio` x the smoothed train loss at or before its step: a warning."
+    train, (w, _, sm) = _finite(history, "loss"), smoothed_loss(history, th)
     for s, e in _finite(history, "eval_loss"):
-        before = [l for t, l in train if t <= s][-h:]
-        if before and e > th.eval_ratio * (tl := statistics.fmean(before)):
+        smooth, raw = [v for t, v in sm if t <= s][-1:], [l for t, l in train if t <= s][-w:]
+        tl = smooth[0] if smooth else statistics.fmean(raw) if raw else None  # fewer than `w` logs: their mean
+        if tl is not None and e > th.eval_ratio * tl:
             return _flag("eval_gap", "warning", s,
-                         f"eval_loss {e:.4g} > {th.eval_ratio:g} x train loss {tl:.4g} at step {s}",
+                         f"eval_loss {e:.4g} > {th.eval_ratio:g} x smoothed train loss {tl:.4g} at step {s}",
                          "overfitting or train/validation data that differ: use an earlier checkpoint, more data or "
                          "early stopping", eval_loss=e, train_loss=tl)
     return None

@@ -61,7 +61,7 @@ _BARE = re.compile(r"\s*(SELECT|WITH|VALUES|TABLE)\s*;?\s*", re.I)
 
 def is_valid_sql(sql: str) -> bool:
     "Whether PostgreSQL's parser (pglast) reads `sql` as exactly one statement; a bare `SELECT` (legal, empty) is not."
-    if _BARE.fullmatch(sql or ""): return False
+    if _BARE.fullmatch(sql or "") or "\x00" in (sql or ""): return False  # the parser stops at a NUL (a C string)
     try: return len(json.loads(parse_sql_json(sql))["stmts"]) == 1
     except Exception: return False
 

@@ -4,10 +4,11 @@
 
 # %% ../nbs/05b_sql_eval.ipynb #37274fe2
 from __future__ import annotations
-import argparse, json, os, re, shutil, sys, tempfile, time
+import json, math, os, re, shutil, subprocess, sys, tempfile, time, warnings
 from collections import Counter, defaultdict
 from pathlib import Path
 from pglast.parser import parse_sql_json
+from .findings import Parser, arg_number, check_number, cli_error
 from sql_codegen_slm.sql import (
     Table,
     compare_tables,
@@ -17,15 +18,15 @@ from sql_codegen_slm.sql import (
     order_matters,
     strip_sql,
 )
-from .generate import generate_sql, load_for_inference
 
 # %% auto #0
-__all__ = ['READER', 'QueryError', 'check_query', 'PostgresDatabases', 'judge', 'evaluate', 'read_gold', 'read_predictions',
-           'format_report', 'main']
+__all__ = ['READER', 'MAX_TIMEOUT_S', 'QueryError', 'check_query', 'read_sql_file', 'PostgresDatabases', 'judge', 'evaluate',
+           'read_gold', 'read_predictions', 'format_report', 'check_adapter_dir', 'main']
 
 # %% ../nbs/05b_sql_eval.ipynb #696ef857
 class QueryError(Exception):
-    "A query that could not be judged, with its `kind`: syntax, undefined_table/column, timeout, refused, empty, other."
+    "A query that could not be judged, with its `kind`: syntax, undefined_table/column, timeout, refused, empty, "
+    "oversized (past the judge's row or byte limit), other."
     def __init__(self, kind, message): super().__init__(f"{kind}: {message}"); self.kind, self.message = kind, message
 
 # %% ../nbs/05b_sql_eval.ipynb #f9bc421e
@@ -41,9 +42,11 @@ _SQLSTATE_KIND = {
 _WRITES = re.compile(r'"(InsertStmt|UpdateStmt|DeleteStmt|MergeStmt|intoClause|lockingClause)":')
 
 def check_query(sql: str) -> str:
-    "`sql` if it is one plain query that only reads; else raises `QueryError` (empty, syntax or refused)."
+    "The one plain, read-only query in `sql` (its own text: no `;`, nothing after it); else raises `QueryError` "
+    "(empty, syntax or refused)."
     s = strip_sql(sql)
     if not s: raise QueryError("empty", "no SQL")
+    if "\x00" in s: raise QueryError("syntax", "contains a NUL byte, which a PostgreSQL query cannot hold")
     try: stmts = json.loads(parse_sql_json(s))["stmts"]
     except Exception as e: raise QueryError("syntax", str(e)) from None
     if not stmts: raise QueryError("empty", "no statement")
@@ -51,7 +54,8 @@ def check_query(sql: str) -> str:
     kind = next(iter(stmts[0]["stmt"]))
     if kind != "SelectStmt": raise QueryError("refused", f"{kind} is not a query")
     if m := _WRITES.search(json.dumps(stmts[0])): raise QueryError("refused", f"query contains {m.group(1)}")
-    return s
+    at, n = stmts[0].get("stmt_location", 0), stmts[0].get("stmt_len", 0)  # bytes; 0: to the end
+    return s.encode()[at:at + n if n else None].decode().strip()
 
 # %% ../nbs/05b_sql_eval.ipynb #7b95cc62
 READER = "sqljudge_reader"
@@ -66,6 +70,60 @@ def _fast_tmp():
     try: return "/dev/shm" if shutil.disk_usage("/dev/shm").free > 2**30 and os.access("/dev/shm", os.W_OK) else None
     except OSError: return None
 
+# %% ../nbs/05b_sql_eval.ipynb #b59e4330
+def _pgserver():
+    "pgserver, imported without platformdirs' warning that XDG_RUNTIME_DIR is unset (pgserver then uses /tmp)."
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        import pgserver
+    return pgserver
+
+# %% ../nbs/05b_sql_eval.ipynb #ed4b9f60
+_WATCHDOG = r"""
+import os, pwd, shutil, signal, subprocess, sys, time
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP): signal.signal(s, signal.SIG_IGN)  # only the pipe ends it
+tmp, pg_ctl = sys.argv[1], sys.argv[2]
+closed = sys.stdin.buffer.read() == b"closed"  # EOF: the owner closed the cluster itself, or died
+pgdata = os.path.join(tmp, "pg")
+for _ in range(1 if closed else 4):  # a server still starting when its owner died comes up a moment later
+    if os.path.exists(os.path.join(pgdata, "postmaster.pid")):
+        owner = pwd.getpwuid(os.stat(pgdata).st_uid).pw_name  # pgserver runs it as `pgserver` under root
+        user = owner if os.geteuid() == 0 and os.stat(pgdata).st_uid != 0 else None
+        try: subprocess.run([pg_ctl, "-D", pgdata, "-w", "-m", "immediate", "stop"], user=user, timeout=60,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except Exception: pass
+    shutil.rmtree(tmp, ignore_errors=True)
+    if not closed: time.sleep(0.5)
+"""
+
+# %% ../nbs/05b_sql_eval.ipynb #405f0210
+_DOGS = set()  # the watchdogs of this process (held until released: a forked child closes their pipes)
+
+def _close_dog_pipes():
+    for p in list(_DOGS):
+        try: p.stdin.close()
+        except Exception: pass
+
+os.register_at_fork(after_in_child=_close_dog_pipes)
+
+def _watchdog(tmp) -> subprocess.Popen:
+    "A process that stops the cluster in `tmp` and deletes `tmp` once this process closes the pipe or dies."
+    _pgserver(); from pgserver._commands import POSTGRES_BIN_PATH
+    p = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCHDOG, str(tmp), str(POSTGRES_BIN_PATH / "pg_ctl")],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    _DOGS.add(p)
+    return p
+
+# %% ../nbs/05b_sql_eval.ipynb #ee759a04
+def _release(dog: subprocess.Popen):
+    "Tell the watchdog the cluster is already stopped and deleted; it checks, and ends."
+    try: dog.stdin.write(b"closed"); dog.stdin.close()
+    except OSError: pass
+    try: dog.wait(30)
+    except subprocess.TimeoutExpired: pass  # it goes on by itself
+    _DOGS.discard(dog)
+
 # %% ../nbs/05b_sql_eval.ipynb #e5113ad4
 _NO_EXECUTE = ("pg_terminate_backend", "pg_cancel_backend", "pg_advisory_lock", "pg_advisory_lock_shared",
                "pg_try_advisory_lock", "pg_try_advisory_lock_shared")
@@ -76,12 +134,49 @@ def _revoke_signals(c):
     for (f,) in c.execute("SELECT oid::regprocedure::text FROM pg_proc WHERE proname = ANY(%s)", [list(_NO_EXECUTE)]):
         c.execute(f"REVOKE EXECUTE ON FUNCTION {f} FROM PUBLIC")
 
+# %% ../nbs/05b_sql_eval.ipynb #799b6ccf
+_OVER = "sqljudge: result over"
+_SIZED = ('SELECT * FROM (SELECT _q.*, sum(octet_length(_q::text)) OVER (ROWS UNBOUNDED PRECEDING) AS "sqljudge bytes" '
+          'FROM (\n{query}\n) AS _q) AS _r WHERE CASE WHEN _r."sqljudge bytes" > {max_bytes} '
+          f"THEN ('{_OVER} ' || _r.\"sqljudge bytes\")::int > 0 ELSE true END")
+
+# %% ../nbs/05b_sql_eval.ipynb #7ffc806b
+_LEAD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)  # whitespace and comments before a statement
+
+def _statements(text: str) -> list[tuple[int, str]]:
+    "`(line, statement)` for each statement of a SQL file, by PostgreSQL's parser; the whole text if it cannot parse."
+    try: stmts = json.loads(parse_sql_json(text))["stmts"]
+    except Exception: return [(1, text)]
+    raw, out = text.encode(), []
+    for s in stmts:
+        at = s.get("stmt_location", 0)
+        chunk = raw[at:at + s["stmt_len"] if s.get("stmt_len") else None].decode()
+        lead = _LEAD.match(chunk).end()
+        out.append((raw[:at].count(b"\n") + chunk[:lead].count("\n") + 1, chunk[lead:].strip()))
+    return out
+
+# %% ../nbs/05b_sql_eval.ipynb #95ad0e20
+def read_sql_file(path) -> str:
+    "The text of a `.sql` file, or a `ValueError` naming it (and the line) when it is not UTF-8 or holds a NUL byte."
+    try: text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = Path(path).read_bytes()[:e.start].count(b"\n") + 1
+        raise ValueError(f"{path}: line {line} is not UTF-8 text; save the file as UTF-8") from None
+    if "\x00" in text: raise ValueError(f"{path}: line {text[:text.index(chr(0))].count(chr(10)) + 1} holds a NUL "
+                                        "byte, which PostgreSQL cannot take in SQL; remove it")
+    return text
+
 # %% ../nbs/05b_sql_eval.ipynb #7483e015
+MAX_TIMEOUT_S = 2147483.0  # PostgreSQL's statement_timeout is at most INT_MAX milliseconds
+
 class PostgresDatabases:
     "Read-only access to one PostgreSQL database per `DIR/<db_id>.sql`: a throwaway pgserver cluster, or `db_url`."
-    def __init__(self, db_sql_dir, db_url=None, timeout_s=5.0, max_rows=100_000):
-        self.dir, self.db_url, self.timeout_s, self.max_rows = Path(db_sql_dir), db_url, timeout_s, max_rows
-        self.server, self.tmp, self._conns, self.setup_s = None, None, {}, 0.0
+    def __init__(self, db_sql_dir, db_url=None, timeout_s=5.0, max_rows=100_000, max_bytes=64 << 20):
+        self.timeout_s = check_number("timeout_s (--timeout)", timeout_s, 0.001, MAX_TIMEOUT_S, unit="seconds")
+        self.max_rows = check_number("max_rows", max_rows, 1, integer=True)
+        self.max_bytes = check_number("max_bytes (--max-result-mb)", max_bytes, 1, 2**62, integer=True)
+        self.dir, self.db_url = Path(db_sql_dir), db_url
+        self.server, self.tmp, self._conns, self.setup_s, self._dog = None, None, {}, 0.0, None
 
     def __enter__(self):
         try: self._start()
@@ -91,8 +186,10 @@ class PostgresDatabases:
     def _start(self):
         t0 = time.perf_counter()
         if self.db_url is None:
-            import pgserver, psycopg  # pgserver only for the embedded cluster
+            import psycopg
+            pgserver = _pgserver()  # only for the embedded cluster
             self.tmp = tempfile.mkdtemp(prefix="sqljudge-", dir=_fast_tmp())
+            self._dog = _watchdog(self.tmp)  # first: the cluster goes with this process, however it ends
             self.server = pgserver.get_server(Path(self.tmp) / "pg", cleanup_mode="delete")
             with psycopg.connect(self.admin_conninfo(), autocommit=True) as c:
                 for k in (
@@ -113,7 +210,7 @@ class PostgresDatabases:
         for c in self._conns.values(): c.close()
         self._conns.clear()
         if self.server is not None:
-            import pgserver
+            pgserver = _pgserver()
             srv, self.server = self.server, None
             # an immediate stop takes 0.1 s where pgserver's checkpointing stop takes seconds; the data is thrown away
             try:
@@ -123,6 +220,7 @@ class PostgresDatabases:
                 pass  # leave it to pgserver's own stop
             srv.cleanup()
         if self.tmp: shutil.rmtree(self.tmp, ignore_errors=True); self.tmp = None
+        if self._dog is not None: _release(self._dog); self._dog = None
 
     def admin_conninfo(self, db_id=None):
         "Superuser connection string of the embedded cluster (loading only; never used for judged queries)."
@@ -139,13 +237,15 @@ class PostgresDatabases:
         import psycopg
         from psycopg import sql as q
         path = self.dir / f"{db_id}.sql"
-        if not path.exists(): raise FileNotFoundError(f"no schema file for database {db_id!r}: {path}")
+        if not path.is_file(): raise FileNotFoundError(f"no schema file for database {db_id!r}: {path}")
+        text = read_sql_file(path)
         with psycopg.connect(self.admin_conninfo(), autocommit=True) as c:
             c.execute(q.SQL("CREATE DATABASE {}").format(q.Identifier(db_id)))
             c.execute(q.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(q.Identifier(db_id)))
             c.execute(q.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(q.Identifier(db_id), q.Identifier(READER)))
         with psycopg.connect(self.admin_conninfo(db_id), autocommit=True) as c:
-            c.execute(path.read_text())
+            try: c.execute(text)
+            except psycopg.Error as e: raise ValueError(self._failing_statement(path, text, e)) from None
             _revoke_signals(c)
             schemas = [r[0] for r in c.execute("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
                                                "AND nspname <> 'information_schema'")]
@@ -157,6 +257,28 @@ class PostgresDatabases:
                         "GRANT SELECT ON ALL SEQUENCES IN SCHEMA {0} TO {1}"
                     ).format(q.Identifier(s), q.Identifier(READER))
                 )
+
+    def _failing_statement(self, path, text, err) -> str:
+        "Which statement of the schema file at `path` fails, found by running them one by one in a scratch database."
+        import psycopg
+        why = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        where = ""
+        with psycopg.connect(self.admin_conninfo(), autocommit=True) as c:
+            c.execute("DROP DATABASE IF EXISTS sqljudge_scratch"); c.execute("CREATE DATABASE sqljudge_scratch")
+        try:
+            with psycopg.connect(self.admin_conninfo("sqljudge_scratch"), autocommit=True) as c:
+                for i, (line, stmt) in enumerate(_statements(text), 1):
+                    try: c.execute(stmt)
+                    except psycopg.Error as e:
+                        first = stmt.splitlines()[0] if stmt else ""
+                        where = f" statement {i} (line {line}: {first[:100]}{'...' if len(first) > 100 else ''})"
+                        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                        break
+        finally:
+            with psycopg.connect(self.admin_conninfo(), autocommit=True) as c:
+                c.execute("DROP DATABASE IF EXISTS sqljudge_scratch")
+        return (f"{path}:{where} fails to load into PostgreSQL: {why}. Fix the file: each <db_id>.sql must load into "
+                "an empty database")
 
     def _connect(self, db_id):
         "A read-only connection to `db_id`, created (and the database loaded) on first use."
@@ -192,19 +314,21 @@ class PostgresDatabases:
         return self
 
     def run(self, db_id: str, sql: str) -> Table:
-        "Run one checked query on `db_id`, read-only, under the timeout; raises `QueryError`."
+        "Run one checked query on `db_id`, read-only, within the timeout and the row and byte limits; or `QueryError`."
         import psycopg
         s = check_query(sql)
         c = self._connect(db_id)
         try:
-            with c.cursor() as cur: cur.execute(f"SET LOCAL statement_timeout = {max(1, int(self.timeout_s * 1000))}")
+            with c.cursor() as cur: cur.execute(f"SET LOCAL statement_timeout = {max(1, round(self.timeout_s * 1000))}")
             with c.cursor(name="judged") as cur:  # server-side: rows are fetched, at most max_rows + 1 of them
-                cur.execute(s)
+                cur.execute(_SIZED.format(query=s, max_bytes=self.max_bytes))
                 rows = cur.fetchmany(self.max_rows + 1)
-                cols = [d.name for d in cur.description]
-            if len(rows) > self.max_rows: raise QueryError("other", f"more than {self.max_rows} rows")
-            return Table(cols, rows)
+                cols = [d.name for d in cur.description][:-1]  # the last column is the running size
+            if len(rows) > self.max_rows: raise QueryError("oversized", f"more than {self.max_rows} rows")
+            return Table(cols, [r[:-1] for r in rows])
         except psycopg.Error as e:
+            if _OVER in str(e): raise QueryError("oversized", f"result over {self.max_bytes} bytes (the judge's "
+                                                 "limit, --max-result-mb)") from None
             raise QueryError(
                 _error_kind(e), str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             ) from None
@@ -248,12 +372,13 @@ def _rate(xs): return round(sum(xs) / len(xs), 4) if xs else 0.0
 
 # %% ../nbs/05b_sql_eval.ipynb #aa9d54a4
 def evaluate(gold_records: list, predictions: list, db_sql_dir, db_url: str | None = None, timeout_s: float = 5.0,
-             dbs: PostgresDatabases | None = None) -> dict:
+             dbs: PostgresDatabases | None = None, max_bytes: int = 64 << 20) -> dict:
     "Judge `predictions` (SQL or raw generations, one per gold record): execution, exact/normalised match, validity."
+    check_number("timeout_s (--timeout)", timeout_s, 0.001, MAX_TIMEOUT_S, unit="seconds")  # also when `dbs` is given
     if len(gold_records) != len(predictions):
         raise ValueError(f"{len(predictions)} predictions for {len(gold_records)} gold records")
     own = dbs is None
-    dbs = dbs or PostgresDatabases(db_sql_dir, db_url, timeout_s=timeout_s).__enter__()
+    dbs = dbs or PostgresDatabases(db_sql_dir, db_url, timeout_s=timeout_s, max_bytes=max_bytes).__enter__()
     try:
         dbs.prepare(r["db_id"] for r in gold_records)
         t0, items = time.perf_counter(), []
@@ -288,15 +413,28 @@ def _group(items, key):
     for it in items: d[str(it[key] if it[key] is not None else "none")].append(it["correct"])
     return d
 
+# %% ../nbs/05b_sql_eval.ipynb #4b2d6843
+def __getattr__(name):
+    "`generate_sql` and `load_for_inference`, from `generate` (which imports torch), when first asked for."
+    if name in ("generate_sql", "load_for_inference"):
+        from sql_codegen_slm import generate
+        return getattr(generate, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 # %% ../nbs/05b_sql_eval.ipynb #1d9abf4d
 def _read_jsonl(path):
-    "(line number, object) for each non-blank line; a bad line raises ValueError naming file and line."
+    "(line number, object) for each non-blank line; a bad line (or file) raises ValueError naming file and line."
+    p = Path(path)
+    if p.is_dir(): raise ValueError(f"{path} is a directory; a JSONL file is expected")
+    if not p.is_file(): raise FileNotFoundError(f"{path}: no such file")
     out = []
-    for n, line in enumerate(Path(path).read_text().splitlines(), 1):
+    for n, raw in enumerate(p.read_bytes().split(b"\n"), 1):  # JSON strings may hold U+2028: only \n ends a line
+        try: line = raw.decode("utf-8")
+        except UnicodeDecodeError: raise ValueError(f"{path}:{n}: not UTF-8 text; save the file as UTF-8") from None
         if not line.strip(): continue
         try: obj = json.loads(line)
         except json.JSONDecodeError as e: raise ValueError(f"{path}:{n}: not valid JSON ({e.msg})") from None
-        if not isinstance(obj, dict): raise ValueError(f"{path}:{n}: expected a JSON object")
+        if not isinstance(obj, dict): raise ValueError(f"{path}:{n}: expected a JSON object, got {type(obj).__name__}")
         out.append((n, obj))
     return out
 
@@ -307,11 +445,14 @@ def read_gold(path) -> list:
     for n, r in _read_jsonl(path):
         msgs = r.get("messages")
         if not isinstance(r.get("db_id"), str) or not r["db_id"]: raise ValueError(f"{path}:{n}: missing \"db_id\"")
-        if not isinstance(msgs, list) or not any(isinstance(m, dict) and m.get("role") == "assistant" for m in msgs):
+        if not isinstance(msgs, list) or not any(isinstance(m, dict) and m.get("role") == "assistant"
+                                                 and isinstance(m.get("content"), str) for m in msgs):
             raise ValueError(f"{path}:{n}: \"messages\" needs an assistant message holding the gold SQL")
-        if not isinstance(r.get("gold_alternatives", []), list):
-            raise ValueError(f"{path}:{n}: \"gold_alternatives\" must be a list")
+        alts = r.get("gold_alternatives", [])
+        if not isinstance(alts, list) or not all(isinstance(a, str) for a in alts):
+            raise ValueError(f"{path}:{n}: \"gold_alternatives\" must be a list of SQL strings")
         recs.append(r)
+    if not recs: raise ValueError(f"{path}: no gold records (JSONL: one record per line)")
     return recs
 
 # %% ../nbs/05b_sql_eval.ipynb #64b12b6c
@@ -348,11 +489,48 @@ def format_report(res: dict) -> str:
         lines += [f"{k:<22}{v['n']:>5}  {v['execution_accuracy']:.1%}" for k, v in res[key].items()]
     return "\n".join(lines)
 
+# %% ../nbs/05b_sql_eval.ipynb #3c8aa823
+_TOKENIZER = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json")
+
+def check_adapter_dir(path) -> Path:
+    "`path` if it holds a LoRA adapter and its tokenizer (what `--adapter` loads), else a `ValueError` naming the gap."
+    p, holds = Path(path), "an adapter directory (a run's final/ or checkpoint-N/) holds adapter_config.json, " \
+                           "adapter_model.safetensors and the tokenizer (tokenizer.json or tokenizer.model)"
+    if not p.is_dir(): raise ValueError(f"--adapter {path}: {'not a directory' if p.exists() else 'no such directory'}"
+                                        f"; {holds}")
+    miss = [n for n in ("adapter_config.json",) if not (p / n).is_file()]
+    miss += [] if any((p / n).is_file() for n in ("adapter_model.safetensors", "adapter_model.bin")) else \
+            ["adapter_model.safetensors"]
+    miss += [] if any((p / n).is_file() for n in _TOKENIZER) else ["a tokenizer"]
+    if miss: raise ValueError(f"--adapter {path} has no {', no '.join(miss)}; {holds}")
+    return p
+
+# %% ../nbs/05b_sql_eval.ipynb #98f81800
+def _check_paths(a):
+    "The command's paths, before anything starts: inputs that exist, an output that can be written."
+    if a.db_url is None and not Path(a.db_sql).is_dir():
+        raise ValueError(f"--db-sql {a.db_sql}: {'not a directory' if Path(a.db_sql).exists() else 'no such directory'}"
+                         "; it holds one <db_id>.sql file per database")
+    if a.db_url is not None:
+        from psycopg.conninfo import conninfo_to_dict
+        try: conninfo_to_dict(a.db_url)
+        except Exception as e: raise ValueError(f"--db-url {a.db_url!r} is not a PostgreSQL URL or connection string "
+                                                f"({str(e).strip().splitlines()[0]})") from None
+    if a.adapter: check_adapter_dir(a.adapter)
+    if a.output:
+        out = Path(a.output)
+        if out.is_dir(): raise ValueError(f"--output {out} is a directory; pass a file, e.g. {out / 'report.json'}")
+        if any(p and Path(p).exists() and Path(p).resolve() == out.resolve() for p in (a.gold, a.predictions)):
+            raise ValueError(f"--output {out} is an input of this command; pass another file")
+        try: out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e: raise ValueError(f"--output {out}: cannot create its directory ({e.strerror})") from None
+
 # %% ../nbs/05b_sql_eval.ipynb #397205a1
 def main(argv=None):
-    "Console script `sql-codegen-eval`: judge predictions (or an adapter's generations) against gold SQL."
-    p = argparse.ArgumentParser(prog="sql-codegen-eval", description="Judge generated SQL by execution on PostgreSQL "
-                                "(defog sql-eval's rules), with exact match and validity beside it.")
+    "Console script `sql-codegen-eval`: judge predictions (or an adapter's generations) against gold SQL. Exit 0: the "
+    "report is printed (and written); 2: bad input, one line on stderr naming the flag, file or line."
+    p = Parser(prog="sql-codegen-eval", description="Judge generated SQL by execution on PostgreSQL "
+               "(defog sql-eval's rules), with exact match and validity beside it.")
     p.add_argument(
         "--gold",
         required=True,
@@ -368,30 +546,35 @@ def main(argv=None):
         "instead of a throwaway embedded cluster",
     )
     p.add_argument("--output", help="write the JSON report (summary and per-item verdicts) here")
-    p.add_argument("--timeout", type=float, default=5.0, help="statement timeout per query, seconds (default 5)")
-    p.add_argument("--batch-size", type=int, help="rows per generation batch (default: from free GPU memory; 8 on CPU)")
-    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--timeout", type=arg_number(0.001, MAX_TIMEOUT_S, unit="seconds"), default=5.0,
+                   help="statement timeout per query, seconds (default 5)")
+    p.add_argument("--max-result-mb", type=arg_number(0, 1e6, above=True), default=64.0,
+                   help="a query whose result is larger (as text) is wrong, of kind oversized (default 64)")
+    p.add_argument("--batch-size", type=arg_number(1, integer=True),
+                   help="rows per generation batch (default: from free GPU memory; 8 on CPU)")
+    p.add_argument("--max-new-tokens", type=arg_number(1, 1_000_000, integer=True), default=128)
     p.add_argument("--merge", choices=("auto", "yes", "no"), default="auto",
                    help="merge the LoRA into a bf16 base (auto: when it fits the free GPU memory; else 4-bit)")
     a = p.parse_args(argv)
+    import psycopg
     try:
+        _check_paths(a)
         gold = read_gold(a.gold)
         gen = {}
         if a.predictions: preds = read_predictions(a.predictions, len(gold))
         else:
+            from sql_codegen_slm.generate import generate_sql, load_for_inference  # torch: only to generate
             model, tok, how = load_for_inference(a.adapter, a.merge)
             print(f"model: {how}")
             preds = generate_sql(model, tok, gold, a.batch_size, a.max_new_tokens, stats=gen)
             gen["model"] = how
             print(f"generated {gen['n']} queries in {gen['seconds']:.1f} s ({gen['queries_per_s']} queries/s, "
                   f"{gen['tokens_per_s']} new tokens/s, batch size {gen['batch_size']})")
-        res = evaluate(gold, preds, a.db_sql, a.db_url, timeout_s=a.timeout)
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
-        print(f"sql-codegen-eval: error: {e}", file=sys.stderr); return 2
+        res = evaluate(gold, preds, a.db_sql, a.db_url, timeout_s=a.timeout, max_bytes=int(a.max_result_mb * 2**20))
+    except (ValueError, OSError, RuntimeError, psycopg.Error) as e: return cli_error("sql-codegen-eval", e)
     if gen: res["generation"] = gen
     print(format_report(res))
     if a.output:
-        Path(a.output).parent.mkdir(parents=True, exist_ok=True)
         Path(a.output).write_text(json.dumps(res, indent=1, default=str))
         print(f"\nreport: {a.output}")
     return 0

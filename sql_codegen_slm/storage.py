@@ -5,16 +5,17 @@
 # %% auto #0
 __all__ = ['MARKER', 'RESUME_FILES', 'LOG_FILES', 'upload_dir', 'upload_checkpoint', 'remote_bytes', 'list_checkpoints',
            'latest_checkpoint', 'checkpoint_problem', 'download_dir', 'download_checkpoint', 'file_problem',
-           'checkpoint_problems', 'within', 'probe_url', 'log_files', 'upload_logs', 'sync_run', 'main']
+           'checkpoint_problems', 'within', 'probe_url', 'remote_kind', 'log_files', 'upload_logs', 'Synced',
+           'sync_run', 'check_sync', 'main']
 
 # %% ../nbs/03_storage.ipynb #66c0780a
-import argparse, hashlib, json, os, re, shutil, struct, sys, threading, time, uuid
+import hashlib, json, os, re, shutil, socket, struct, sys, threading, time, uuid
 from pathlib import Path
+from urllib.parse import urlparse
 
 import fsspec
-import torch
-from transformers.trainer_pt_utils import safe_globals
 from .config import BUCKET_PLACEHOLDER, fs_for, explain_fs_error  # config sets up gcsfs
+from .findings import Parser, cli_error
 
 # %% ../nbs/03_storage.ipynb #6cc9818b
 MARKER = "_COMPLETE"
@@ -189,6 +190,8 @@ def file_problem(p: Path) -> str | None:
     if p.suffix == ".json":
         try: json.loads(p.read_text()); return None
         except (ValueError, UnicodeDecodeError) as e: return f"not valid JSON ({type(e).__name__})"
+    import torch  # here, not at the top: the monitor reads runs without torch
+    from transformers.trainer_pt_utils import safe_globals
     try:
         with safe_globals(): torch.load(p, map_location="cpu", weights_only=True)
     except Exception as e:  # never pass on torch's advice to load untrusted pickles with weights_only=False
@@ -234,6 +237,37 @@ def probe_url(url: str, timeout: float = 30.0) -> tuple[bool, str]:
     return (True, f"wrote, read back and deleted a {len(data)}-byte object in {r[1]:.2f} s") if r[0] else \
            (False, f"{url}: the object read back differs from what was written")
 
+# %% ../nbs/03_storage.ipynb #4aef98c2
+def _endpoint(url) -> tuple[str, int] | None:
+    "The (host, port) a gs:// URL talks to: `STORAGE_EMULATOR_HOST`, else GCS's; None for other URLs."
+    if not str(url).startswith(("gs://", "gcs://")): return None
+    emu = os.environ.get("STORAGE_EMULATOR_HOST")
+    if not emu: return "storage.googleapis.com", 443
+    u = urlparse(emu if "://" in emu else f"http://{emu}")
+    return u.hostname or "localhost", u.port or (443 if u.scheme == "https" else 80)
+
+def remote_kind(url, timeout: float = 20.0) -> tuple:
+    "`(filesystem, root, kind)` of `url`, kind 'dir', 'file' or None (nothing there), within `timeout` s; else a "
+    "`ValueError` naming the URL and the credentials or network problem."
+    creds = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if _endpoint(url) and creds and not Path(creds).is_file():
+        raise ValueError(f"{url}: GOOGLE_APPLICATION_CREDENTIALS={creds} is not a file: point it at a service-account "
+                         "key file, or unset it to use `gcloud auth application-default login`")
+    if ep := _endpoint(url):
+        try: socket.create_connection(ep, timeout=min(timeout, 10.0)).close()
+        except OSError as e:
+            raise ValueError(f"{url}: cannot reach {ep[0]}:{ep[1]} ({e.strerror or type(e).__name__}): check the "
+                             "network" + (" and STORAGE_EMULATOR_HOST" * bool(os.environ.get("STORAGE_EMULATOR_HOST"))))
+    def look():
+        fs, root = fs_for(url)
+        fs.invalidate_cache()
+        try: info = fs.info(root)
+        except FileNotFoundError: return fs, root, None
+        return fs, root, "dir" if info.get("type") == "directory" else "file"
+    got, e = within(look, timeout)
+    if e is not None: raise ValueError(f"{url}: {explain_fs_error(e)}") from None
+    return got
+
 # %% ../nbs/03_storage.ipynb #9a210eb3
 LOG_FILES = ("run.log", "trainer_state.json")
 
@@ -255,32 +289,75 @@ def upload_logs(local_dir, remote_url) -> int:
     fs.put([str(p) for p in files.values()], [f"{root}/{n}" for n in files])
     return sum(sizes.values())
 
+# %% ../nbs/03_storage.ipynb #82260b33
+class Synced(dict):
+    "What `sync_run` uploaded (name: bytes), and in `.damaged` what it left out because resume could not use it "
+    "(name: why)."
+    def __init__(self, *args, **kw): super().__init__(*args, **kw); self.damaged: dict = {}
+
+# %% ../nbs/03_storage.ipynb #f8ab8add
+def _final_problems(d: Path) -> list[str]:
+    "Why the final model directory `d` is damaged: a safetensors file or JSON file that does not read (none: fine)."
+    return [f"{p.relative_to(d)} {why}" for p in sorted(d.rglob("*")) if p.is_file() and p.suffix in (".safetensors",
+            ".json") and (why := file_problem(p))]
+
 # %% ../nbs/03_storage.ipynb #ee5411a7
-def sync_run(local_dir, remote_url) -> dict:
-    "Upload every checkpoint and representation step of `local_dir` not complete at `remote_url`, `final/`, the logs."
+def sync_run(local_dir, remote_url) -> Synced:
+    "Upload every checkpoint and representation step of `local_dir` not complete at `remote_url`, `final/`, the logs; "
+    "a checkpoint resume could not use (`checkpoint_problems`) is left out, and named."
     root, done = Path(local_dir), {c["step"] for c in list_checkpoints(remote_url) if c["complete"]}
-    found = {}
-    for d in sorted([*root.glob("checkpoint-*"), *(root / ".mirror_staging").glob("checkpoint-*")]):
+    cands, got = {}, Synced()
+    for d in [*sorted(root.glob("checkpoint-*")), *sorted((root / ".mirror_staging").glob("checkpoint-*"))]:
         m = _CKPT_RE.match(d.name)
-        if m and d.is_dir() and int(m.group(1)) not in done:
-            found.setdefault(d.name, d)  # the live copy over a staged one
-    out = {name: upload_checkpoint(d, remote_url) for name, d in found.items()}
-    if (root / "final").is_dir(): out["final"] = upload_dir(root / "final", _join(remote_url, "final"))
-    if n := upload_logs(root, remote_url): out["logs"] = n
-    for name in found: shutil.rmtree(root / ".mirror_staging" / name, ignore_errors=True)
+        if m and d.is_dir() and int(m.group(1)) not in done: cands.setdefault(d.name, []).append(d)  # live copy first
+    for name, dirs in cands.items():
+        for d in dirs:
+            if not (why := checkpoint_problems(d)): got[name] = upload_checkpoint(d, remote_url); break
+            got.damaged.setdefault(name, f"{'; '.join(why)} ({d})")
+        else: continue
+        got.damaged.pop(name, None)  # a good copy went up
+        shutil.rmtree(root / ".mirror_staging" / name, ignore_errors=True)
+    if (root / "final").is_dir():
+        if why := _final_problems(root / "final"): got.damaged["final"] = f"{'; '.join(why)} ({root / 'final'})"
+        else: got["final"] = upload_dir(root / "final", _join(remote_url, "final"))
+    if n := upload_logs(root, remote_url): got["logs"] = n
     from sql_codegen_slm.representations import REP_DIR, sync_representations  # it imports this module
-    out |= {f"{REP_DIR}/step_{s:06d}": n for s, n in sync_representations(root, remote_url).items()}
-    return out
+    got.update({f"{REP_DIR}/step_{s:06d}": n for s, n in sync_representations(root, remote_url).items()})
+    return got
+
+# %% ../nbs/03_storage.ipynb #0bc4a93b
+def check_sync(local_dir, remote_url, timeout: float = 30.0) -> None:
+    "That `local_dir` is a run directory and `remote_url` a prefix that can be written (not a file); else a "
+    "`ValueError` saying which, and what to do."
+    d = Path(local_dir)
+    if not d.is_dir(): raise ValueError(f"{local_dir}: {'not a directory' if d.exists() else 'no such directory'}; "
+                                        "pass the run's local output directory (training.output_dir)")
+    if not str(remote_url).strip():
+        raise ValueError("the remote is empty: pass a URL such as gs://BUCKET/PREFIX, or a local directory")
+    fs, root, kind = remote_kind(remote_url, timeout)  # the bucket placeholder, no network, no credentials: named
+    if kind == "file": raise ValueError(f"{remote_url} is a file, not a directory or prefix to upload under")
+    if "file" in fs.protocol and (Path(root).resolve() == d.resolve() or d.resolve() in Path(root).resolve().parents):
+        raise ValueError(f"{remote_url} is the run directory itself (or inside it): pass another place to upload to")
+    ok, msg = probe_url(str(remote_url), timeout)
+    if not ok: raise ValueError(msg)
 
 # %% ../nbs/03_storage.ipynb #a6334cae
 def main(argv=None) -> int:
-    "`python -m sql_codegen_slm.storage sync LOCAL_RUN REMOTE`: upload what the remote lacks."
-    p = argparse.ArgumentParser(prog="python -m sql_codegen_slm.storage")
+    "`python -m sql_codegen_slm.storage sync LOCAL_RUN REMOTE`: upload what the remote lacks. Exit 0: the remote has "
+    "it all; 2: bad arguments or a remote it cannot use (one line), or a damaged checkpoint left out (a line each)."
+    p = Parser(prog="python -m sql_codegen_slm.storage")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("sync", help="upload the checkpoints and final/ of a local run that the remote lacks")
     s.add_argument("local_dir"); s.add_argument("remote_url")
-    a = p.parse_args(argv)
-    for name, n in sync_run(a.local_dir, a.remote_url).items(): print(f"uploaded {name}: {n:,} bytes")
+    a, prog = p.parse_args(argv), "storage sync"
+    try:
+        check_sync(a.local_dir, a.remote_url)
+        got = sync_run(a.local_dir, a.remote_url)
+    except ValueError as e: return cli_error(prog, e)
+    except Exception as e: return cli_error(prog, f"{a.remote_url}: {explain_fs_error(e)}")  # the remote, mid-way
+    for name, n in got.items(): print(f"uploaded {name}: {n:,} bytes")
+    for name, why in got.damaged.items(): cli_error(prog, f"{name} not uploaded, resume could not use it: {why}")
+    if got.damaged: return 2
     print(f"{a.remote_url} is up to date with {a.local_dir}")
     return 0
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib, json, math, os, re, threading
 from pathlib import Path
 from pglast.parser import parse_sql_json
-from .sql_eval import PostgresDatabases, QueryError
+from .sql_eval import PostgresDatabases, QueryError, read_sql_file
 
 # %% auto #0
 __all__ = ['FEATURES', 'PRICES', 'sql_features', 'schema_ddl', 'read_schemas', 'teacher_messages', 'plan_requests',
@@ -39,7 +39,7 @@ def sql_features(sql: str) -> list:
 # %% ../nbs/10_teacher.ipynb #2a226438
 def schema_ddl(path) -> str:
     "The DDL statements of a schema `.sql` file (its INSERTs left out), one per line."
-    text = Path(path).read_text()
+    text = read_sql_file(path)  # named when it is not UTF-8 or holds a NUL byte
     try: stmts = json.loads(parse_sql_json(text))["stmts"]
     except Exception as e: raise ValueError(f"{path}: PostgreSQL cannot parse this schema file ({e})") from None
     raw = text.encode()
@@ -51,12 +51,17 @@ def schema_ddl(path) -> str:
 def read_schemas(src) -> dict:
     "`{db_id: DDL}` for every `SRC/<db_id>.sql`."
     if "://" in str(src):
-        raise ValueError(f"{src}: live database URLs are not read yet; dump the schema and rows with "
+        raise ValueError(f"--schemas {src}: live database URLs are not read yet; dump the schema and rows with "
                          "`pg_dump --inserts --no-owner URL > DIR/<db_id>.sql` and pass --schemas DIR")
     d = Path(src)
-    files = sorted(d.glob("*.sql")) if d.is_dir() else []
-    if not files: raise FileNotFoundError(f"{src}: no <db_id>.sql schema files there (see sample_data/schemas/)")
-    return {p.stem: schema_ddl(p) for p in files}
+    files = sorted(p for p in d.glob("*.sql") if p.is_file()) if d.is_dir() else []
+    why = "no such directory" if not d.exists() else "not a directory" if not d.is_dir() else "no .sql files there"
+    if not files: raise FileNotFoundError(f"--schemas {src}: {why}; it holds one <db_id>.sql file (DDL and rows) per "
+                                          "database, like sql_codegen_slm/sample_data/schemas/")
+    ddl = {p.stem: schema_ddl(p) for p in files}
+    if empty := [p for p in files if not ddl[p.stem]]:
+        raise ValueError(f"{empty[0]}: no CREATE statements; a schema file holds one database's DDL (and rows)")
+    return ddl
 
 # %% ../nbs/10_teacher.ipynb #e497ca55
 _TEACHER_SYSTEM = "You write training data for a text-to-SQL model. Reply with one JSON object and nothing else."
@@ -73,9 +78,10 @@ def teacher_messages(db_id: str, ddl: str, feature: str, n: int, batch: int) -> 
 def plan_requests(schemas: dict, total: int, pairs_per_request: int = 5, features=None,
                   oversample: float = 2.0) -> list:
     "The requests of a run, in order: every feature once, on schemas in turn, then again; `oversample` x `total` pairs."
-    feats = list(features or FEATURES)
+    feats = list(FEATURES if features is None else features)
+    if not feats: raise ValueError(f"--features is empty; pick from {', '.join(FEATURES)}")
     if bad := [f for f in feats if f not in FEATURES]:
-        raise ValueError(f"unknown features {bad}; known: {', '.join(FEATURES)}")
+        raise ValueError(f"--features: unknown {', '.join(map(repr, bad))}; known: {', '.join(FEATURES)}")
     dbs = sorted(schemas)  # round b pairs feature j with schema j + b: a short run still sees every feature
     combos = [(dbs[(j + b) % len(dbs)], f) for b in range(len(dbs)) for j, f in enumerate(feats)]
     n = math.ceil(total * oversample / pairs_per_request)
@@ -173,12 +179,14 @@ def normalize_question(q: str) -> str:
 
 def verify_pair(dbs: PostgresDatabases, db_id: str, question, sql) -> int:
     "The number of rows `sql` returns on `db_id`; raises `Rejected` (malformed_pair, syntax, not_read_only, "
-    "multiple_statements, timeout, execution_error)."
+    "multiple_statements, timeout, oversized, execution_error)."
     if not (isinstance(question, str) and question.strip() and isinstance(sql, str) and sql.strip()):
         raise Rejected("malformed_pair", "question or sql missing")
+    if "\x00" in question: raise Rejected("malformed_pair", "a NUL byte in the question")  # no training text has one
     try: return len(dbs.run(db_id, sql).rows)
     except QueryError as e:
         if e.kind in ("syntax", "empty"): raise Rejected("syntax", e.message) from None
+        if e.kind == "oversized": raise Rejected("oversized", e.message) from None
         if e.kind == "refused":
             raise Rejected("multiple_statements" if "statements" in e.message else "not_read_only", e.message) from None
         raise Rejected("timeout" if e.kind == "timeout" else "execution_error", e.message) from None

@@ -1,5 +1,5 @@
 """`sql-codegen-datagen` against a real chat-completions server on 127.0.0.1 and a real PostgreSQL (pgserver)."""
-import json, os, signal, subprocess, sys, time
+import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 from chat_server import ChatServer
@@ -62,14 +62,16 @@ def test_each_rejection_reason_is_counted(tmp_path, dbs):
            {"question": "q6", "sql": "SELECT pg_sleep(3)"},
            {"question": "", "sql": "SELECT 1"}, "not a pair", good,
            {"question": "how many AUTHORS are there", "sql": "SELECT name FROM authors"},  # same question
-           {"question": "Count the authors.", "sql": "select count(*) from authors;"}]  # same SQL
+           {"question": "Count the authors.", "sql": "select count(*) from authors;"},  # same SQL
+           {"question": "Authors\u0000?", "sql": "SELECT name FROM authors"},  # a NUL in the question
+           {"question": "q7", "sql": "SELECT 1\u0000; DROP TABLE authors"}]  # the parser would stop at the NUL
     script = [{"pairs": bad}, {"content": "Sure! Here are pairs: ..."},
               {"content": '{"pairs": [{"question"', "finish_reason": "length"},
               {"content": '{"items": []}'}, {"pairs": [good]}]
     with ChatServer(KEY, script) as srv:
         rep = run(srv, tmp_path / "d.jsonl", dbs, total=2, features=["aggregate"], oversample=20)
-    assert rep["rejected"] == {"syntax": 1, "not_read_only": 1, "multiple_statements": 1, "execution_error": 1,
-                               "empty_result": 1, "timeout": 1, "malformed_pair": 2, "duplicate": 3,
+    assert rep["rejected"] == {"syntax": 2, "not_read_only": 1, "multiple_statements": 1, "execution_error": 1,
+                               "empty_result": 1, "timeout": 1, "malformed_pair": 3, "duplicate": 3,
                                "malformed_reply": 2, "truncated_reply": 1}, rep["rejected"]
     kept = lines(tmp_path / "d.jsonl")
     assert [r["messages"][-1]["content"] for r in kept][0] == "SELECT COUNT(*) FROM authors;"
@@ -210,3 +212,125 @@ def test_twenty_generated_records_train_through_the_smoke(tmp_path, dbs):
     smoke = json.loads((tmp_path / "run/report.json").read_text())
     data = next(c for c in smoke["checks"] if c["name"] == "data_loading")
     assert smoke["passed"] and data["message"].startswith("20 train"), data
+
+
+# ---- nothing silent, nothing false ----------------------------------------------------------------------------------
+BASE = ["--schemas", str(SCHEMAS), "--total", "10", "--budget-usd", "1", "--model", "teacher-test", "--price-in", "1",
+        "--price-out", "2", "--api-key-env", KEY_ENV]
+
+
+def _main(capsys, *args):
+    "main(args): exit code and the lines it wrote to stderr."
+    try: rc = main([str(a) for a in args])
+    except SystemExit as e: rc = e.code  # argparse: a flag's value it cannot take
+    return rc, capsys.readouterr().err.strip().splitlines()
+
+
+@pytest.fixture
+def no_postgres(monkeypatch):
+    "PostgreSQL must not start: the input is checked first."
+    def boom(*a, **k): raise AssertionError("PostgreSQL started before the flags were checked")
+    monkeypatch.setattr("sql_codegen_slm.datagen.PostgresDatabases", boom)
+
+
+BAD_NUMBERS = [("--total", "-5"), ("--total", "0"), ("--total", "nan"), ("--total", "1e12"), ("--total", "10000000"),
+               ("--budget-usd", "-1"), ("--budget-usd", "nan"), ("--budget-usd", "inf"),
+               ("--pairs-per-request", "0"), ("--pairs-per-request", "-2"), ("--pairs-per-request", "100000"),
+               ("--concurrency", "0"), ("--concurrency", "100000"), ("--max-tokens", "0"), ("--temperature", "-1"),
+               ("--temperature", "nan"), ("--rps", "0"), ("--rps", "-3"), ("--timeout", "0"), ("--timeout", "nan"),
+               ("--max-retries", "-1"), ("--oversample", "0"), ("--oversample", "0.5"), ("--oversample", "nan"),
+               ("--oversample", "1e9"), ("--val-fraction", "-0.1"), ("--val-fraction", "1"), ("--sql-timeout", "0"),
+               ("--sql-timeout", "nan"), ("--price-in", "-1"), ("--price-out", "nan")]
+
+
+@pytest.mark.parametrize("flag,value", BAD_NUMBERS)
+@pytest.mark.parametrize("dry", [False, True])
+def test_every_numeric_flag_checked_before_anything_starts(tmp_path, capsys, no_postgres, flag, value, dry):
+    "--total -5 planned '-1 requests', --pairs-per-request 0 divided by zero, --concurrency 0 failed after PostgreSQL."
+    args = list(BASE)
+    if flag in args: del args[args.index(flag):args.index(flag) + 2]
+    rc, err = _main(capsys, *args, flag, value, "--out", tmp_path / "d.jsonl", *(["--dry-run"] if dry else []))
+    assert rc == 2 and len(err) == 1 and flag in err[0], (rc, err)
+    assert not (tmp_path / "d.jsonl.datagen").exists()
+
+
+@pytest.mark.parametrize("flag,value,words", [("--features", "", ["--features"]),
+                                              ("--features", "joins", ["--features", "joins", "join"]),
+                                              ("--model", "", ["--model"]), ("--api-key-env", "", ["--api-key-env"]),
+                                              ("--teacher-url", "127.0.0.1:8000/v1", ["--teacher-url", "http"]),
+                                              ("--teacher-url", "", ["--teacher-url"])])
+def test_empty_and_malformed_flags_named(tmp_path, capsys, no_postgres, flag, value, words):
+    rc, err = _main(capsys, *BASE, "--out", tmp_path / "d.jsonl", flag, value)
+    assert rc == 2 and len(err) == 1 and all(w in err[0] for w in words), (rc, err)
+    assert main(BASE + ["--out", str(tmp_path / "d.jsonl"), "--features", "join,,cte ", "--dry-run"]) == 0
+    assert "features: join, cte" in capsys.readouterr().out  # an empty item is only a stray comma: accepted
+
+
+def test_out_of_another_shape_or_a_directory_is_refused_untouched(tmp_path, capsys, no_postgres):
+    "An --out that is not this command's own output is named, not appended to (nor cut at its last newline)."
+    cases = {"notes.jsonl": b'{"text": "hello"}\n{"text": "world"}', "table.jsonl": b"a,b\n1,2",
+             "array.jsonl": b'[{"id": "x"}]\n', "binary.jsonl": b"\xff\xfe\x00\x01\n",
+             "records.jsonl": json.dumps({"messages": [{"role": "user", "content": "q"}]}).encode() + b"\n"}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        rc, err = _main(capsys, *BASE, "--out", tmp_path / name)
+        assert rc == 2 and len(err) == 1 and f"{tmp_path / name}:1" in err[0] and "--out" in err[0], (name, err)
+        assert (tmp_path / name).read_bytes() == data, f"{name} was changed"
+    (tmp_path / "dir").mkdir()
+    rc, err = _main(capsys, *BASE, "--out", tmp_path / "dir")
+    assert rc == 2 and len(err) == 1 and "--out" in err[0] and "directory" in err[0], err
+    rc, err = _main(capsys, *BASE, "--out", tmp_path / "notes.jsonl" / "d.jsonl")
+    assert rc == 2 and len(err) == 1 and "--out" in err[0], err
+    rc, err = _main(capsys, *BASE, "--out", tmp_path / "new.jsonl", "--cache-dir", tmp_path / "table.jsonl")
+    assert rc == 2 and len(err) == 1 and "--cache-dir" in err[0], err
+
+
+def test_schema_that_does_not_load_names_file_and_statement(tmp_path, capsys):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, schemas)
+    (schemas / "zoo.sql").write_text("CREATE TABLE animals (id INTEGER PRIMARY KEY, name TEXT);\n"
+                                     "INSERT INTO animals VALUES (1, 'cat');\nINSERT INTO animals VALUES (1, 'dog');\n")
+    rc, err = _main(capsys, *BASE[2:], "--schemas", schemas, "--out", tmp_path / "d.jsonl",
+                    "--teacher-url", "http://127.0.0.1:9/v1")
+    assert rc == 2 and err[-1].count(str(schemas / "zoo.sql")) == 1 and "line 3" in err[-1], err
+    assert "duplicate key" in err[-1], err
+    (schemas / "zoo.sql").write_bytes(b"CREATE TABLE animals (name TEXT);\nINSERT INTO animals VALUES ('\xe9');\n")
+    rc, err = _main(capsys, *BASE[2:], "--schemas", schemas, "--out", tmp_path / "d.jsonl", "--dry-run")
+    assert rc == 2 and len(err) == 1 and str(schemas / "zoo.sql") in err[0] and "UTF-8" in err[0], err
+
+
+def _dead_url():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/v1"  # nothing listens there once closed
+
+
+def test_dead_teacher_url_stops_after_a_few_failures_and_names_it(tmp_path, capsys):
+    "Once: 80 futile requests in 143 s, then 'APIConnectionError' without the URL."
+    url, t0 = _dead_url(), time.monotonic()
+    rc, err = _main(capsys, *BASE, "--total", "100", "--out", tmp_path / "d.jsonl", "--teacher-url", url,
+                    "--max-retries", "1")
+    took = time.monotonic() - t0
+    assert rc == 2 and url in err[-1] and "--teacher-url" in err[-1], err
+    assert sum("failed" in l for l in err[:-1]) <= 4 and took < 60, (took, err)
+    rep = json.loads((tmp_path / "d.jsonl.datagen/report.json").read_text())
+    assert rep["stop_reason"] == "unreachable" and url in rep["message"]
+
+
+def test_exit_1_when_the_plan_runs_out(tmp_path, capsys):
+    "Each exit code the docs name: 0 done, 1 plan exhausted, 2 bad input, 3 budget, 4 key refused (the others above)."
+    with ChatServer(KEY, default={"content": "no JSON here"}) as srv:
+        rc = main(BASE + ["--out", str(tmp_path / "d.jsonl"), "--teacher-url", srv.url, "--oversample", "1"])
+    assert rc == 1 and "plan_exhausted" in capsys.readouterr().out
+    with ChatServer(KEY) as srv:
+        assert main(BASE + ["--out", str(tmp_path / "e.jsonl"), "--teacher-url", srv.url]) == 0
+
+
+def test_empty_schema_file_is_named(tmp_path, capsys, no_postgres):
+    "A schema file without a CREATE statement once went to the teacher as an empty schema."
+    schemas = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, schemas)
+    (schemas / "empty.sql").write_text("-- nothing here yet\n")
+    rc, err = _main(capsys, *BASE[2:], "--schemas", schemas, "--out", tmp_path / "d.jsonl", "--dry-run")
+    assert rc == 2 and len(err) == 1 and str(schemas / "empty.sql") in err[0] and "no CREATE" in err[0], err

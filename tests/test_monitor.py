@@ -242,3 +242,89 @@ def test_sql_metrics_below_the_config_range(tmp_path):
     (run / "checkpoint-60" / "config.yaml").write_text(
         "logging:\n  min_execution_accuracy: 0.3\n  expect_after_step: 30\n")
     assert flags(check_run(run)) == [("low_execution_accuracy", 60, "warning")]
+
+
+# ---- batch noise: a healthy run on small batches is not a rising loss ------------------------------------------------
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _fixture(name):
+    "The log history of tests/fixtures/NAME.json (a trainer_state.json: a real run's may replace the synthetic one)."
+    return json.loads((FIXTURES / f"{name}.json").read_text())["log_history"]
+
+
+def test_healthy_noisy_run_raises_nothing(tmp_path):
+    "Train loss +-60% from one log to the next (8-row batches), eval loss falling: once 'FAILED loss_rising 140%'."
+    hist = _fixture("healthy_noisy")
+    run = make_run(tmp_path, hist, [40, 80, 120], 120, save_steps=40)
+    r = check_run(run)
+    assert flags(r) == [] and exit_code(r) == 0, flags(r)
+    rc, out, err = _cli(run)
+    assert rc == 0 and "no red flags" in out, out + err
+
+
+def test_diverging_noisy_run_fails(tmp_path):
+    "The same noise on a loss that climbs ten-fold after step 40, the eval loss with it: failed, from the bottom."
+    r = check_run(make_run(tmp_path, _fixture("diverging_noisy"), [40, 80, 120], 120, save_steps=40))
+    (name, step, st), = flags(r)
+    f = next(f for f in r if f.name == "loss_rising")
+    assert (name, st) == ("loss_rising", "failed") and 30 <= step <= 50 and "eval_loss rose" in f.message, f.message
+    assert exit_code(r) == 2
+
+
+def test_nan_in_a_noisy_run_is_flagged_at_once(tmp_path):
+    hist = [dict(h, loss=float("nan")) if h["step"] == 60 and "loss" in h else h for h in _fixture("healthy_noisy")]
+    r = check_run(make_run(tmp_path, hist, [40, 80, 120], 120, save_steps=40))
+    assert flags(r) == [("nan_loss", 60, "failed")] and exit_code(r) == 2
+
+
+# ---- a run it cannot read: one line, at once ------------------------------------------------------------------------
+def _closed_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _no_dns() -> bool:
+    import socket
+    try: socket.getaddrinfo("storage.googleapis.com", 443); return False
+    except OSError: return True
+
+
+@pytest.mark.parametrize("cli", ["monitor", "drift"])
+def test_gs_url_without_network_or_credentials_is_one_line_at_once(tmp_path, cli):
+    "Once: 84 s of gcsfs tracebacks, then 'no such run directory' for a URL that could not even be reached."
+    env = {k: v for k, v in os.environ.items() if k not in ("STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS")}
+    port = _closed_port()
+    cases = [({"STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}"}, [f"cannot reach 127.0.0.1:{port}", "network"]),
+             ({"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "key.json")},
+              [f"GOOGLE_APPLICATION_CREDENTIALS={tmp_path / 'key.json'} is not a file"])]
+    if _no_dns(): cases.append(({}, ["cannot reach storage.googleapis.com:443", "network"]))  # this machine: offline
+    for extra, words in cases:
+        t0 = time.time()
+        p = subprocess.run([sys.executable, "-m", f"sql_codegen_slm.{cli}", "gs://some-bucket/run"], env=env | extra,
+                           capture_output=True, text=True, timeout=120, cwd=REPO)
+        took = time.time() - t0
+        errs = [l for l in p.stderr.splitlines() if l.startswith(f"sql-codegen-{cli}: error: gs://some-bucket/run: ")]
+        assert p.returncode == 2 and len(errs) == 1 and all(w in errs[0] for w in words), (extra, p.stderr[-2000:])
+        assert "Traceback" not in p.stderr and took < 30, (took, p.stderr[-2000:])
+
+
+def test_cli_inputs_that_are_not_runs(tmp_path):
+    "What the monitor takes: a file that is not a trainer_state.json, a run whose state is damaged, an empty dir."
+    cases = {"notes.txt": b"hello", "list.json": b"[1, 2]", "binary.json": b"\xff\xfe\x00",
+             "history.json": b'{"global_step": 3, "log_history": ["a"]}', "step.json": b'{"global_step": "x"}'}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        rc, out, err = _cli(tmp_path / name)
+        lines = err.strip().splitlines()
+        assert rc == 2 and len(lines) == 1 and str(tmp_path / name) in lines[0], (name, rc, out, err)
+    run = make_run(tmp_path / "run", _hist(_healthy()), [20, 40, 60], 60)
+    (run / "checkpoint-60" / "trainer_state.json").write_text('["not", "a", "state"]')
+    r = check_run(run)
+    assert ("state_unreadable", 60, "warning") in flags(r)
+    assert status(r)["state_file"] == "checkpoint-40/trainer_state.json"
+    (tmp_path / "empty").mkdir()
+    rc, out, err = _cli(tmp_path / "empty")
+    assert rc == 2 and "no_state" in out, out + err

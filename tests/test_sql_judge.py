@@ -286,3 +286,185 @@ def test_prediction_cannot_end_or_lock_other_sessions(db_dir):
             assert row == (False, False)
         # a transaction-scoped lock is still fine: it ends with the judged query's rollback
         assert d.run("shop", "SELECT pg_try_advisory_xact_lock(7)").rows == [(True,)]
+
+
+# ---- nothing silent, nothing false ----------------------------------------------------------------------------------
+def _one_line_error(p, *words):
+    "Exit 2 with one line on stderr that names each of `words`."
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 2 and len(lines) == 1 and all(w in lines[0] for w in words), (p.returncode, p.stderr[-2000:])
+    return lines[0]
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), 1e10])
+def test_timeout_must_be_a_positive_finite_number(db_dir, bad):
+    "Once --timeout 0 became 1 ms: every query timed out, 0% execution beside 100% exact match."
+    with pytest.raises(ValueError, match="timeout"): PostgresDatabases(db_dir, timeout_s=bad)
+    with pytest.raises(ValueError, match="timeout"): evaluate([rec("q", PARIS)], [PARIS], db_dir, timeout_s=bad)
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "nan", "inf", "1e10", "soon"])
+def test_cli_timeout_checked_before_anything_starts(tmp_path, db_dir, bad):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(rec("Names of customers in Paris?", PARIS)) + "\n")
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text(json.dumps({"sql": PARIS}) + "\n")
+    _one_line_error(_cli("--gold", gold, "--predictions", pred, "--db-sql", db_dir, "--timeout", bad), "--timeout")
+
+
+OVERSIZED = ["SELECT repeat('x', 3000000)", "SELECT repeat('x', 2000) FROM generate_series(1, 2000)",
+             "SELECT string_agg(name, ',') FROM customers, generate_series(1, 400000)"]
+
+
+def test_result_bytes_are_capped_and_counted_as_oversized(db_dir):
+    "A query returning huge values is cut off on the server at --max-result-mb, judged wrong and reported by kind."
+    with PostgresDatabases(db_dir, timeout_s=5, max_bytes=1 << 20) as d:
+        for sql in OVERSIZED:
+            with pytest.raises(QueryError) as e: d.run("shop", sql)
+            assert e.value.kind == "oversized" and "1048576 bytes" in e.value.message, (sql, e.value)
+        assert d.run("shop", "SELECT repeat('x', 1000) FROM generate_series(1, 500)").rows[0] == ("x" * 1000,)
+        assert d.run("shop", ABC_ORDERED := "SELECT name FROM customers ORDER BY name DESC").rows == \
+            [("Zoe",), ("Mia",), ("Eve",), ("Bob",), ("Ann",)]  # the wrapped query keeps the gold's order
+        res = evaluate([rec("Names of customers in Paris?", PARIS)] * 2 + [rec("x", OVERSIZED[0])],
+                       [OVERSIZED[1], PARIS, PARIS], db_dir, dbs=d)
+        assert res["errors"] == {"oversized": 1} and res["gold_errors"] == 1 and res["execution_accuracy"] == 0.3333
+        assert "oversized 1" in __import__("sql_codegen_slm.sql_eval", fromlist=["x"]).format_report(res)
+
+
+def test_oversized_result_never_reaches_the_judge_memory(db_dir):
+    "400 MB of text on the server; the judge process grows by far less (the cut is made before the rows are sent)."
+    code = ("import resource, sys; from sql_codegen_slm.sql_eval import PostgresDatabases, QueryError\n"
+            "with PostgresDatabases(sys.argv[1], timeout_s=30, max_bytes=1 << 20) as d:\n"
+            "    d.prepare(['shop']); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "    try: d.run('shop', \"SELECT repeat('x', 400000000)\"); print('no error')\n"
+            "    except QueryError as e: print(e.kind)\n"
+            "    print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n")
+    p = subprocess.run([sys.executable, "-c", code, str(db_dir)], capture_output=True, text=True, timeout=120)
+    kind, grew_mb = p.stdout.split()
+    assert kind == "oversized" and int(grew_mb) < 100, p.stdout + p.stderr
+
+
+def test_nul_byte_in_a_prediction_is_judged_not_run_in_part(dbs):
+    "pglast reads a C string: 'SELECT 1\\x00; DROP ...' looked like one valid query."
+    for sql in ["SELECT name FROM customers\x00; DROP TABLE orders", "SELECT 'a\x00b'"]:
+        with pytest.raises(QueryError) as e: dbs.run("shop", sql)
+        assert e.value.kind == "syntax" and "NUL" in e.value.message
+    from sql_codegen_slm.sql import is_valid_sql
+    assert not is_valid_sql("SELECT 1\x00; DROP TABLE orders")
+    assert dbs.run("shop", "SELECT 1; -- a comment after the statement").rows == [(1,)]
+
+
+BAD_SCHEMA = "CREATE TABLE t (a int);\n-- rows\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES ('not a number');\n"
+
+
+def test_schema_that_does_not_load_names_file_and_statement(tmp_path):
+    (tmp_path / "bad.sql").write_text(BAD_SCHEMA)
+    with pytest.raises(ValueError) as e: evaluate([rec("q", "SELECT a FROM t", db_id="bad")], ["SELECT 1"], tmp_path)
+    msg = str(e.value)
+    assert str(tmp_path / "bad.sql") in msg and "line 4" in msg and "INSERT INTO t VALUES ('not a number')" in msg, msg
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(rec("q", "SELECT a FROM t", db_id="bad")) + "\n")
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text('{"sql": "SELECT 1"}\n')
+    _one_line_error(_cli("--gold", gold, "--predictions", pred, "--db-sql", tmp_path), str(tmp_path / "bad.sql"),
+                    "line 4")
+    (tmp_path / "bad.sql").write_bytes(b"CREATE TABLE t (a text);\nINSERT INTO t VALUES ('\xff');\n")
+    _one_line_error(_cli("--gold", gold, "--predictions", pred, "--db-sql", tmp_path), str(tmp_path / "bad.sql"),
+                    "UTF-8")
+
+
+def test_adapter_directory_checked_before_loading(tmp_path, db_dir):
+    "A missing --adapter once gave a hub traceback, an empty one blamed sentencepiece."
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(rec("q", PARIS)) + "\n")
+    for adapter in (tmp_path / "nope", tmp_path):
+        line = _one_line_error(_cli("--gold", gold, "--adapter", adapter, "--db-sql", db_dir), str(adapter))
+        assert "adapter_config.json" in line and "tokenizer" in line, line
+
+
+def test_cli_inputs_one_clear_line(tmp_path, db_dir):
+    "Every flag of sql-codegen-eval: a wrong value, a missing path, a file for a directory and the reverse."
+    gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    gold.write_text(json.dumps(rec("Names of customers in Paris?", PARIS)) + "\n")
+    pred.write_text(json.dumps({"sql": PARIS}) + "\n")
+    ok = ["--gold", gold, "--predictions", pred, "--db-sql", db_dir]
+    def args(**kw):
+        a = dict(zip(ok[::2], ok[1::2])) | {f"--{k.replace('_', '-')}": v for k, v in kw.items()}
+        return [x for k, v in a.items() if v is not None for x in (k, v)]
+    cases = [  # (flags, words the one line must hold)
+        (dict(gold=tmp_path / "none.jsonl"), ["none.jsonl"]), (dict(gold=tmp_path), [str(tmp_path), "directory"]),
+        (dict(predictions=tmp_path / "none.jsonl"), ["none.jsonl"]), (dict(db_sql=tmp_path / "nope"), ["nope"]),
+        (dict(db_sql=gold), [str(gold), "directory"]), (dict(output=tmp_path), ["--output", str(tmp_path)]),
+        (dict(output=gold / "r.json"), ["--output"]), (dict(max_result_mb="0"), ["--max-result-mb"]),
+        (dict(max_result_mb="nan"), ["--max-result-mb"]), (dict(batch_size="0"), ["--batch-size"]),
+        (dict(max_new_tokens="-3"), ["--max-new-tokens"]), (dict(db_url="not a url"), ["--db-url"]),
+    ]
+    for kw, words in cases:
+        _one_line_error(_cli(*args(**kw)), *words)
+    for bad, words in ((b'{"sql": "SELECT 1"}\n\xff\xfe\n', [f"{pred}:2", "UTF-8"]),
+                       (b"\x00\x00\n", [f"{pred}:1"]), (b'[{"sql": "SELECT 1"}]\n', [f"{pred}:1", "object"])):
+        pred.write_bytes(bad)
+        _one_line_error(_cli(*ok), *words)
+    pred.write_text(json.dumps({"sql": "SELECT name FROM customers WHERE city = 'Par\x00is'"}) + "\n")  # valid JSON
+    p = _cli(*ok, "--output", tmp_path / "out" / "r.json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads((tmp_path / "out" / "r.json").read_text())["errors"] == {"syntax": 1}
+
+
+_OWNER = """import os, sys, time
+from sql_codegen_slm.sql_eval import PostgresDatabases
+how = sys.argv[2]
+if how == "with_exception":
+    with PostgresDatabases(sys.argv[1]) as d:
+        d.prepare(["shop"]); print(d.tmp, d.server.get_pid(), flush=True); sys.stdin.readline(); raise RuntimeError
+d = PostgresDatabases(sys.argv[1]).__enter__().prepare(["shop"])
+print(d.tmp, d.server.get_pid(), flush=True)
+sys.stdin.readline()  # the test has seen the server
+if how == "sigkill": time.sleep(120)
+if how == "exception": raise RuntimeError("boom")
+if how == "os_exit": os._exit(3)
+"""
+
+
+def _alive(pid):
+    try: return open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError: return False
+
+
+def _servers_of(tmp):
+    "PIDs of the postgres processes whose command line names `tmp`."
+    out = []
+    for p in Path("/proc").iterdir():
+        try: cmd = (p / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError: continue
+        if p.name.isdigit() and "postgres" in cmd and str(tmp) in cmd: out.append(int(p.name))
+    return out
+
+
+@pytest.mark.parametrize("how", ["sigkill", "exception", "with_exception", "clean_exit", "os_exit"])
+def test_judge_server_never_outlives_its_owner(db_dir, how):
+    "Whichever way the process that started PostgreSQL ends, SIGKILL included, its server and data dir go with it."
+    before = set(Path("/dev/shm").glob("sqljudge-*")) if Path("/dev/shm").is_dir() else set()
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER, str(db_dir), how], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tmp, pid = owner.stdout.readline().split()
+    assert _alive(pid) and Path(tmp).is_dir() and _servers_of(tmp)
+    if how == "sigkill": owner.kill()
+    else: owner.stdin.write("go\n"); owner.stdin.flush()
+    owner.wait(60)
+    deadline = time.time() + 10
+    while time.time() < deadline and (_alive(pid) or Path(tmp).exists() or _servers_of(tmp)): time.sleep(0.1)
+    assert not _alive(pid) and not _servers_of(tmp), f"{how}: postgres of {tmp} still running"
+    assert not Path(tmp).exists(), f"{how}: {tmp} left behind"
+    if Path("/dev/shm").is_dir() and tmp.startswith("/dev/shm"):
+        assert Path(tmp) not in set(Path("/dev/shm").glob("sqljudge-*")) - before
+
+
+def test_cli_never_overwrites_its_inputs_nor_judges_nothing(tmp_path, db_dir):
+    gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    gold.write_text(json.dumps(rec("Names of customers in Paris?", PARIS)) + "\n")
+    pred.write_text(json.dumps({"sql": PARIS}) + "\n")
+    _one_line_error(_cli("--gold", gold, "--predictions", pred, "--db-sql", db_dir, "--output", pred), "--output")
+    assert json.loads(pred.read_text()) == {"sql": PARIS}  # not overwritten by the report
+    gold.write_text("\n")
+    _one_line_error(_cli("--gold", gold, "--predictions", pred, "--db-sql", db_dir), str(gold), "no gold records")

@@ -207,3 +207,69 @@ def test_nan_loss_stops_and_keeps_last_good(emulator, tmp_path, nan_filter, k, k
     local = storage.download_checkpoint(got, tmp_path / "fresh" / Path(got).name)
     weights = load_file(str(local / "model.safetensors"))
     assert weights and all(torch.isfinite(t).all() for t in weights.values())
+
+
+# ---- storage sync: nothing damaged is marked complete, nothing wrong is silent ---------------------------------------
+def _resumable_checkpoint(root, step) -> Path:
+    "A checkpoint whose every file loads the way the Trainer loads it (what resume verifies)."
+    import random
+    import numpy as np
+    d = _fake_checkpoint(root, step)
+    torch.save({"state": {}, "param_groups": [{"lr": 1e-3, "params": []}]}, d / "optimizer.pt")
+    torch.save({"last_epoch": step}, d / "scheduler.pt")
+    torch.save({"python": random.getstate(), "numpy": np.random.get_state(), "cpu": torch.random.get_rng_state()},
+               d / "rng_state.pth")
+    return d
+
+
+def _sync(*args):
+    p = subprocess.run([sys.executable, "-m", "sql_codegen_slm.storage", "sync", *map(str, args)], capture_output=True,
+                       text=True, timeout=120, env=dict(os.environ, GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT="false"))
+    return p.returncode, p.stdout, p.stderr.strip().splitlines()
+
+
+@pytest.mark.parametrize("damage", ["optimizer", "adapter", "missing_rng"])
+def test_sync_never_marks_a_damaged_checkpoint_complete(emulator, tmp_path, damage):
+    "Once: `storage sync` uploaded a damaged checkpoint and wrote _COMPLETE; resume would then have trusted it."
+    url, run = f"{emulator}/sync-{damage}", tmp_path / "run"
+    _resumable_checkpoint(run, 2)
+    bad = _resumable_checkpoint(run, 4)
+    if damage == "optimizer": (bad / "optimizer.pt").write_bytes(b"garbage" * 100)
+    if damage == "adapter":
+        f = bad / "adapter_model.safetensors"; f.write_bytes(f.read_bytes()[:-200])
+    if damage == "missing_rng": (bad / "rng_state.pth").unlink()
+    (run / "final").mkdir(); (run / "final" / "adapter_config.json").write_text("{}")
+    rc, out, err = _sync(run, url)
+    assert rc == 2 and "uploaded checkpoint-2" in out and "uploaded final" in out, (rc, out, err)
+    line = next(l for l in err if "checkpoint-4" in l)
+    assert {"optimizer": "optimizer.pt", "adapter": "adapter_model.safetensors", "missing_rng": "rng_state.pth"}[
+        damage] in line and "not uploaded" in line, err
+    assert _complete_steps(url) == [2], storage.list_checkpoints(url)  # no _COMPLETE for checkpoint-4
+    assert storage.latest_checkpoint(url)[0] == f"{url}/checkpoint-2"
+
+
+def test_sync_to_a_missing_bucket_or_a_file_is_one_line(emulator, tmp_path):
+    run = tmp_path / "run"
+    _resumable_checkpoint(run, 2)
+    (tmp_path / "afile").write_text("x")
+    fs, root = storage.fs_for(f"{emulator}/an-object")
+    fs.pipe_file(f"{root}", b"not a directory")
+    for remote, words in [("gs://no-such-bucket-here/run", ["gs://no-such-bucket-here/run", "bucket"]),
+                          (tmp_path / "afile", [str(tmp_path / "afile"), "is a file"]),
+                          (f"{emulator}/an-object", [f"{emulator}/an-object", "is a file"]),
+                          ("gs://YOUR-BUCKET-NAME/run", ["YOUR-BUCKET-NAME"]), ("", ["remote"])]:
+        rc, out, err = _sync(run, remote)
+        assert rc == 2 and len(err) == 1 and all(w in err[0] for w in words), (remote, rc, out, err)
+    for local, words in [(tmp_path / "nope", ["nope", "no such directory"]), (tmp_path / "afile", ["not a directory"])]:
+        rc, out, err = _sync(local, f"{emulator}/x")
+        assert rc == 2 and len(err) == 1 and all(w in err[0] for w in words), (local, rc, out, err)
+    rc, out, err = _sync(run, f"{emulator}/ok")
+    assert rc == 0 and "uploaded checkpoint-2" in out and _complete_steps(f"{emulator}/ok") == [2], (out, err)
+
+
+def test_sync_into_the_run_itself_is_refused(tmp_path):
+    run = tmp_path / "run"
+    _resumable_checkpoint(run, 2)
+    for remote in (run, run / "mirror"):
+        rc, out, err = _sync(run, remote)
+        assert rc == 2 and len(err) == 1 and "the run directory itself" in err[0], (remote, out, err)
