@@ -70,13 +70,15 @@ class _Loader:
 
     def _load_base(self, name):
         from transformers import AutoModelForCausalLM, AutoTokenizer
-        from sql_codegen_slm.data import prompt_text, SYSTEM_PROMPT
+        from sql_codegen_slm.data import SYSTEM_PROMPT
+        from sql_codegen_slm.prompts import PromptFormat
         self.base = AutoModelForCausalLM.from_pretrained(name, dtype=self.dtype).to(self.device).eval()
         if self.tok is None or self.name != name:
             self.tok = AutoTokenizer.from_pretrained(name)
             if self.tok.pad_token is None: self.tok.pad_token = self.tok.unk_token or self.tok.eos_token
             sys_msg = dict(role="system", content=SYSTEM_PROMPT)
-            texts = [prompt_text([sys_msg, dict(role="user", content=q)]) for q in _PROBE]
+            fmt = PromptFormat(self.tok)  # the base model's own format (auto), as training's default
+            texts = [fmt.prompt([sys_msg, dict(role="user", content=q)]) for q in _PROBE]
             self.ids = self.tok(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
         self.model, self.name = None, name
 

@@ -172,8 +172,9 @@ def real_run(tmp_path_factory):
     if not (tiny_model_dir() / "config.json").is_file():  # the embedded model not built in this checkout: a throwaway one
         from transformers import MistralConfig, MistralForCausalLM
         from sql_codegen_slm.tiny import train_tiny_tokenizer
-        from sql_codegen_slm.data import read_records, prompt_text, completion_text
-        texts = [prompt_text(r["messages"]) + completion_text(r["messages"]) for r in read_records("sample:train.jsonl")[:100]]
+        from sql_codegen_slm.data import read_records
+        from sql_codegen_slm.prompts import render_mistral
+        texts = [render_mistral(r["messages"]) for r in read_records("sample:train.jsonl")[:100]]
         tok = train_tiny_tokenizer(texts, vocab_size=512)
         model = str(d / "base")
         MistralForCausalLM(MistralConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,

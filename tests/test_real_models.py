@@ -79,10 +79,11 @@ def test_our_decoder_equals_hf_generate(model_dir, tok):
     from sql_codegen_slm.generate import generate_sql
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     recs = read_records("sample:val.jsonl")[:3]
-    fast, st = generate_sql(model, tok, recs, max_new_tokens=24, decoder="eager", stats={}), {}
-    plain = generate_sql(model, tok, recs, max_new_tokens=24, fast=False, stats=st)
-    assert fast == plain, (fast, plain)
-    assert any(p.upper().startswith("SELECT") for p in fast)  # zero-shot, SmolLM2 still writes SQL for some
+    sf, sp = {}, {}
+    fast = generate_sql(model, tok, recs, max_new_tokens=24, decoder="eager", stats=sf)
+    plain = generate_sql(model, tok, recs, max_new_tokens=24, fast=False, stats=sp)
+    assert (sf["path"], sp["path"]) == ("fast (eager)", "plain")  # our packed-prefill decoder against HF generate
+    assert fast == plain and sf["new_tokens"] > 3 * 10, (fast, plain, sf)
 
 
 def test_smoke_checks_pass(tmp_path):
