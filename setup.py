@@ -11,6 +11,7 @@ requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 gpu_requirements = shlex.split(cfg.get('gpu_requirements', ''))
 mistral_requirements = shlex.split(cfg.get('mistral_requirements', ''))
+real_requirements = shlex.split(cfg.get('real_requirements', ''))
 console_scripts = [s.strip() for s in cfg.get('console_scripts', '').split() if s.strip()]
 lic = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}[cfg['license']]
 
@@ -32,7 +33,8 @@ setuptools.setup(
                                    'sample_data/synth_schemas/*.sql', 'sample_data/heldout_schemas/*.sql',
                                    'tiny_model/*']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'gpu': gpu_requirements, 'mistral': mistral_requirements},
+    extras_require={'dev': dev_requirements, 'gpu': gpu_requirements, 'mistral': mistral_requirements,
+                    'real': real_requirements},
     entry_points={'console_scripts': console_scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
     zip_safe=False,
 )

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #7a7fc774
 from __future__ import annotations
-import argparse, copy, importlib.util, json, logging, math, os, shutil, sys, time, warnings
+import argparse, copy, importlib.util, json, logging, math, os, shutil, signal, sys, threading, time, warnings
 from pathlib import Path
 import torch
 from transformers import (
@@ -19,9 +19,10 @@ from transformers.trainer_utils import get_last_checkpoint
 from .config import Config, ConfigError, load_config, check_url, resolve_bucket
 from .callbacks import (CheckpointMirrorCallback, MemoryCallback, ProgressLogCallback, RedFlagCallback,
                                        RunLogCallback, flush_run_logs)
-from .data import build_datasets
+from .data import DataFetchError, RecordError, build_datasets
 from .packing import enable_packed_attention, packed_collator
 from .model import ModelLoadError, load_model, load_tokenizer, compute_dtype
+from .prompts import PromptFormatError
 from . import storage
 from .runlock import RunLock, RunLocked
 from .distributed import (MainProcessLock, barrier, ddp_args, ddp_callbacks, is_distributed, run_on_main,
@@ -30,9 +31,10 @@ from .representations import RepresentationCallback
 from .sql_metrics import attach_sql_metrics, thresholds_for
 
 # %% auto #0
-__all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'save_args_redacted',
-           'SaveConfigCallback', 'default_callbacks', 'build_trainer', 'RunExists', 'resolve_resume', 'eval_loss',
-           'final_metrics', 'final_save', 'RemoteUnavailable', 'train', 'plot_losses', 'main']
+__all__ = ['FINISHED', 'EXIT_INTERRUPTED', 'STOP_UPLOAD_S', 'EXIT_NOT_MIRRORED', 'training_args', 'make_collator',
+           'prepare_for_training', 'save_args_redacted', 'SaveConfigCallback', 'default_callbacks', 'build_trainer',
+           'RunExists', 'ResumeError', 'resolve_resume', 'eval_loss', 'final_metrics', 'final_save', 'finished_run',
+           'Interrupted', 'StopOnSignal', 'RemoteUnavailable', 'train', 'plot_losses', 'main']
 
 # %% ../nbs/06_train.ipynb #ab00d888
 def training_args(cfg: Config, **overrides) -> TrainingArguments:
@@ -137,6 +139,9 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
 class RunExists(RuntimeError):
     "Starting from scratch would overwrite an existing run."
 
+class ResumeError(ValueError):
+    "`resume_from_checkpoint` names something that cannot be resumed from; the message says what and what to do."
+
 # %% ../nbs/06_train.ipynb #a33f6639
 def _local_steps(out: Path) -> dict:
     return {int(d.name.rsplit("-", 1)[1]): d for d in out.glob("checkpoint-*") if d.is_dir() and d.name[11:].isdigit()}
@@ -232,10 +237,12 @@ def resolve_resume(resume: str | None, output_dir, remote_dir: str | None = None
     local = Path(resume)
     if "://" in resume and not resume.startswith("file://"):
         local = storage.download_checkpoint(resume, out / Path(resume.rstrip("/")).name)
-    if not local.is_dir(): raise FileNotFoundError(f"resume_from_checkpoint: {resume} is not a checkpoint directory")
+    if not local.is_dir():
+        raise ResumeError(f"resume_from_checkpoint: {resume} is not a checkpoint directory: pass a checkpoint-N "
+                          "directory or URL, or 'latest'")
     if probs := storage.checkpoint_problems(local):
-        raise ValueError(f"resume_from_checkpoint: {resume} cannot be resumed from: {'; '.join(probs)}. "
-                         "Use 'latest' to take the newest checkpoint that can")
+        raise ResumeError(f"resume_from_checkpoint: {resume} cannot be resumed from: {'; '.join(probs)}. "
+                          "Use 'latest' to take the newest checkpoint that can")
     return str(local), ([f"downloaded {resume} to {local}"] if str(local) != resume else [])
 
 # %% ../nbs/06_train.ipynb #d046a70d
@@ -324,6 +331,104 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
     trainer.state.save_to_json(str(out / "trainer_state.json"))  # the whole log history, for the monitor
     return out
 
+# %% ../nbs/06_train.ipynb #72accd20
+FINISHED = "FINISHED.json"  # in final/, written last: the run did what it planned
+
+def _plan(cfg: Config) -> dict:
+    "What a config asks of training: the step count, else the epochs (the Trainer's defaults where unset)."
+    t = cfg.training
+    return dict(max_steps=int(t.get("max_steps", -1) or -1), num_train_epochs=float(t.get("num_train_epochs", 3.0)))
+
+def _mark_finished(final: Path, cfg: Config, metrics: dict, train_loss) -> None:
+    "Write `final/FINISHED.json` when training stopped because its plan was done (or early stopping said so)."
+    why = metrics["stop_reason"]
+    if why.startswith(("the planned", "early stopping")):
+        (final / FINISHED).write_text(json.dumps(dict(metrics, train_loss=train_loss, plan=_plan(cfg)), indent=1))
+
+# %% ../nbs/06_train.ipynb #db339cb5
+def finished_run(cfg: Config, remote_dir: str | None = None) -> dict | None:
+    "The finished marker of the run in `training.output_dir` (or the remote) when this config asks for nothing more."
+    out, mark = Path(cfg.training["output_dir"]), None
+    if (out / "final" / FINISHED).is_file(): mark = json.loads((out / "final" / FINISHED).read_text())
+    elif remote_dir:
+        try:
+            fs, root = storage.fs_for(remote_dir)
+            mark = json.loads(fs.cat_file(f"{root}/final/{FINISHED}"))
+        except Exception: mark = None  # none there, or the remote is unreachable: the probe that follows says which
+    if not mark: return None
+    plan, done = _plan(cfg), mark["stopped_at_step"]
+    if plan["max_steps"] > 0: more = plan["max_steps"] > done
+    else: more = mark["plan"]["max_steps"] <= 0 and plan["num_train_epochs"] > mark["plan"]["num_train_epochs"]
+    return None if more else mark
+
+# %% ../nbs/06_train.ipynb #6449e18e
+def _finished_summary(mark: dict, out: Path, remote_dir: str | None) -> dict:
+    "`train`'s summary of a run found finished: nothing trained, nothing written."
+    local = (out / "final").is_dir()
+    state = out / "final" / "trainer_state.json"
+    msg = (f"{out if local else remote_dir} already finished at step {mark['stopped_at_step']} "
+           f"({mark['stop_reason']}): nothing to do. Raise training.max_steps (or num_train_epochs) to train on, or "
+           "start over with start_fresh=True (--start_fresh)")
+    print(msg, file=sys.stderr)
+    return dict(
+        process_index=world()[0], output_dir=str(out), final_dir=str(out / "final") if local else None,
+        remote_final=remote_dir and remote_dir.rstrip("/") + "/final", resumed_from=None, resume_messages=[msg],
+        already_finished=True, global_step=mark["stopped_at_step"],
+        **{k: mark.get(k) for k in ("train_loss", "eval_loss", "perplexity", "saved_step", "best_checkpoint",
+                                    "stopped_at_step", "stop_reason")},
+        wall_s=0.0, log_history=json.loads(state.read_text())["log_history"] if state.is_file() else [],
+        data=None, model=None, uploaded_bytes=0, final_bytes_uploaded=0, log_bytes_uploaded={}, run_log=None,
+        not_mirrored=[])
+
+# %% ../nbs/06_train.ipynb #afc245f9
+EXIT_INTERRUPTED = 75  # EX_TEMPFAIL: stopped by SIGTERM or Ctrl-C; the same command resumes
+STOP_UPLOAD_S = 20.0  # how long an interrupted run waits for its uploads (a Spot VM has ~30 s after SIGTERM)
+
+class Interrupted(RuntimeError):
+    "Training stopped by SIGTERM or Ctrl-C; the message says what was saved where and how to resume."
+
+# %% ../nbs/06_train.ipynb #e822e193
+class StopOnSignal(TrainerCallback):
+    "While in a `with` block: SIGTERM or a first Ctrl-C saves at the end of the current step and stops training."
+    def __init__(self): self.signal, self._old = None, {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread only
+            for s in (signal.SIGTERM, signal.SIGINT): self._old[s] = signal.signal(s, self._on_signal)
+        return self
+
+    def __exit__(self, *exc):
+        for s, h in self._old.items(): signal.signal(s, h)
+
+    def _on_signal(self, signum, frame):
+        if self.signal is not None and signum == signal.SIGINT: raise KeyboardInterrupt  # a second Ctrl-C: at once
+        self.signal = signal.Signals(signum).name
+        logging.getLogger("sql_codegen_slm.run").warning(
+            f"{self.signal}: saving a checkpoint when this step ends, then stopping (Ctrl-C again: stop at once)")
+
+    def on_step_end(self, args, state, control, **kwargs):
+        stop = self.signal is not None
+        if is_distributed():  # one rank's signal stops them all, at the same step
+            flag = torch.tensor([float(stop)], device=args.device)
+            torch.distributed.all_reduce(flag); stop = bool(flag.item())
+            self.signal = self.signal or (stop and "SIGTERM")
+        if stop: control.should_save = control.should_training_stop = True
+        return control
+
+# %% ../nbs/06_train.ipynb #54fd5d7b
+def _interrupted(trainer, sig: str, out: Path, remote_dir: str | None, run_log) -> None:
+    "After a stop by signal: uploads in flight finished (or abandoned after `STOP_UPLOAD_S`), logs flushed; raises."
+    cbs, step = trainer.callback_handler.callbacks, trainer.state.global_step
+    done = all(cb.wait(STOP_UPLOAD_S) for cb in cbs if isinstance(cb, CheckpointMirrorCallback))
+    flush_run_logs(cbs, trainer.state, out)
+    msg = f"{sig} at step {step}: checkpoint-{step} saved in {out}" + (f" and {remote_dir}" if remote_dir and done else "")
+    if remote_dir and not done:
+        msg += (f" (not all of it reached {remote_dir} within {STOP_UPLOAD_S:.0f} s: "
+                f"python -m sql_codegen_slm.storage sync {out} {remote_dir})")
+    msg += "; run the same command again to resume from it"
+    run_log.note(msg)
+    raise Interrupted(msg)
+
 # %% ../nbs/06_train.ipynb #6135a40a
 class RemoteUnavailable(ConnectionError):
     "The remote named by `logging.remote_dir` / `--remote_dir` cannot be written."
@@ -359,6 +464,8 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
     remote_dir = check_url(remote_dir or cfg.logging.remote_dir)
     out = Path(cfg.training["output_dir"])
     if is_distributed(): start_process_group(training_args(cfg))  # now: rank 0 decides what follows for all ranks
+    if not start_fresh and resume_from_checkpoint not in (None, "", "none", "None"):  # finished: say so, write nothing
+        if mark := run_on_main(finished_run, cfg, remote_dir): return _finished_summary(mark, out, remote_dir)
     if remote_dir:  # a wrong bucket or missing credentials: say so now, not after hours of training
         ok, msg = run_on_main(storage.probe_url, remote_dir)
         if not ok: raise RemoteUnavailable(f"remote_dir {msg}")
@@ -367,17 +474,20 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         msgs = lock.warnings + msgs
         for m in msgs if lock.lock else []: print(m, file=sys.stderr); run_log.note(m)
         t0 = time.time()
-        trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=[*callbacks, run_log],
+        stopper = StopOnSignal()
+        trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=[*callbacks, run_log, stopper],
                                       mirror_timeout=mirror_timeout)
         if trainer.is_world_process_zero():  # what the dial chose, and why, in the output and the run log
             ckpt = f"activation checkpointing: {info['model']['activation_checkpointing_why']}"
             print(ckpt, file=sys.stderr); run_log.note(ckpt)
-        result = trainer.train(resume_from_checkpoint=resume)
+        with stopper: result = trainer.train(resume_from_checkpoint=resume)
+        if stopper.signal: _interrupted(trainer, stopper.signal, out, remote_dir, run_log)  # raises Interrupted
         last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
         ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
         metrics = final_metrics(trainer, ev if ev is not None else eval_loss(trainer)["eval_loss"])
         final = final_save(trainer, cfg, info, metrics)
         main = trainer.is_world_process_zero()
+        if main: _mark_finished(final, cfg, metrics, result.training_loss)  # last, and before final/ is mirrored
         uploaded, why = _mirror_final(final, remote_dir, mirror_timeout) if remote_dir and main else (0, None)
         cbs = trainer.callback_handler.callbacks
         run_log.note(f"final model saved to {final}" + (f" and {remote_dir}/final" if remote_dir and not why else ""))
@@ -482,15 +592,23 @@ def _parser():
 EXIT_NOT_MIRRORED = 3  # training finished and everything is on the local disk, but not (all) in the remote
 
 def main(argv=None) -> int:
-    "Console entry point: 0 done, 2 a problem to fix (said in one line), 3 done but not mirrored (see `sync_command`)."
+    "Console entry point: 0 done, 2 a problem to fix (one line), 3 done but not mirrored, 75 interrupted (resumable)."
     a = _parser().parse_args(argv)
     ov = a.overrides + ([f"training.output_dir={a.output_dir}"] if a.output_dir else [])
     try:  # what the user can fix is said in one line, without a traceback
         cfg = resolve_bucket(load_config(a.config, ov), a.bucket)
         r = train(cfg, a.resume_from_checkpoint, a.remote_dir, start_fresh=a.start_fresh, mirror_timeout=a.mirror_timeout)
-    except (ConfigError, ModelLoadError, RunLocked, RunExists, RemoteUnavailable) as e:
+    except (ConfigError, ModelLoadError, RunLocked, RunExists, RemoteUnavailable, RecordError, DataFetchError,
+            PromptFormatError, ResumeError) as e:
         print(f"sql-codegen-train: error: {e}", file=sys.stderr)
         return 2
+    except Interrupted as e:
+        print(f"sql-codegen-train: {e}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("sql-codegen-train: stopped at once (Ctrl-C twice), without a save at this step: run the same command "
+              "again to resume from the newest checkpoint", file=sys.stderr)
+        return EXIT_INTERRUPTED
     keys = (
         "final_dir",
         "remote_final",
