@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #0bf3084e
 from __future__ import annotations
-import hashlib, json, logging, os, shutil, time
+import hashlib, json, logging, os, re, shutil, time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -12,9 +12,9 @@ from .config import check_url, fs_for, explain_fs_error
 from .prompts import PromptFormat
 
 # %% auto #0
-__all__ = ['SYSTEM_PROMPT', 'MIN_PROMPT_TOKENS', 'sample_data_dir', 'is_url', 'data_cache_dir', 'DataFetchError', 'fetch_data',
-           'data_name', 'resolve_data_path', 'RecordError', 'load_records', 'read_records', 'tokenize_record',
-           'DataStats', 'build_datasets']
+__all__ = ['SYSTEM_PROMPT', 'OVERLAP_WARN', 'MIN_PROMPT_TOKENS', 'sample_data_dir', 'is_url', 'data_cache_dir', 'DataFetchError',
+           'fetch_data', 'data_name', 'resolve_data_path', 'RecordError', 'load_records', 'read_records', 'overlap',
+           'tokenize_record', 'DataStats', 'build_datasets']
 
 # %% ../nbs/01_data.ipynb #3d2b4dfa
 SYSTEM_PROMPT = "You are a PostgreSQL expert. Write one SQL query that answers the question. Return only the SQL."
@@ -147,6 +147,22 @@ def read_records(path) -> list[dict]:
     "Read a JSONL file of records; any malformed record raises `RecordError`."
     return load_records(path)[0]
 
+# %% ../nbs/01_data.ipynb #a048ee2f
+OVERLAP_WARN = 0.01  # share of validation records also in training above which preflight and the run warn
+
+def _question(rec) -> str:
+    "A record's question (the user text after its last `Question:`), lower-cased, without punctuation or extra spaces."
+    user = next((m["content"] for m in rec["messages"] if m["role"] == "user"), "")
+    return " ".join(re.sub(r"[^\w\s]", " ", user.rsplit("Question:", 1)[-1].lower()).split())
+
+def overlap(train: list[dict], val: list[dict]) -> dict:
+    "How many validation records are training records: `exact` (same messages), `question` (same db and question)."
+    key = lambda r: json.dumps([(m["role"], m["content"]) for m in r["messages"]])
+    seen, asked = {key(r) for r in train}, {(r.get("db_id"), _question(r)) for r in train}
+    exact = sum(key(r) in seen for r in val)
+    question = sum((r.get("db_id"), _question(r)) in asked for r in val)
+    return dict(exact=exact, question=question, n_val=len(val), share=round(max(exact, question) / max(len(val), 1), 4))
+
 # %% ../nbs/01_data.ipynb #bc91af0f
 MIN_PROMPT_TOKENS = 16  # the least prompt a truncated row keeps beside its answer
 
@@ -176,6 +192,7 @@ class DataStats:
     max_batch_tokens: int = 0  # the most tokens one training micro-batch can hold (what `auto` checkpointing sizes for)
     mean_tokens: float = 0.0
     label_tokens: int = 0
+    overlap: dict = field(default_factory=dict)  # validation records also in training (`overlap`)
 
 # %% ../nbs/01_data.ipynb #b2352daa
 def _tokenize_split(records, fmt, max_len, too_long, stats):
@@ -198,7 +215,7 @@ def build_datasets(cfg, tokenizer):
     d, max_len, fmt = cfg.data, cfg.model.max_seq_length, PromptFormat(tokenizer)
     train_files = d.train_file if isinstance(d.train_file, list) else [d.train_file]
     stats = DataStats(train_file=", ".join(map(data_name, train_files)), val_file=data_name(d.val_file))
-    splits = []
+    splits, read = [], []
     for paths, limit in ((train_files, d.max_samples_train), ([d.val_file], d.max_samples_val)):
         recs = []
         for path in paths:
@@ -206,8 +223,10 @@ def build_datasets(cfg, tokenizer):
             stats.skipped += skipped
             if not got: raise RecordError(f"{data_name(path)}: no usable records")
             recs += got
-        splits.append(_tokenize_split(recs[:limit] if limit else recs, fmt, max_len, d.too_long, stats))
+        read.append(recs[:limit] if limit else recs)
+        splits.append(_tokenize_split(read[-1], fmt, max_len, d.too_long, stats))
     train, val = splits
+    stats.overlap = overlap(*read)
     for rows, paths in ((train, train_files), (val, [d.val_file])):
         if not rows:
             raise RecordError(f"{', '.join(map(data_name, paths))}: every record is longer than model.max_seq_length="

@@ -20,8 +20,8 @@ from .prompts import PromptFormat, use_prompt_format
 # %% auto #0
 __all__ = ['LIGER_REFUSED', 'tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config',
            'prepare_kbit_model', 'apply_liger', 'fuse_lora_forward', 'set_activation_checkpointing', 'ModelLoadError',
-           'param_report', 'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice', 'check_liger',
-           'load_model', 'default_lora_targets', 'lora_targets_error']
+           'param_report', 'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice',
+           'default_lora_targets', 'lora_targets_error', 'check_liger', 'load_model']
 
 # %% ../nbs/02_model.ipynb #062cfe00
 def tiny_model_dir() -> Path:
@@ -302,6 +302,43 @@ def checkpointing_choice(cfg, free_gib: float | None = None, tokens: int | None 
         free_gib = device_free_gib(cuda_index() if torch.cuda.is_available() else None)
     return resolve_checkpointing(cfg, free_gib, tokens)
 
+# %% ../nbs/02_model.ipynb #aa3a48e3
+_ADAPTER_PARTS = {"lora_A", "lora_B", "lora_embedding_A", "lora_embedding_B", "lora_magnitude_vector"}
+
+def _linear_paths(model) -> list:
+    "Module paths of the Linear layers of `model` (a peft wrapper's base layers under their wrapper's path), head last."
+    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
+    head, out = hf.get_output_embeddings(), []
+    for name, m in hf.named_modules():
+        parts = name.split(".")
+        if not isinstance(m, torch.nn.Linear) or _ADAPTER_PARTS & set(parts): continue
+        path = ".".join(parts[:-1] if parts[-1] == "base_layer" else parts)
+        if path not in out and m is not head: out.append(path)
+    return out + [n for n, m in hf.named_modules() if m is head][:1]
+
+# %% ../nbs/02_model.ipynb #f5c472a7
+def default_lora_targets(model) -> list:
+    "Names of the Linear projections of `model`'s decoder layers, in order: peft's `all-linear` less the output head."
+    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
+    head = [n for n, m in hf.named_modules() if m is hf.get_output_embeddings()][:1]
+    return list(dict.fromkeys(p.rsplit(".", 1)[-1] for p in _linear_paths(model) if p not in head))
+
+# %% ../nbs/02_model.ipynb #b8ebee09
+def lora_targets_error(model, targets) -> str | None:
+    "What is wrong with `lora.target_modules` for `model` (names it does not have, with the ones it has); None if fine."
+    paths, hf = _linear_paths(model), model.get_base_model() if hasattr(model, "get_base_model") else model
+    valid = f"its decoder layers' projections are {', '.join(default_lora_targets(model))} (or lora.target_modules=auto)"
+    if isinstance(targets, str):  # peft: 'all-linear', or a regular expression matched against whole module paths
+        if targets == "all-linear" or any(re.fullmatch(targets, p) for p in paths): return None
+        return f"lora.target_modules={targets!r} matches no Linear module of {type(hf).__name__}: {valid}"
+    targets = list(targets or [])
+    missing = [t for t in targets if not any(p == t or p.endswith(f".{t}") for p in paths)]
+    if not targets: return f"lora.target_modules is empty: {valid}"
+    if not missing: return None
+    what = ("names no Linear module" if len(missing) == len(targets)
+            else f"names {missing}, which are not Linear modules")
+    return f"lora.target_modules={targets} {what} of {type(hf).__name__}: {valid}"
+
 # %% ../nbs/02_model.ipynb #c5cf0aa2
 def check_liger(cfg):
     "Refuse `training.use_liger_kernel` for a model type whose Liger kernels are not exact (`LIGER_REFUSED`)."
@@ -329,6 +366,7 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
     if q and cfg.model.upcast_layer_norms: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     elif q: prepare_kbit_model(model, False)  # the same without the fp32 upcast: less memory, faster, same loss
     n_ckpt = set_activation_checkpointing(model, ckpt)  # the Trainer is told not to (training_args)
+    if adapter is None and (why := lora_targets_error(model, lora_config(cfg).target_modules)): raise ConfigError(why)
     model = (
         PeftModel.from_pretrained(model, adapter, is_trainable=True)
         if adapter
@@ -356,40 +394,3 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
         **param_report(model)
     )
     return model, tok, info
-
-# %% ../nbs/02_model.ipynb #aa3a48e3
-_ADAPTER_PARTS = {"lora_A", "lora_B", "lora_embedding_A", "lora_embedding_B", "lora_magnitude_vector"}
-
-def _linear_paths(model) -> list:
-    "Module paths of the Linear layers of `model` (a peft wrapper's base layers under their wrapper's path), head last."
-    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
-    head, out = hf.get_output_embeddings(), []
-    for name, m in hf.named_modules():
-        parts = name.split(".")
-        if not isinstance(m, torch.nn.Linear) or _ADAPTER_PARTS & set(parts): continue
-        path = ".".join(parts[:-1] if parts[-1] == "base_layer" else parts)
-        if path not in out and m is not head: out.append(path)
-    return out + [n for n, m in hf.named_modules() if m is head][:1]
-
-# %% ../nbs/02_model.ipynb #f5c472a7
-def default_lora_targets(model) -> list:
-    "Names of the Linear projections of `model`'s decoder layers, in order: peft's `all-linear` less the output head."
-    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
-    head = [n for n, m in hf.named_modules() if m is hf.get_output_embeddings()][:1]
-    return list(dict.fromkeys(p.rsplit(".", 1)[-1] for p in _linear_paths(model) if p not in head))
-
-# %% ../nbs/02_model.ipynb #b8ebee09
-def lora_targets_error(model, targets) -> str | None:
-    "What is wrong with `lora.target_modules` for `model` (names it does not have, with the ones it has); None if fine."
-    paths, hf = _linear_paths(model), model.get_base_model() if hasattr(model, "get_base_model") else model
-    valid = f"its decoder layers' projections are {', '.join(default_lora_targets(model))} (or use all-linear)"
-    if isinstance(targets, str):  # peft: 'all-linear', or a regular expression matched against whole module paths
-        if targets == "all-linear" or any(re.fullmatch(targets, p) for p in paths): return None
-        return f"lora.target_modules={targets!r} matches no Linear module of {type(hf).__name__}: {valid}"
-    targets = list(targets or [])
-    missing = [t for t in targets if not any(p == t or p.endswith(f".{t}") for p in paths)]
-    if not targets: return f"lora.target_modules is empty: {valid}"
-    if not missing: return None
-    what = ("names no Linear module" if len(missing) == len(targets)
-            else f"names {missing}, which are not Linear modules")
-    return f"lora.target_modules={targets} {what} of {type(hf).__name__}: {valid}"

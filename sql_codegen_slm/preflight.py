@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_preflight.ipynb #9f81c5e8
 from __future__ import annotations
-import argparse, configparser, importlib.metadata as im, json, os, platform, shlex, subprocess, sys, time
+import argparse, configparser, importlib.metadata as im, json, math, os, platform, shlex, subprocess, sys, time
 from functools import partial
 from importlib.resources import files
 from pathlib import Path
@@ -12,7 +12,9 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from .config import (BUCKET_PLACEHOLDER, ConfigError, activation_checkpointing, explain_fs_error,
                                     load_config, resolve_bucket)
-from .data import DataFetchError, data_name, is_url, resolve_data_path
+from .data import (OVERLAP_WARN, DataFetchError, RecordError, data_name, is_url, load_records, overlap,
+                                  resolve_data_path)
+from .prompts import PromptFormat
 from .estimate import GPUS, gpu_key, estimate_run
 from .distributed import count_gpus
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
@@ -190,26 +192,91 @@ def _config(ctx, cfg, gpu) -> Finding:
     return Finding("config", "passed", f"model {cfg.model.name}, LoRA r={cfg.lora.r} on {on}, "
                    f"seq {cfg.model.max_seq_length}, 4-bit {q}, prompt format {cfg.data.prompt_format}")
 
+# %% ../nbs/07_preflight.ipynb #66e355d3
+def _lora(ctx, cfg, gpu) -> Finding:
+    "`lora.target_modules` against the model's own modules, on a skeleton built from its config (meta device)."
+    t = cfg.lora.target_modules
+    if t == "auto": return Finding("lora.target_modules", "passed", "auto: every projection of the decoder layers")
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+    from sql_codegen_slm.model import lora_targets_error, resolve_model_name
+    try:
+        with torch.device("meta"):
+            m = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(resolve_model_name(cfg.model.name)))
+    except Exception as e:
+        return Finding("lora.target_modules", "skipped", f"the config of {cfg.model.name} cannot be read here "
+                       f"({type(e).__name__}): not checked", advice="the model checks say why")
+    why = lora_targets_error(m, t)
+    return Finding("lora.target_modules", "failed" if why else "passed", why or f"{', '.join(t)} found in "
+                   f"{type(m).__name__}", advice="name modules the model has, or use lora.target_modules=auto")
+
 # %% ../nbs/07_preflight.ipynb #d5ce562d
-def _data_file(key, path, timeout: float = 120) -> Finding:
-    "A data file (local, `sample:` or a URL, fetched into the cache here) exists, is readable and has records."
+def _data_file(key, path, on_bad_record: str = "error", timeout: float = 120) -> tuple[Finding, list]:
+    "A data file (local, `sample:` or a URL, fetched here) read as training reads it: (finding, its records)."
     name, advice = data_name(path), f"check data.{key} ({path}); `sample:train.jsonl` is the shipped sample"
     p, e = within(lambda: resolve_data_path(path), timeout) if is_url(path) else (resolve_data_path(path), None)
     if e is not None:
         msg = str(e) if isinstance(e, DataFetchError) else f"{name}: {explain_fs_error(e)}"
-        return Finding(f"data.{key}", "failed", msg, dict(path=name), advice)
-    try:
-        with open(p, "rb") as f: n = sum(1 for l in f if l.strip())
-    except OSError as e:
-        return Finding(f"data.{key}", "failed", f"{name}: {e.strerror or type(e).__name__}", dict(path=name), advice)
-    if n == 0: return Finding(f"data.{key}", "failed", f"{name}: empty", dict(path=name), f"data.{key} has no records")
+        return Finding(f"data.{key}", "failed", msg, dict(path=name), advice), []
+    try: recs, skipped = load_records(path, on_bad_record)  # training's own reader: its message, file and line
+    except RecordError as e:
+        return Finding(f"data.{key}", "failed", str(e), dict(path=name),
+                       "fix that record, or set data.on_bad_record=skip to leave bad ones out (they are counted)"), []
+    except OSError as e:  # load_records names a missing file itself; the OS names the rest (a directory, no access)
+        msg = f"{name}: {e.strerror}" if e.strerror else str(e)
+        return Finding(f"data.{key}", "failed", msg, dict(path=name), advice), []
+    if not recs:
+        return Finding(f"data.{key}", "failed", f"{name}: no usable records", dict(path=name, skipped=len(skipped)),
+                       f"data.{key} has no records training can use"), []
     where = f"; local copy {p}" if is_url(path) else ""
-    return Finding(f"data.{key}", "passed", f"{name} ({n} records{where})", dict(path=name, records=n))
+    if skipped:
+        return Finding(f"data.{key}", "warning", f"{name} ({len(recs)} records; {len(skipped)} bad ones will be left "
+                       f"out, first {skipped[0]['file']}:{skipped[0]['line']}: {skipped[0]['reason']}{where})",
+                       dict(path=name, records=len(recs), skipped=len(skipped)), "fix them, or accept the loss"), recs
+    return Finding(f"data.{key}", "passed", f"{name} ({len(recs)} records{where})",
+                   dict(path=name, records=len(recs))), recs
 
-# %% ../nbs/07_preflight.ipynb #ae03690a
+# %% ../nbs/07_preflight.ipynb #9537bdc4
+def _overlap(train: list, val: list) -> Finding:
+    "Validation records that are training records: counted, a warning above `OVERLAP_WARN` of the validation set."
+    ov = overlap(train, val)
+    st = "warning" if ov["share"] > OVERLAP_WARN else "passed"
+    msg = (f"{ov['exact']} of {ov['n_val']} validation records identical to training records, {ov['question']} "
+           f"asking a training question ({ov['share']:.1%})")
+    return Finding("data overlap", st, msg, ov, "use a validation file of other records: with these, eval loss and "
+                   "SQL metrics measure memory")
+
+def _lengths(cfg, recs: list) -> Finding:
+    "Token lengths with the model's own tokenizer and prompt format: the share over `model.max_seq_length`."
+    from sql_codegen_slm.model import load_tokenizer  # heavy: only once the data has been read
+    try: fmt = PromptFormat(load_tokenizer(cfg.model.name, cfg.data.prompt_format))
+    except Exception as e:
+        return Finding("data lengths", "skipped", f"the tokenizer of {cfg.model.name} cannot be loaded here "
+                       f"({type(e).__name__}): lengths not checked", advice="the model checks say why")
+    tok = fmt.tokenizer
+    texts = [fmt.prompt(r["messages"]) + fmt.completion(r["messages"]) for r in recs]
+    lens = sorted(len(x) for x in tok(texts, add_special_tokens=False)["input_ids"])
+    L, n = cfg.model.max_seq_length, len(lens)
+    over, p99 = sum(x > L for x in lens), lens[min(n - 1, math.ceil(0.99 * n) - 1)]
+    what = {"skip": "left out and counted", "truncate": "cut in the prompt's middle, never the answer",
+            "error": "an error"}[cfg.data.too_long]
+    msg = (f"{over} of {n} rows ({over / n:.1%}) longer than model.max_seq_length={L} ({fmt.kind} format): "
+           f"{what} (data.too_long={cfg.data.too_long}); 99% fit in {p99} tokens, the longest is {lens[-1]}")
+    st = "passed" if not over else "failed" if cfg.data.too_long == "error" else "warning"
+    return Finding("data lengths", st, msg, dict(over=over, rows=n, p99=p99, longest=lens[-1], max_seq_length=L),
+                   f"model.max_seq_length={p99} keeps 99% of the rows")
+
+# %% ../nbs/07_preflight.ipynb #bc2a0a92
 def _data(ctx, cfg, gpu) -> list[Finding]:
-    train = cfg.data.train_file if isinstance(cfg.data.train_file, list) else [cfg.data.train_file]
-    return [_data_file("train_file", f) for f in train] + [_data_file("val_file", cfg.data.val_file)]
+    d = cfg.data
+    train_files = d.train_file if isinstance(d.train_file, list) else [d.train_file]
+    found, recs = [], {"train_file": [], "val_file": []}
+    for key, path in [("train_file", f) for f in train_files] + [("val_file", d.val_file)]:
+        f, got = _data_file(key, path, d.on_bad_record)
+        found.append(f); recs[key] += got
+    if any(f.status == "failed" for f in found): return found
+    train, val = recs["train_file"][:d.max_samples_train], recs["val_file"][:d.max_samples_val]
+    return found + [_overlap(train, val), _lengths(cfg, train + val)]
 
 # %% ../nbs/07_preflight.ipynb #8540e92f
 def _output(ctx, cfg, gpu) -> Finding:
@@ -276,7 +343,7 @@ def preflight_checks(cfg=None, gpu: str | None = None, probe_remote: bool = True
     checks = [c("python", _python), c("torch", _torch, stop=True), c("gpu", _gpu), c("packages", _packages),
               c("colab", _colab)]
     if cfg is None: return checks + [c("gcs credentials", _credentials)]
-    checks += [c("config", _config), c("data", _data), c("training.output_dir", _output)]
+    checks += [c("config", _config), c("lora.target_modules", _lora), c("data", _data), c("training.output_dir", _output)]
     return checks + ([c("logging.remote_dir", _remote)] if probe_remote else []) + [c("memory estimate", _memory)]
 
 # %% ../nbs/07_preflight.ipynb #838c799b

@@ -19,7 +19,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from .config import Config, ConfigError, load_config, check_url, resolve_bucket
 from .callbacks import (CheckpointMirrorCallback, MemoryCallback, ProgressLogCallback, RedFlagCallback,
                                        RunLogCallback, flush_run_logs)
-from .data import DataFetchError, RecordError, build_datasets
+from .data import OVERLAP_WARN, DataFetchError, RecordError, build_datasets, data_name
 from .packing import enable_packed_attention, packed_collator
 from .model import ModelLoadError, load_model, load_tokenizer, compute_dtype
 from .prompts import PromptFormatError
@@ -282,13 +282,21 @@ LoRA adapter that writes PostgreSQL from a question and a schema, trained with
 
 - base model: `{base}` ({quant})
 - LoRA: r={r}, alpha={alpha}, dropout={dropout}, target modules {targets}
-- data: `{train}` ({n_train} examples), validation `{val}` ({n_val})
+- data: `{train}` ({n_train} examples), validation `{val}` ({n_val}; {overlap})
 - this adapter: step {saved_step}{best}, eval loss {eval_loss:.4f} (perplexity {ppl:.2f})
 - training stopped at step {stopped_at}: {stop_reason}
 
-Prompt format: `<s>[INST] {{system}}\\n{{user}} [/INST]` — the model answers with the SQL.
+Prompt format: {prompt_format} (the tokenizer's chat template beside this card: `apply_chat_template` with
+`add_generation_prompt=True` writes the prompt) — the model answers with the SQL.
 The resolved training config is in `config.yaml` beside this card.
 """
+
+def _overlap_words(ov: dict) -> str:
+    "The overlap of validation with training, in words (`data.overlap`)."
+    if not ov: return "overlap with training not measured"
+    if not (ov["exact"] or ov["question"]): return "no record or question shared with training"
+    return (f"{ov['exact']} records identical to training records and {ov['question']} asking a training question "
+            f"({ov['share']:.0%}): its figures measure memory as much as skill")
 
 def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) -> Path:
     "Save adapter, tokenizer, resolved config and model card to `output_dir/final`."
@@ -311,6 +319,8 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
             n_train=d.n_train,
             val=cfg.data.val_file,
             n_val=d.n_val,
+            overlap=_overlap_words(d.overlap),
+            prompt_format=info["model"].get("prompt_format", "the tokenizer's chat template"),
             saved_step=metrics["saved_step"],
             best=" (the best evaluation)" if metrics["best_checkpoint"] else "",
             stopped_at=metrics["stopped_at_step"],
@@ -480,6 +490,9 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         if trainer.is_world_process_zero():  # what the dial chose, and why, in the output and the run log
             ckpt = f"activation checkpointing: {info['model']['activation_checkpointing_why']}"
             print(ckpt, file=sys.stderr); run_log.note(ckpt)
+            if info["data"].overlap.get("share", 0) > OVERLAP_WARN:  # validation that is training data: say so
+                w = f"warning: validation {data_name(cfg.data.val_file)}: {_overlap_words(info['data'].overlap)}"
+                print(w, file=sys.stderr); run_log.note(w)
         with stopper: result = trainer.train(resume_from_checkpoint=resume)
         if stopper.signal: _interrupted(trainer, stopper.signal, out, remote_dir, run_log)  # raises Interrupted
         last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
