@@ -109,7 +109,8 @@ def run(a) -> dict:
     res["tuned_generation"] = _predict(model, tok, recs, out, "tuned", a.max_new_tokens)
     res["wall_s"] = round(time.time() - t0, 1)
     (out / "results.json").write_text(json.dumps(res, indent=1, default=str))
-    plot_losses({a.model: r["log_history"]}, out / "curve.png", title=f"{a.model}, {cfg.training.get('num_train_epochs')} epochs")
+    epochs = cfg.training.get("num_train_epochs")
+    plot_losses({a.model: r["log_history"]}, out / "curve.png", title=f"{a.model}, {epochs} epochs")
     return res
 
 

@@ -87,10 +87,10 @@ def _layer_bytes_per_token(s, lora_targets=ALL_PROJ, lora_dropout: float = 0.05,
 # %% ../nbs/02b_memory.ipynb #1644c370
 def _settings_from_project(cfg) -> dict:
     "Settings of a `sql_codegen_slm.config.Config` (model, lora, quantization, training sections)."
-    t = cfg.training
+    t, targets = cfg.training, cfg.lora.target_modules
     bs = t.get("per_device_train_batch_size", 8)
-    return dict(shapes_from=cfg.model.name, lora_r=cfg.lora.r, lora_targets=ALL_PROJ if cfg.lora.target_modules == "auto" else tuple(cfg.lora.target_modules),
-                lora_dropout=cfg.lora.lora_dropout, load_in_4bit=cfg.quantization.load_in_4bit,
+    return dict(shapes_from=cfg.model.name, lora_r=cfg.lora.r,
+                lora_targets=ALL_PROJ if targets == "auto" else tuple(targets), lora_dropout=cfg.lora.lora_dropout, load_in_4bit=cfg.quantization.load_in_4bit,
                 double_quant=cfg.quantization.bnb_4bit_use_double_quant, optimizer=t.get("optim", "adamw_torch"),
                 activation_checkpointing=_ckpt_setting(t), upcast_fp32=cfg.model.upcast_layer_norms,
                 liger=bool(t.get("use_liger_kernel", False)), grouped_lora=cfg.model.grouped_lora,

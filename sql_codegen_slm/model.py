@@ -13,7 +13,8 @@ from peft.tuners.lora import Linear as LoraLinear
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 from transformers.modeling_layers import GradientCheckpointingLayer
 from .config import ConfigError, activation_checkpointing
-from .memory import LORA_SIBLINGS, approx_params, checkpointed_layers, device_free_gib, resolve_checkpointing
+from .memory import (LORA_SIBLINGS, approx_params, checkpointed_layers, device_free_gib,
+                                    resolve_checkpointing)
 from .pretrained import ModelFetchError, resolve_pretrained
 from .prompts import PromptFormat, use_prompt_format
 
@@ -87,9 +88,9 @@ def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant
 # %% ../nbs/02_model.ipynb #9d785f5d
 # model types whose Liger kernels were measured wrong: not applied, and `training.use_liger_kernel` refused for them
 LIGER_REFUSED = {
-    "gemma3_text": "liger-kernel 0.8.5 with transformers 5.17 on Gemma-3-270M (bench/RESULTS.md, issue 25): a model "
-                   "fine-tuned to 90.6% SQL execution accuracy scored 0.6% once Liger was applied, and training with it "
-                   "stalled at 3-6% while its loss fell below the exact run's",
+    "gemma3_text": "liger-kernel 0.8.5 with transformers 5.17 on Gemma-3-270M (bench/RESULTS.md, issue 25): a "
+                   "model fine-tuned to 90.6% SQL execution accuracy scored 0.6% once Liger was applied, and training "
+                   "with it stalled at 3-6% while its loss fell below the exact run's",
 }
 LIGER_REFUSED["gemma3"] = LIGER_REFUSED["gemma3_text"]
 

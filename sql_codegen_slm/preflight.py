@@ -343,7 +343,8 @@ def preflight_checks(cfg=None, gpu: str | None = None, probe_remote: bool = True
     checks = [c("python", _python), c("torch", _torch, stop=True), c("gpu", _gpu), c("packages", _packages),
               c("colab", _colab)]
     if cfg is None: return checks + [c("gcs credentials", _credentials)]
-    checks += [c("config", _config), c("lora.target_modules", _lora), c("data", _data), c("training.output_dir", _output)]
+    checks += [c("config", _config), c("lora.target_modules", _lora), c("data", _data),
+               c("training.output_dir", _output)]
     return checks + ([c("logging.remote_dir", _remote)] if probe_remote else []) + [c("memory estimate", _memory)]
 
 # %% ../nbs/07_preflight.ipynb #838c799b

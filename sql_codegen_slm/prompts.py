@@ -23,7 +23,7 @@ MISTRAL_TEMPLATE = (
 
 # %% ../nbs/00c_prompts.ipynb #dcf3b4e1
 def render_mistral(messages: list[dict], bos: str = "<s>", eos: str = "</s>") -> str:
-    "The Mistral format in plain Python: `{bos}[INST] {system}\\n{user} [/INST]`, then ` {answer}{eos}` if there is one."
+    "The Mistral format in plain Python: `{bos}[INST] {system}\\n{user} [/INST]`, then ` {answer}{eos}` if any."
     by_role = {m["role"]: m["content"] for m in messages}
     inst = f"{by_role['system']}\n{by_role['user']}" if "system" in by_role else by_role["user"]
     return f"{bos}[INST] {inst} [/INST]" + (f" {by_role['assistant']}{eos}" if "assistant" in by_role else "")
@@ -103,7 +103,8 @@ def _parts(self: PromptFormat, messages: list[dict]) -> tuple[str, str, str]:
                                 "Jinja template file")
     c = whole[len(p):]
     i = c.find(ans)
-    if i < 0: raise PromptFormatError("the chat template rewrites the answer's text: pass a Jinja template that does not")
+    if i < 0:
+        raise PromptFormatError("the chat template rewrites the answer's text: pass a Jinja template that does not")
     tail = c[i + len(ans):]
     hits = sorted((tail.find(t), -len(t), t) for t in self.specials if t and t in tail)
     if hits: return p, c[:i + len(ans)] + tail[:hits[0][0]], hits[0][2]

@@ -431,7 +431,8 @@ def _interrupted(trainer, sig: str, out: Path, remote_dir: str | None, run_log) 
     cbs, step = trainer.callback_handler.callbacks, trainer.state.global_step
     done = all(cb.wait(STOP_UPLOAD_S) for cb in cbs if isinstance(cb, CheckpointMirrorCallback))
     flush_run_logs(cbs, trainer.state, out)
-    msg = f"{sig} at step {step}: checkpoint-{step} saved in {out}" + (f" and {remote_dir}" if remote_dir and done else "")
+    msg = f"{sig} at step {step}: checkpoint-{step} saved in {out}"
+    if remote_dir and done: msg += f" and {remote_dir}"
     if remote_dir and not done:
         msg += (f" (not all of it reached {remote_dir} within {STOP_UPLOAD_S:.0f} s: "
                 f"python -m sql_codegen_slm.storage sync {out} {remote_dir})")
