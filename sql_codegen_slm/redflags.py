@@ -27,7 +27,8 @@ class Thresholds:
     osc_amp_frac: float = 0.3     # ... and the mean step-to-step change is >= 30% of the window's median loss
     stuck_loss: float = 5.0       # stuck: every loss of a window above 5 (a fine-tuned 7B starts near 1-2) ...
     stuck_min_drop: float = 0.02  # ... and the later half improves on the earlier half by < 2%
-    eval_ratio: float = 2.0       # eval_loss > 2 x the smoothed train loss: overfitting or a train/validation mismatch
+    eval_ratio: float = 2.0       # eval_loss > 2 x the smoothed train loss: overfitting or a train/validation mismatch,
+    eval_min_gap: float = 0.2     # ... when it is also 0.2 above it (near-zero losses: 0.09 vs 0.03 is no mismatch)
     grad_norm: float = 1000.0     # pre-clipping gradient norm; clipping hides it from the update, but it precedes NaNs
     grad_spike: float = 10.0      # unstable: a norm > 10 x the median of the window of norms before it
     mem_frac: float = 0.95        # memory near the limit: peak >= 95% of the device's (or host's) total memory
@@ -155,12 +156,12 @@ def loss_stuck(history, th: Thresholds = THRESHOLDS) -> Finding | None:
 
 # %% ../nbs/00b_redflags.ipynb #ed126888
 def eval_gap(history, th: Thresholds = THRESHOLDS) -> Finding | None:
-    "The first eval_loss above `eval_ratio` x the smoothed train loss at or before its step: a warning."
+    "The first eval_loss above `eval_ratio` x and `eval_min_gap` over the smoothed train loss at its step: a warning."
     train, (w, _, sm) = _finite(history, "loss"), smoothed_loss(history, th)
     for s, e in _finite(history, "eval_loss"):
         smooth, raw = [v for t, v in sm if t <= s][-1:], [l for t, l in train if t <= s][-w:]
         tl = smooth[0] if smooth else statistics.fmean(raw) if raw else None  # fewer than `w` logs: their mean
-        if tl is not None and e > th.eval_ratio * tl:
+        if tl is not None and e > th.eval_ratio * tl and e - tl > th.eval_min_gap:
             return _flag("eval_gap", "warning", s,
                          f"eval_loss {e:.4g} > {th.eval_ratio:g} x smoothed train loss {tl:.4g} at step {s}",
                          "overfitting or train/validation data that differ: use an earlier checkpoint, more data or "

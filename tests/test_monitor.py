@@ -329,3 +329,12 @@ def test_cli_inputs_that_are_not_runs(tmp_path):
     (tmp_path / "empty").mkdir()
     rc, out, err = _cli(tmp_path / "empty")
     assert rc == 2 and "no_state" in out, out + err
+
+
+@pytest.mark.parametrize("name", ["real_smollm2_135m_h100", "real_gemma3_270m_h100"])
+def test_real_pretrained_runs_raise_nothing(tmp_path, name):
+    "SmolLM2-135M and Gemma-3-270M fine-tuned by the `real` preset (bench/RESULTS.md): healthy real runs, no flag."
+    hist = _fixture(name)
+    steps = max(h["step"] for h in hist)
+    r = check_run(make_run(tmp_path, hist, [s for s in range(100, steps + 1, 100)] + [steps], steps, save_steps=100))
+    assert flags(r) == [] and exit_code(r) == 0, flags(r)
