@@ -112,8 +112,8 @@ def _project_shapes(name):
     return _shapes(name)
 
 def approx_params(name) -> int:
-    "Parameters of the model `name` from its config's shapes alone (12·layers·hidden² + vocab·hidden), no weights read."
-    s = _project_shapes(name)
+    "Parameters of model `name` (or of a config) from its shapes alone (12·layers·hidden² + vocab·hidden), no weights."
+    s = _project_shapes(name) if isinstance(name, (str, Path)) else _shapes(name)
     return 12 * s["n"] * s["h"] ** 2 + s["V"] * s["h"]
 
 def _gpu_gib():

@@ -270,9 +270,9 @@ def param_report(model) -> dict:
     return dict(total_params=total, trainable_params=trainable, trainable_pct=round(100 * trainable / total, 4))
 
 # %% ../nbs/02_model.ipynb #684e11a2
-def load_tokenizer(name: str, prompt_format: str | None = "auto"):
+def load_tokenizer(name: str, prompt_format: str | None = "auto", local_files_only: bool = False):
     "Tokenizer with a pad token (Mistral has none: <unk>) and `data.prompt_format` as its chat template."
-    try: tok = AutoTokenizer.from_pretrained(resolve_model_name(name))
+    try: tok = AutoTokenizer.from_pretrained(resolve_model_name(name), local_files_only=local_files_only)
     except (OSError, ValueError) as e: raise _load_error(name, e, "tokenizer") from e
     if tok.pad_token is None: tok.pad_token = tok.unk_token or tok.eos_token
     use_prompt_format(tok, prompt_format)  # sql_codegen_slm.prompts: every prompt of the run is written by it
@@ -282,9 +282,10 @@ def load_tokenizer(name: str, prompt_format: str | None = "auto"):
 def check_device(name: str):
     "Refuse, before loading, a multi-billion-parameter model on a machine without CUDA."
     if torch.cuda.is_available() or name == "tiny": return
-    try: approx = approx_params(resolve_model_name(name))
+    try: c = AutoConfig.from_pretrained(resolve_model_name(name))  # a hub id without network: the hub's advice
     except ModelLoadError: raise
     except Exception as e: raise _load_error(name, e, "config") from e
+    approx = approx_params(c)
     if approx > 1e9:
         raise RuntimeError(
             f"model '{name}' has ~{approx / 1e9:.0f}B parameters and there is no CUDA device: 4-bit QLoRA needs a GPU. "

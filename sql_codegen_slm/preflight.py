@@ -198,11 +198,14 @@ def _lora(ctx, cfg, gpu) -> Finding:
     t = cfg.lora.target_modules
     if t == "auto": return Finding("lora.target_modules", "passed", "auto: every projection of the decoder layers")
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoConfig, AutoModelForCausalLM, MistralConfig
     from sql_codegen_slm.model import lora_targets_error, resolve_model_name
-    try:
-        with torch.device("meta"):
-            m = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(resolve_model_name(cfg.model.name)))
+    try:  # no network: a directory, the hub cache, or Mistral-7B's shapes (what the memory estimate assumes too)
+        try: c = AutoConfig.from_pretrained(resolve_model_name(cfg.model.name), local_files_only=True)
+        except OSError:
+            if "mistral-7b" not in cfg.model.name.lower(): raise
+            c = MistralConfig()
+        with torch.device("meta"): m = AutoModelForCausalLM.from_config(c)
     except Exception as e:
         return Finding("lora.target_modules", "skipped", f"the config of {cfg.model.name} cannot be read here "
                        f"({type(e).__name__}): not checked", advice="the model checks say why")
@@ -249,7 +252,7 @@ def _overlap(train: list, val: list) -> Finding:
 def _lengths(cfg, recs: list) -> Finding:
     "Token lengths with the model's own tokenizer and prompt format: the share over `model.max_seq_length`."
     from sql_codegen_slm.model import load_tokenizer  # heavy: only once the data has been read
-    try: fmt = PromptFormat(load_tokenizer(cfg.model.name, cfg.data.prompt_format))
+    try: fmt = PromptFormat(load_tokenizer(cfg.model.name, cfg.data.prompt_format, local_files_only=True))
     except Exception as e:
         return Finding("data lengths", "skipped", f"the tokenizer of {cfg.model.name} cannot be loaded here "
                        f"({type(e).__name__}): lengths not checked", advice="the model checks say why")

@@ -37,10 +37,11 @@ def test_twenty_records_load_tokenize_and_carry_metadata(tmp_path, dbs):
     assert (rep["stop_reason"], rep["records"], rep["rejected"]) == ("done", 20, {})
     recs, skipped = load_records(tmp_path / "d.jsonl")
     assert len(recs) == 20 and not skipped and len({r["id"] for r in recs}) == 20
-    tok = load_tokenizer("tiny")
+    from sql_codegen_slm.prompts import PromptFormat
+    fmt = PromptFormat(load_tokenizer("tiny"))
     for r in recs:
-        t = tokenize_record(tok, r["messages"], 512)
-        assert not t["truncated"] and any(l != -100 for l in t["labels"])
+        t = tokenize_record(fmt, r["messages"], 512)
+        assert t is not None and not t["cut"] and any(l != -100 for l in t["labels"])
         m = r["meta"]
         assert m["teacher_model"] == "teacher-test" and m["rows"] == 1 and m["request_id"].startswith("req_")
         assert m["tokens_in"] > 0 and m["cost_usd"] > 0 and "aggregate" in m["features"]

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.ddp
 REPO = Path(__file__).resolve().parents[1]
 TOL = 1e-5  # CPU, gloo, fixed seeds: the resumed run should repeat the reference's arithmetic
 # a short run on 2 slow cores: 16 rows of <= 128 tokens, 2 rows per rank per step, so each step is 4 rows
-SMALL = ["model.max_seq_length=128", "data.max_samples_train=16", "data.max_samples_val=4", "logging.report_to=[]",
+SMALL = ["model.max_seq_length=128", "data.too_long=truncate", "data.max_samples_train=16", "data.max_samples_val=4", "logging.report_to=[]",
          "training.gradient_accumulation_steps=1", "training.max_steps=20", "training.save_steps=10",
          "training.eval_steps=10"]
 

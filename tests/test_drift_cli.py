@@ -15,7 +15,7 @@ from sql_codegen_slm.representations import MARKER, REP_DIR, probe_hash, step_na
 def run(tmp_path):
     g = torch.Generator().manual_seed(0)
     base = {i: torch.randn(8, 16, generator=g) for i in range(4)}
-    probes = [dict(id=str(k), text=f"probe {k}") for k in range(8)]
+    probes = [dict(id=str(k), messages=[dict(role="user", content=f"probe {k}")]) for k in range(8)]
     for s in (0, 2, 4):
         reps = {i: {k: (b if i == 0 else b + 0.1 * s * i * torch.randn(8, 16, generator=g)).to(torch.bfloat16)
                     for k in ("mean", "last")} for i, b in base.items()}

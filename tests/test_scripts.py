@@ -32,7 +32,8 @@ def test_run_validation_passes(tmp_path):
 def test_run_validation_fails_on_broken_config(tmp_path):
     r = _run("run_validation.sh", "--output_dir", str(tmp_path / "bad"), "--set", "lora.target_modules=[nosuch]")
     assert r.returncode == 1, (r.stdout + r.stderr)[-3000:]
-    assert "VALIDATION FAILED" in r.stdout and "failure point: model_init" in r.stdout, r.stdout
+    assert "VALIDATION FAILED" in r.stdout and "failure point: preflight" in r.stdout, r.stdout  # before any model
+    assert "lora.target_modules=['nosuch'] names no Linear module" in r.stdout, r.stdout
     assert "what to do:" in r.stdout
     assert json.loads((tmp_path / "bad" / "report.json").read_text())["passed"] is False
 
