@@ -368,7 +368,7 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
     if q and cfg.model.upcast_layer_norms: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     elif q: prepare_kbit_model(model, False)  # the same without the fp32 upcast: less memory, faster, same loss
     n_ckpt = set_activation_checkpointing(model, ckpt)  # the Trainer is told not to (training_args)
-    if adapter is None and (why := lora_targets_error(model, lora_config(cfg).target_modules)): raise ConfigError(why)
+    if adapter is None and (bad := lora_targets_error(model, lora_config(cfg).target_modules)): raise ConfigError(bad)
     model = (
         PeftModel.from_pretrained(model, adapter, is_trainable=True)
         if adapter

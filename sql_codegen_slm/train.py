@@ -417,12 +417,9 @@ class StopOnSignal(TrainerCallback):
             f"{self.signal}: saving a checkpoint when this step ends, then stopping (Ctrl-C again: stop at once)")
 
     def on_step_end(self, args, state, control, **kwargs):
-        stop = self.signal is not None
-        if is_distributed():  # one rank's signal stops them all, at the same step
-            flag = torch.tensor([float(stop)], device=args.device)
-            torch.distributed.all_reduce(flag); stop = bool(flag.item())
-            self.signal = self.signal or (stop and "SIGTERM")
-        if stop: control.should_save = control.should_training_stop = True
+        # several GPUs: the launcher signals every rank, and `StopTogetherCallback` (after this one) makes all follow
+        # rank 0's decision, so they save and stop at the same step
+        if self.signal is not None: control.should_save = control.should_training_stop = True
         return control
 
 # %% ../nbs/06_train.ipynb #54fd5d7b
@@ -495,7 +492,8 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
                 w = f"warning: validation {data_name(cfg.data.val_file)}: {_overlap_words(info['data'].overlap)}"
                 print(w, file=sys.stderr); run_log.note(w)
         with stopper: result = trainer.train(resume_from_checkpoint=resume)
-        if stopper.signal: _interrupted(trainer, stopper.signal, out, remote_dir, run_log)  # raises Interrupted
+        if sig := run_on_main(lambda: stopper.signal):  # rank 0's word, for every rank
+            _interrupted(trainer, sig, out, remote_dir, run_log)  # raises Interrupted
         last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
         ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
         metrics = final_metrics(trainer, ev if ev is not None else eval_loss(trainer)["eval_loss"])
