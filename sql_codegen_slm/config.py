@@ -323,6 +323,7 @@ def load_config(name_or_path: str | os.PathLike = "smoke", overrides=(), validat
     if not p.suffix and str(name_or_path) in list_presets(): p = preset_path(str(name_or_path))
     elif not p.exists():
         raise ConfigError(f"config '{name_or_path}' is neither a file nor a preset ({', '.join(list_presets())})")
+    elif p.is_dir(): raise ConfigError(f"config '{name_or_path}' is a directory: pass a YAML file or a preset name")
     raw = _read_yaml(p)
     if not raw.get("training"):  # else the run would silently use TrainingArguments' defaults (3 epochs, lr 5e-5...)
         raise ConfigError(f"{p}: no 'training' section (transformers.TrainingArguments fields): add one, e.g. copy the "
@@ -435,6 +436,9 @@ def validate_config(cfg: Config) -> Config:
     for key, ok, why in checks:
         if not ok: raise ConfigError(f"{key} {why}")
     for key, why in _training_value_errors(cfg.training): raise ConfigError(f"{key} {why}")
+    if Path(str(cfg.training["output_dir"])).expanduser().is_file():
+        raise ConfigError(f"training.output_dir {cfg.training['output_dir']} is a file: name a directory (it is "
+                          "created if missing)")
     if "://" in str(cfg.training["output_dir"]):
         raise ConfigError(
             "training.output_dir must be a local directory; put gs:// URLs in logging.remote_dir "

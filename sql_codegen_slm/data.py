@@ -124,6 +124,7 @@ def load_records(path, on_bad_record: str = "error") -> tuple[list[dict], list[d
     "Read a JSONL file of `messages` records; returns (records, skipped) where skipped lists line and reason."
     shown, path = data_name(path), resolve_data_path(path)
     if not path.exists(): raise FileNotFoundError(f"{shown}: data file not found")
+    if path.is_dir(): raise DataFetchError(f"{shown} is a directory, not a JSONL file: name the file")
     records, skipped = [], []
     for n, raw in enumerate(path.read_bytes().splitlines(), start=1):
         if not raw.strip(): continue

@@ -107,17 +107,19 @@ def _torch(ctx, cfg, gpu) -> Finding:
 
 # %% ../nbs/07_preflight.ipynb #a87c0c60
 def _cpu_sized(name) -> int | None:
-    "Approximate parameters of model `name` when it is small enough to train on a CPU (under 1B), else None."
-    try: n = approx_params(name)
+    "Approximate parameters of model `name` (None when its config cannot be read here); under 1B trains on a CPU."
+    try: return approx_params(name)
     except Exception: return None  # a hub id without network, a missing directory: the model checks say why
-    return n if n < 1e9 else None
 
 # %% ../nbs/07_preflight.ipynb #cb004c55
 def _no_cuda(ctx, cfg, gpu) -> list[Finding]:
     import torch  # checked installed above; heavy
     what = f"not available (torch {torch.version.cuda or 'CPU build'})"
     n = _cpu_sized(cfg.model.name) if cfg is not None else None
-    if cfg is not None and not n:
+    if cfg is not None and n is None:  # its size unknown here (a hub id without network, a missing directory)
+        return [Finding(k, "skipped", f"{what}: the size of model {cfg.model.name!r} cannot be read here",
+                        advice="the model checks say why") for k in ("cuda", "gpu", "bf16")]
+    if cfg is not None and n >= 1e9:
         return [Finding("cuda", "failed", what, advice=f"model '{cfg.model.name}' needs a GPU for 4-bit QLoRA: Colab > "
                         "Runtime > Change runtime type > A100")]
     st, why = ("skipped", f": fine for a model of ~{n / 1e6:.0f}M parameters on CPU") if cfg is not None else \
@@ -191,6 +193,25 @@ def _config(ctx, cfg, gpu) -> Finding:
     on = "every projection (auto)" if t == "auto" else f"{len(t)} modules"
     return Finding("config", "passed", f"model {cfg.model.name}, LoRA r={cfg.lora.r} on {on}, "
                    f"seq {cfg.model.max_seq_length}, 4-bit {q}, prompt format {cfg.data.prompt_format}")
+
+# %% ../nbs/07_preflight.ipynb #da7ba612
+def _model(ctx, cfg, gpu) -> Finding:
+    "`model.name` can be read here: a directory with a config, a real model (fetched and converted), or the hub cache."
+    from transformers import AutoConfig
+    from sql_codegen_slm.model import ModelLoadError, _load_error, resolve_model_name
+    name = cfg.model.name
+    try: path = resolve_model_name(name)
+    except ModelLoadError as e: return Finding("model.name", "failed", str(e).splitlines()[0], advice="fix model.name")
+    try: c = AutoConfig.from_pretrained(path, local_files_only=True)
+    except OSError as e:
+        if Path(path).expanduser().exists() or name.startswith(("/", ".", "~")):
+            msg = str(_load_error(name, e, "config"))
+            return Finding("model.name", "failed", msg.splitlines()[0], advice=msg.split("what to do: ")[-1])
+        return Finding("model.name", "warning", f"{name}: not in the local hub cache, so it is downloaded when the run "
+                       "starts", advice="that needs network (and `huggingface-cli login` for a gated model)")
+    arch = (getattr(c, "architectures", None) or [c.model_type])[0]
+    return Finding("model.name", "passed", f"{name}: {arch}, ~{approx_params(c) / 1e6:,.0f}M parameters",
+                   dict(path=str(path), model_type=c.model_type))
 
 # %% ../nbs/07_preflight.ipynb #66e355d3
 def _lora(ctx, cfg, gpu) -> Finding:
@@ -346,7 +367,7 @@ def preflight_checks(cfg=None, gpu: str | None = None, probe_remote: bool = True
     checks = [c("python", _python), c("torch", _torch, stop=True), c("gpu", _gpu), c("packages", _packages),
               c("colab", _colab)]
     if cfg is None: return checks + [c("gcs credentials", _credentials)]
-    checks += [c("config", _config), c("lora.target_modules", _lora), c("data", _data),
+    checks += [c("config", _config), c("model.name", _model), c("lora.target_modules", _lora), c("data", _data),
                c("training.output_dir", _output)]
     return checks + ([c("logging.remote_dir", _remote)] if probe_remote else []) + [c("memory estimate", _memory)]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from fastcore.basics import patch
 from transformers import TrainerCallback
-from .config import Config, load_config, check_url
+from .config import Config, ConfigError, load_config, check_url
 from .data import read_records, sample_data_dir
 from .estimate import estimate_run, gpu_key
 from .findings import Check, Finding, counts, exit_code, run_checks
@@ -399,7 +399,11 @@ def main(argv=None) -> int:
     p.add_argument("--remote_dir")
     p.add_argument("--set", dest="overrides", action="append", default=[])
     a = p.parse_args(argv)
-    rep = run_smoke_test(load_config(a.config, a.overrides), a.output_dir, a.remote_dir)
+    try: cfg = load_config(a.config, a.overrides)
+    except ConfigError as e:
+        print(f"sql-codegen-smoke: error: {e}", file=sys.stderr)
+        return 2
+    rep = run_smoke_test(cfg, a.output_dir, a.remote_dir)
     print(rep.to_markdown())
     return exit_code(rep.checks)
 

@@ -582,6 +582,13 @@ def _plot_sql(ax, histories: dict):
     ax.legend(fontsize=7); ax.grid(alpha=0.3)
 
 # %% ../nbs/06_train.ipynb #474b2652
+def _seconds(s: str) -> float:
+    "A positive, finite number of seconds (argparse type)."
+    try: v = float(s)
+    except ValueError: v = math.nan
+    if not (math.isfinite(v) and v > 0): raise argparse.ArgumentTypeError(f"{s!r} is not a positive number of seconds")
+    return v
+
 def _parser():
     p = argparse.ArgumentParser(prog="sql-codegen-train", description="Fine-tune a LoRA adapter for text-to-SQL.")
     p.add_argument("--config", default="smoke", help="preset name (smoke, full) or YAML path")
@@ -590,7 +597,7 @@ def _parser():
                         "directory or URL, or none (start from scratch; refused where a run already is)")
     p.add_argument("--start_fresh", action="store_true",
                    help="start over: move an existing run in output_dir / remote_dir aside (.archived-STAMP) first")
-    p.add_argument("--mirror_timeout", type=float, default=120.0,
+    p.add_argument("--mirror_timeout", type=_seconds, default=120.0,
                    help="seconds to wait at the end for uploads to the remote before giving up (exit code 3)")
     p.add_argument("--output_dir", default=None, help="local output directory (overrides training.output_dir)")
     p.add_argument("--remote_dir", default=None, help="fsspec URL to mirror checkpoints to, e.g. gs://bucket/run")

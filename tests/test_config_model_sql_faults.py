@@ -185,3 +185,32 @@ def test_hub_token_not_written(tmp_path):
     assert load_config("smoke", [f"training.hub_token={REDACTED}"]).training["hub_token"] is None
     with pytest.raises(ConfigError) as e: load_config("smoke", [f"training.hub_token={secret}", "training.max_steps=ten"])
     assert secret not in str(e.value) and "training.max_steps" in str(e.value)  # nor in an error that quotes the overrides
+
+
+# ---- the sweep: inputs of the train and smoke commands that once crashed or were silently accepted
+@pytest.mark.parametrize("prog", ["train", "smoke"])
+@pytest.mark.parametrize("args, words", [
+    (["--config", "/tmp"], "config '/tmp' is a directory: pass a YAML file or a preset name"),
+    (["--set", "training.output_dir=/etc/hostname"], "training.output_dir /etc/hostname is a file: name a directory"),
+    (["--set", "data.prompt_format=chatml"], "data.prompt_format must be one of auto, mistral, chat_template"),
+    (["--set", "lora.target_modules=[]"], "lora.target_modules must be auto"),
+])
+def test_cli_inputs_are_one_line(tmp_path, prog, args, words):
+    r = subprocess.run([sys.executable, "-m", f"sql_codegen_slm.{prog}", *args], capture_output=True, text=True,
+                       env=ENV, timeout=300, cwd=tmp_path)
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and "Traceback" not in r.stderr and words in last, r.stderr[-2000:]
+    assert last.startswith(f"sql-codegen-{prog}: error: "), last
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--set", "data.train_file=/tmp"], "/tmp is a directory, not a JSONL file: name the file"),
+    (["--mirror_timeout", "nan"], "argument --mirror_timeout: 'nan' is not a positive number of seconds"),
+    (["--mirror_timeout", "-1"], "argument --mirror_timeout: '-1' is not a positive number of seconds"),
+    (["--resume_from_checkpoint", "/nonexistent/checkpoint-4"], "is not a checkpoint directory"),
+])
+def test_train_inputs_are_one_line(tmp_path, args, words):
+    r = subprocess.run([sys.executable, "-m", "sql_codegen_slm.train", "--output_dir", str(tmp_path / "o"), *args],
+                       capture_output=True, text=True, env=ENV, timeout=300, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and words in r.stderr.strip().splitlines()[-1], \
+        r.stderr[-2000:]
