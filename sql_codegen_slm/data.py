@@ -13,8 +13,8 @@ from .prompts import PromptFormat
 
 # %% auto #0
 __all__ = ['SYSTEM_PROMPT', 'OVERLAP_WARN', 'MIN_PROMPT_TOKENS', 'sample_data_dir', 'is_url', 'data_cache_dir', 'DataFetchError',
-           'fetch_data', 'data_name', 'resolve_data_path', 'RecordError', 'load_records', 'read_records', 'overlap',
-           'tokenize_record', 'DataStats', 'build_datasets']
+           'fetch_data', 'data_name', 'resolve_data_path', 'RecordError', 'load_records', 'read_records', 'question',
+           'overlap', 'tokenize_record', 'DataStats', 'build_datasets']
 
 # %% ../nbs/01_data.ipynb #3d2b4dfa
 SYSTEM_PROMPT = "You are a PostgreSQL expert. Write one SQL query that answers the question. Return only the SQL."
@@ -151,10 +151,14 @@ def read_records(path) -> list[dict]:
 # %% ../nbs/01_data.ipynb #a048ee2f
 OVERLAP_WARN = 0.01  # share of validation records also in training above which preflight and the run warn
 
-def _question(rec) -> str:
-    "A record's question (the user text after its last `Question:`), lower-cased, without punctuation or extra spaces."
+def question(rec) -> str:
+    "The question of a record: its user message after the last `Question:` (the whole message if it has none)."
     user = next((m["content"] for m in rec["messages"] if m["role"] == "user"), "")
-    return " ".join(re.sub(r"[^\w\s]", " ", user.rsplit("Question:", 1)[-1].lower()).split())
+    return user.rsplit("Question:", 1)[-1].strip()
+
+def _question(rec) -> str:
+    "A record's question lower-cased, without punctuation or extra spaces: rephrasings by case or spacing match."
+    return " ".join(re.sub(r"[^\w\s]", " ", question(rec).lower()).split())
 
 def overlap(train: list[dict], val: list[dict]) -> dict:
     "How many validation records are training records: `exact` (same messages), `question` (same db and question)."

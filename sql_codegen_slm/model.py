@@ -345,7 +345,9 @@ def lora_targets_error(model, targets) -> str | None:
 def check_liger(cfg):
     "Refuse `training.use_liger_kernel` for a model type whose Liger kernels are not exact (`LIGER_REFUSED`)."
     if not cfg.training.get("use_liger_kernel"): return
-    kind = getattr(AutoConfig.from_pretrained(resolve_model_name(cfg.model.name)), "model_type", None)
+    try: kind = getattr(AutoConfig.from_pretrained(resolve_model_name(cfg.model.name)), "model_type", None)
+    except ModelLoadError: raise
+    except Exception as e: raise _load_error(cfg.model.name, e, "config") from e
     if kind in LIGER_REFUSED:
         raise ConfigError(f"training.use_liger_kernel=true is refused for {cfg.model.name} ({kind}): "
                           f"{LIGER_REFUSED[kind]}. Set training.use_liger_kernel=false")

@@ -8,6 +8,7 @@ import json, math, os, re, shutil, subprocess, sys, tempfile, time, warnings
 from collections import Counter, defaultdict
 from pathlib import Path
 from pglast.parser import parse_sql_json
+from .data import question
 from .findings import Parser, arg_number, check_number, cli_error
 from sql_codegen_slm.sql import (
     Table,
@@ -343,10 +344,7 @@ def _gold_sql(rec):
     return next(m["content"] for m in rec["messages"] if m["role"] == "assistant")
 
 # %% ../nbs/05b_sql_eval.ipynb #64e0eeca
-def _question(rec):
-    "The question of a record: the user message after its last `Question:`."
-    user = next((m["content"] for m in rec["messages"] if m["role"] == "user"), "")
-    return user.rsplit("Question:", 1)[-1].strip()
+_question = question  # sql_codegen_slm.data: the record's question, one definition
 
 # %% ../nbs/05b_sql_eval.ipynb #1765f626
 def judge(dbs: PostgresDatabases, rec: dict, pred_sql: str) -> dict:
