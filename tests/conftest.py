@@ -1,2 +1,77 @@
+"""Two speeds and two kinds of machine.
+
+- `pytest -q tests` (the README's test command, with `nbdev_test`): the mechanics, in a few minutes on 2 cores.
+  The end-to-end tests listed in `SLOW` (real processes, kills, emulators, a real pretrained model, the docs in a
+  browser) are skipped with the reason printed, unless `CI` is set or `--slow` is given; `.ci/run` sets `CI`.
+- A test that needs a program (`@pytest.mark.needs("chromium", how=...)`) skips with the reason printed where the
+  program is missing — and fails where `CI` is set, so CI never passes by skipping it."""
+import os, shutil
+from pathlib import Path
+from collections import Counter
+
+import pytest
+
+CI = bool(os.environ.get("CI"))
+
+# files or test ids (a prefix of the node id) that run whole training runs, smokes, kills or browsers: seconds each
+SLOW = (
+    "tests/test_real_models.py::test_smoke_checks_pass",  # the smoke on SmolLM2-135M
+    "tests/test_real_models.py::test_a_few_training_steps_lower_the_loss",
+    "tests/test_lose_nothing.py::test_remote_gone_at_the_end",
+    "tests/test_full_run_gcs.py",
+    "tests/test_storage_faults.py::test_emulator_down_mid_run",
+    "tests/test_storage_faults.py::test_kill_during_upload",
+    "tests/test_smoke_gcs.py",
+    "tests/test_datagen.py::test_twenty_generated_records_train_through_the_smoke",
+    "tests/test_scripts.py::test_run_validation_passes",
+    "tests/test_gcp_scripts.py::test_startup_script",
+    "tests/test_interrupt.py",
+    "tests/test_docs.py",
+    "tests/test_ddp.py",
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", help="also run the slow end-to-end tests (CI runs them)")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "ddp: multi-process (torchrun, gloo) training tests; run alone with -m ddp")
+    config.addinivalue_line("markers", "slow: an end-to-end test (see tests/conftest.py SLOW); CI or --slow runs it")
+    config.addinivalue_line("markers", "needs(program, how): skipped where `program` is missing, failed under CI")
+
+
+def _is_slow(item) -> bool: return item.nodeid.startswith(SLOW)
+
+
+def pytest_collection_modifyitems(config, items):
+    run_slow = CI or config.getoption("--slow")
+    named = {Path(a.split("::")[0]).resolve() for a in config.args if ".py" in a}
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
+            if not (run_slow or Path(item.path).resolve() in named):
+                item.add_marker(pytest.mark.skip(reason="slow end-to-end test: CI runs it; here: pytest --slow"))
+        for m in item.iter_markers("needs"):
+            prog, how = m.args[0], m.kwargs.get("how", "")
+            if shutil.which(prog): continue
+            msg = f"{prog} is not installed{': ' + how if how else ''}"
+            if CI: item.user_properties.append(("missing", msg))
+            else: item.add_marker(pytest.mark.skip(reason=msg))
+
+
+def pytest_runtest_setup(item):
+    "Under CI a missing program fails the test: CI must never pass by skipping it."
+    missing = dict(item.user_properties).get("missing")
+    if missing: pytest.fail(f"{missing} (CI is set: this test must run here)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    "Skips grouped by reason, so a newcomer sees at once what did not run here and how to run it."
+    reasons = Counter()
+    for rep in terminalreporter.stats.get("skipped", []):
+        r = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        reasons[r.removeprefix("Skipped: ")] += 1
+    if reasons:
+        terminalreporter.write_sep("-", "not run here")
+        for r, n in reasons.most_common(): terminalreporter.write_line(f"{n:4} skipped: {r}")

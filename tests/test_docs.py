@@ -10,6 +10,8 @@ from urllib.parse import unquote, urldefrag, urlparse
 import pytest
 import websocket
 
+pytestmark = pytest.mark.needs("chromium", how="apt-get install -y chromium (Debian's; .ci/run does)")
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS, SHOTS = ROOT / "_docs", ROOT / "runs" / "docs_screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
