@@ -228,11 +228,14 @@ _PROJECT_TRAINING = {"activation_checkpointing": activation_checkpointing}  # tr
 
 
 # %% ../nbs/00_config.ipynb #bc88209b
+_IN_LOGGING = ("logging_steps", "report_to")  # TrainingArguments fields that the `logging` section sets: one place
+
 def _check_training(training: dict, source: str = "") -> dict:
     "Every `training.*` key is a TrainingArguments field (or the project's own) and its value fits that field's type."
     types_, pre = _training_types(), f"{source}: " if source else ""
     for k, v in training.items():
         if k in _PROJECT_TRAINING: continue  # checked below, by its own rule
+        if k in _IN_LOGGING: raise ConfigError(f"{pre}training.{k} is a logging setting: move it to logging.{k}")
         if k not in types_:
             raise ConfigError(f"{pre}unknown key 'training.{k}' (not a TrainingArguments field)."
                               + _suggest(k, [*types_, *_PROJECT_TRAINING]))
