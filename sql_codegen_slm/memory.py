@@ -53,6 +53,7 @@ def _linears(s) -> dict:
     return dict(q_proj=(h, q), k_proj=(h, kv), v_proj=(h, kv), o_proj=(q, h), gate_proj=(h, f), up_proj=(h, f),
                 down_proj=(f, h))
 
+# %% ../nbs/02b_memory.ipynb #1beb39d2
 def lora_params(cfg, r: int = 16, targets=ALL_PROJ) -> int:
     "Trainable LoRA parameters: r × (in + out) for each adapted projection of every layer."
     s = _shapes(cfg)
@@ -74,6 +75,7 @@ def _dropout_inputs(s, lora_targets=ALL_PROJ, grouped: bool = False) -> list:
         for k in [k for k in names if k in ins][1:]: del ins[k]  # the first sibling's dropped copy serves them all
     return list(ins.values())
 
+# %% ../nbs/02b_memory.ipynb #f72cad17
 def _layer_bytes_per_token(s, lora_targets=ALL_PROJ, lora_dropout: float = 0.05, liger: bool = False,
                            act_bytes: int = 2, grouped_lora: bool = False) -> float:
     "Bytes per token that one recomputed decoder layer holds for its backward."
@@ -214,6 +216,7 @@ def checkpointed_layers(setting, n: int) -> int:
     if setting == "none": return 0
     return max(0, min(n, round(float(setting) * n)))
 
+# %% ../nbs/02b_memory.ipynb #6305d509
 def checkpointing_peaks(cfg_or_params, **kw) -> dict:
     "Predicted peak GiB of each checkpointing setting, fastest first: none, k/n of the layers (k < n), all, offload."
     s = _project_shapes(cfg_or_params.model.name) if hasattr(cfg_or_params, "lora") else _shapes(cfg_or_params)
@@ -221,10 +224,12 @@ def checkpointing_peaks(cfg_or_params, **kw) -> dict:
     est = lambda a: estimate_memory(cfg_or_params, **kw, activation_checkpointing=a)["peak_allocated_gib"]
     return {a: est(a) for a in ["none", *(k / n for k in range(1, n)), "all", "offload"]}
 
+# %% ../nbs/02b_memory.ipynb #851ecfac
 def _setting_name(a, n: int | None = None) -> str:
     if isinstance(a, str): return a
     return f"{a:.3g} of the layers" + (f", {checkpointed_layers(a, n)} of {n} recomputed" if n else "")
 
+# %% ../nbs/02b_memory.ipynb #03b3858c
 def choose_checkpointing(peaks: dict, free_gib: float | None, margin: float = CKPT_MARGIN) -> tuple:
     "(setting, why): the first of `peaks` (fastest first) whose predicted peak x (1 + margin) fits `free_gib`."
     n = sum(not isinstance(a, str) for a in peaks) + 1
@@ -239,6 +244,7 @@ def choose_checkpointing(peaks: dict, free_gib: float | None, margin: float = CK
     return a, (f"{a} (predicted peak {peaks[a]:.1f} GiB + {margin:.0%} margin does NOT fit {free_gib:.1f} GiB free "
                "even so: expect out-of-memory; lower per_device_train_batch_size or model.max_seq_length)")
 
+# %% ../nbs/02b_memory.ipynb #f0f45eed
 def resolve_checkpointing(cfg, free_gib: float | None, tokens: int | None = None) -> tuple:
     "(setting, why) of a project config's `training.activation_checkpointing`: `auto` chosen for `free_gib` GiB."
     setting = _ckpt_setting(cfg.training)
@@ -248,6 +254,7 @@ def resolve_checkpointing(cfg, free_gib: float | None, tokens: int | None = None
     bs = cfg.training.get("per_device_train_batch_size", 8)
     return a, f"{why}; sized for {bs} x {cfg.model.max_seq_length} tokens a micro-batch, the worst case"
 
+# %% ../nbs/02b_memory.ipynb #875560aa
 def device_free_gib(index: int | None = None) -> float | None:
     "GiB this process can still allocate on its GPU (free, capped by a per-process memory fraction); None without CUDA."
     import torch
@@ -256,7 +263,6 @@ def device_free_gib(index: int | None = None) -> float | None:
     free, total = torch.cuda.mem_get_info(i)
     frac = getattr(torch.cuda, "get_per_process_memory_fraction", lambda i: 1.0)(i)
     return min(free, frac * total - torch.cuda.memory_reserved(i)) / GiB
-
 
 # %% ../nbs/02b_memory.ipynb #4af26911
 def peak_memory() -> dict:

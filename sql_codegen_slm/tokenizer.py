@@ -74,6 +74,7 @@ def token_lengths(tokenizer, path) -> dict[str, list[int]]:
         out["prompt"].append(p); out["completion"].append(c); out["total"].append(p + c)
     return out
 
+# %% ../nbs/02c_tokenizer.ipynb #cdb14136
 def length_stats(xs: list[int]) -> dict:
     "min / median / p95 / max of token counts."
     s = sorted(xs)
