@@ -14,7 +14,7 @@ from transformers import TrainerCallback, EarlyStoppingCallback
 from . import storage
 from .findings import Finding
 from .memory import host_rss_gib, peak_memory
-from .redflags import THRESHOLDS, Thresholds, DETECTORS, FATAL, nonfinite
+from .redflags import THRESHOLDS, Thresholds, DETECTORS, FATAL, keys_read, nonfinite
 
 # %% auto #0
 __all__ = ['logger', 'kept_rng', 'flush_run_logs', 'CheckpointMirrorCallback', 'RedFlagCallback', 'MemoryCallback',
@@ -163,8 +163,7 @@ def _fp16(f: Finding) -> Finding:
                    "nothing, unless it repeats: then lower learning_rate or use bf16")
 
 # %% ../nbs/04_callbacks.ipynb #789982bf
-_KEYS = ("loss", "grad_norm", "eval_loss", "peak_mem_gb", "mem_total_gb", "host_rss_gb",  # what the detectors read
-         "eval_execution_accuracy", "eval_valid_sql_rate")
+_KEYS = keys_read(DETECTORS)  # what the detectors read
 
 class RedFlagCallback(TrainerCallback):
     "Run `redflags.DETECTORS` at every log; a NaN/inf loss, gradient norm or weights stops training unsaved."

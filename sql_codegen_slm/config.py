@@ -117,9 +117,8 @@ def _unredact(d):
     return None if d == REDACTED else d
 
 # %% ../nbs/00_config.ipynb #602e89ef
-_SECTIONS = dict(
-    model=ModelConfig, lora=LoraSection, quantization=QuantizationConfig, data=DataConfig, logging=LoggingConfig
-)
+_SECTIONS = dict(model=ModelConfig, lora=LoraSection, quantization=QuantizationConfig, data=DataConfig,
+                 logging=LoggingConfig)
 BUCKET_PLACEHOLDER = "YOUR-BUCKET-NAME"
 
 class ConfigError(ValueError):
@@ -213,7 +212,7 @@ def _suggest(key, valid):
 CHECKPOINTING = ("auto", "all", "offload", "none")
 
 def activation_checkpointing(training: dict) -> str | float:
-    "The checkpointing setting: `activation_checkpointing` (auto, all, offload, none, a fraction), else the old boolean."
+    "The checkpointing setting: `activation_checkpointing` (auto, all, offload, none, a fraction), else the old flag."
     v = training.get("activation_checkpointing")
     if v is None: return "all" if training.get("gradient_checkpointing") else "none"  # the new key wins when set
     ok = v in CHECKPOINTING if isinstance(v, str) else (isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -224,15 +223,18 @@ def activation_checkpointing(training: dict) -> str | float:
     v = v if isinstance(v, str) else "none" if v == 0 else "all" if v == 1 else float(v)
     return v
 
-_PROJECT_TRAINING = {"activation_checkpointing": activation_checkpointing}  # training keys that are not TrainingArguments'
+_PROJECT_TRAINING = {"activation_checkpointing": activation_checkpointing}  # training keys not in TrainingArguments
 
 
 # %% ../nbs/00_config.ipynb #bc88209b
+_IN_LOGGING = ("logging_steps", "report_to")  # TrainingArguments fields that the `logging` section sets: one place
+
 def _check_training(training: dict, source: str = "") -> dict:
     "Every `training.*` key is a TrainingArguments field (or the project's own) and its value fits that field's type."
     types_, pre = _training_types(), f"{source}: " if source else ""
     for k, v in training.items():
         if k in _PROJECT_TRAINING: continue  # checked below, by its own rule
+        if k in _IN_LOGGING: raise ConfigError(f"{pre}training.{k} is a logging setting: move it to logging.{k}")
         if k not in types_:
             raise ConfigError(f"{pre}unknown key 'training.{k}' (not a TrainingArguments field)."
                               + _suggest(k, [*types_, *_PROJECT_TRAINING]))
@@ -264,15 +266,9 @@ def config_from_dict(d: dict, source: str = "config") -> Config:
 class _Loader(yaml.SafeLoader):
     "Safe YAML whose floats follow YAML 1.2: `2e-4` is a number (PyYAML's YAML 1.1 reads it as a string)."
 
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
-        r"|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(
+    r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+    r"|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-+0123456789."))
 
 # %% ../nbs/00_config.ipynb #b3d34e12
 def preset_path(name: str) -> Path:
@@ -367,13 +363,8 @@ def _training_value_errors(t: dict) -> list:
         s, n = get(strategy), get(steps)
         if str(getattr(s, "value", s)) != "steps" or n is None: continue  # eval_steps None: HF uses logging_steps
         if not n > 0:
-            errs.append(
-                (
-                    f"training.{steps}",
-                    f"must be > 0 when training.{strategy} is 'steps' "
-                    f"(a float in (0, 1) is a fraction of the total steps); got {n}",
-                )
-            )
+            errs.append((f"training.{steps}", f"must be > 0 when training.{strategy} is 'steps' (a float in (0, 1) is "
+                         f"a fraction of the total steps); got {n}"))
         elif n > 1 and n != int(n):
             errs.append((f"training.{steps}", f"must be an integer when > 1 (or a fraction in (0, 1)); got {n}"))
     for k in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
@@ -381,69 +372,60 @@ def _training_value_errors(t: dict) -> list:
     if not get("warmup_steps") >= 0: errs.append(("training.warmup_steps", f"must be >= 0; got {get('warmup_steps')}"))
     return errs
 
-# %% ../nbs/00_config.ipynb #ceb13a81
+# %% ../nbs/00_config.ipynb #25c3fe8f
+def _choice_errors(cfg: Config) -> list[str]:
+    "Messages for the settings that are not one of their `_CHOICES`."
+    value = lambda key: getattr(getattr(cfg, key.split(".")[0]), key.split(".")[1])
+    return [f"{k}: {value(k)!r} is not one of {', '.join(ch)}" for k, ch in _CHOICES.items() if value(k) not in ch]
+
+# %% ../nbs/00_config.ipynb #a1db28c7
+def _names(v) -> bool:
+    "Whether `v` is a non-empty list of non-empty strings."
+    return isinstance(v, list) and bool(v) and all(isinstance(x, str) and x for x in v)
+
+# %% ../nbs/00_config.ipynb #68df0549
+def _value_checks(cfg: Config) -> list[tuple]:
+    "(key, ok, why) of the rules on the sections' values, in the order they are reported."
+    m, lo, d, lg, t = cfg.model, cfg.lora, cfg.data, cfg.logging, cfg.training
+    tm, pf, tf = lo.target_modules, d.prompt_format, d.train_file
+    return [
+        ("model.max_seq_length", m.max_seq_length > 0, "must be > 0"), ("lora.r", lo.r > 0, "must be > 0"),
+        ("lora.lora_alpha", lo.lora_alpha > 0, "must be > 0"),
+        ("lora.lora_dropout", 0 <= lo.lora_dropout < 1, "must be in [0, 1)"),
+        ("model.grouped_lora", m.fused_lora or not m.grouped_lora, "needs model.fused_lora: true"),
+        ("lora.target_modules", tm == "auto" or _names(tm),
+         "must be auto (every Linear projection of the decoder layers) or a non-empty list of module names"),
+        ("data.prompt_format", pf in PROMPT_FORMATS or Path(pf).expanduser().is_file(),
+         f"must be one of {', '.join(PROMPT_FORMATS)} or the path of a Jinja chat-template file; got {pf!r}"),
+        ("data.train_file", isinstance(tf, str) and bool(tf) or _names(tf),
+         "must be a file (path, sample:NAME or URL) or a non-empty list of them"),
+        ("data.max_samples_train", d.max_samples_train is None or d.max_samples_train > 0, "must be > 0 or null"),
+        ("data.max_samples_val", d.max_samples_val is None or d.max_samples_val > 0, "must be > 0 or null"),
+        ("logging.logging_steps", lg.logging_steps > 0, "must be > 0"),
+        ("logging.extract_representations_every_steps", (lg.extract_representations_every_steps or 1) > 0,
+         "must be > 0 or null"),
+        ("logging.representation_probe_size", lg.representation_probe_size > 0, "must be > 0"),
+        ("logging.sql_eval_samples", lg.sql_eval_samples >= 0, "must be >= 0 (0: no SQL metrics)"),
+        ("logging.sql_eval_steps", (lg.sql_eval_steps or 1) > 0, "must be > 0 or null"),
+        ("logging.min_execution_accuracy", 0 <= (lg.min_execution_accuracy or 0) <= 1, "must be in [0, 1]"),
+        ("logging.min_valid_sql_rate", 0 <= (lg.min_valid_sql_rate or 0) <= 1, "must be in [0, 1]"),
+        ("training.output_dir", bool(t.get("output_dir")), "is required"),
+        ("training.learning_rate", t.get("learning_rate", 1) > 0, "must be > 0")]
+
+# %% ../nbs/00_config.ipynb #4e37e51f
 def validate_config(cfg: Config) -> Config:
     "Raise `ConfigError` naming the key for values of the wrong type and impossible values."
     _check_training(cfg.training)  # again: a Config may have been built or changed in code
-    for key, choices in _CHOICES.items():
-        sec, k = key.split("."); v = getattr(getattr(cfg, sec), k)
-        if v not in choices: raise ConfigError(f"{key}: {v!r} is not one of {', '.join(choices)}")
-    checks = [
-        ("model.max_seq_length", cfg.model.max_seq_length > 0, "must be > 0"),
-        ("lora.r", cfg.lora.r > 0, "must be > 0"),
-        ("lora.lora_alpha", cfg.lora.lora_alpha > 0, "must be > 0"),
-        ("lora.lora_dropout", 0 <= cfg.lora.lora_dropout < 1, "must be in [0, 1)"),
-        ("model.grouped_lora", cfg.model.fused_lora or not cfg.model.grouped_lora, "needs model.fused_lora: true"),
-        (
-            "lora.target_modules",
-            cfg.lora.target_modules == "auto" or isinstance(cfg.lora.target_modules, list) and
-            bool(cfg.lora.target_modules) and all(isinstance(m, str) and m for m in cfg.lora.target_modules),
-            "must be auto (every Linear projection of the decoder layers) or a non-empty list of module names",
-        ),
-        (
-            "data.prompt_format",
-            cfg.data.prompt_format in PROMPT_FORMATS or Path(cfg.data.prompt_format).expanduser().is_file(),
-            f"must be one of {', '.join(PROMPT_FORMATS)} or the path of a Jinja chat-template file; "
-            f"got {cfg.data.prompt_format!r}",
-        ),
-        (
-            "data.train_file",
-            isinstance(cfg.data.train_file, str) and bool(cfg.data.train_file) or isinstance(cfg.data.train_file, list)
-            and bool(cfg.data.train_file) and all(isinstance(f, str) and f for f in cfg.data.train_file),
-            "must be a file (path, sample:NAME or URL) or a non-empty list of them",
-        ),
-        (
-            "data.max_samples_train",
-            cfg.data.max_samples_train is None or cfg.data.max_samples_train > 0,
-            "must be > 0 or null",
-        ),
-        (
-            "data.max_samples_val",
-            cfg.data.max_samples_val is None or cfg.data.max_samples_val > 0,
-            "must be > 0 or null",
-        ),
-        ("logging.logging_steps", cfg.logging.logging_steps > 0, "must be > 0"),
-        ("logging.extract_representations_every_steps", (cfg.logging.extract_representations_every_steps or 1) > 0,
-         "must be > 0 or null"),
-        ("logging.representation_probe_size", cfg.logging.representation_probe_size > 0, "must be > 0"),
-        ("logging.sql_eval_samples", cfg.logging.sql_eval_samples >= 0, "must be >= 0 (0: no SQL metrics)"),
-        ("logging.sql_eval_steps", (cfg.logging.sql_eval_steps or 1) > 0, "must be > 0 or null"),
-        ("logging.min_execution_accuracy", 0 <= (cfg.logging.min_execution_accuracy or 0) <= 1, "must be in [0, 1]"),
-        ("logging.min_valid_sql_rate", 0 <= (cfg.logging.min_valid_sql_rate or 0) <= 1, "must be in [0, 1]"),
-        ("training.output_dir", bool(cfg.training.get("output_dir")), "is required"),
-        ("training.learning_rate", cfg.training.get("learning_rate", 1) > 0, "must be > 0"),
-    ]
-    for key, ok, why in checks:
+    for why in _choice_errors(cfg): raise ConfigError(why)
+    for key, ok, why in _value_checks(cfg):
         if not ok: raise ConfigError(f"{key} {why}")
     for key, why in _training_value_errors(cfg.training): raise ConfigError(f"{key} {why}")
-    if Path(str(cfg.training["output_dir"])).expanduser().is_file():
-        raise ConfigError(f"training.output_dir {cfg.training['output_dir']} is a file: name a directory (it is "
-                          "created if missing)")
-    if "://" in str(cfg.training["output_dir"]):
-        raise ConfigError(
-            "training.output_dir must be a local directory; put gs:// URLs in logging.remote_dir "
-            "(checkpoints are mirrored there)"
-        )
+    out = str(cfg.training["output_dir"])
+    if Path(out).expanduser().is_file():
+        raise ConfigError(f"training.output_dir {out} is a file: name a directory (it is created if missing)")
+    if "://" in out:
+        raise ConfigError("training.output_dir must be a local directory; put gs:// URLs in logging.remote_dir "
+                          "(checkpoints are mirrored there)")
     return cfg
 
 # %% ../nbs/00_config.ipynb #d280ed0b
@@ -472,9 +454,8 @@ def fs_for(url: str):
     "(filesystem, path) for `url`; gcsfs goes to `STORAGE_EMULATOR_HOST` when that is set."
     url = str(url)
     if BUCKET_PLACEHOLDER.lower() in url.lower():
-        raise ValueError(
-            f"{url!r} still contains {BUCKET_PLACEHOLDER}: replace it with your bucket name (or set logging.remote_dir)"
-        )
+        raise ValueError(f"{url!r} still contains {BUCKET_PLACEHOLDER}: replace it with your bucket name "
+                         "(or set logging.remote_dir)")
     opts, gs = {}, url.startswith(("gs://", "gcs://"))
     emu, creds = os.environ.get("STORAGE_EMULATOR_HOST"), os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
     if emu and gs:
@@ -491,17 +472,14 @@ def fs_for(url: str):
 def explain_fs_error(e: BaseException) -> str:
     "What an error from a storage URL most likely means, in words a user can act on."
     s, code = f"{type(e).__name__}: {e}", getattr(e, "code", None) or getattr(e, "status", None)
-    if code in (401, 403) or any(
-        w in s.lower() for w in ("credential", "unauthorized", "forbidden", "permission", "401", "403")
-    ):
-        return (
-            f"not allowed ({s[:200]}): authenticate (Colab: from google.colab import auth; auth.authenticate_user(); "
-            "elsewhere: gcloud auth application-default login, or point GOOGLE_APPLICATION_CREDENTIALS at a valid "
-            "key file) with an account that may use the bucket"
-        )
+    if code in (401, 403) or any(w in s.lower() for w in ("credential", "unauthorized", "forbidden", "permission",
+                                                           "401", "403")):
+        return (f"not allowed ({s[:200]}): authenticate (Colab: from google.colab import auth; "
+                "auth.authenticate_user(); elsewhere: gcloud auth application-default login, or point "
+                "GOOGLE_APPLICATION_CREDENTIALS at a valid key file) with an account that may use the bucket")
     if code == 404 or isinstance(e, FileNotFoundError) or "not found" in s.lower() or "nosuchbucket" in s.lower():
-        return f"not found ({s[:160]}): check the bucket name and that the bucket exists " \
-               "(gcloud storage buckets create gs://NAME)"
+        return (f"not found ({s[:160]}): check the bucket name and that the bucket exists "
+                "(gcloud storage buckets create gs://NAME)")
     if isinstance(e, (TimeoutError, ConnectionError, OSError)) or "timeout" in s.lower() or "connect" in s.lower():
         return f"unreachable ({s[:160]}): check the network (and STORAGE_EMULATOR_HOST if you use an emulator)"
     return s[:200]

@@ -120,8 +120,8 @@ def check_number(name: str, value, lo=None, hi=None, integer: bool = False, abov
     "`value` as a finite number (an `int` if `integer`) from `lo` (excluded if `above`) to `hi`, else a `ValueError` "
     "naming `name` and what it takes. Strings are read as numbers (flags)."
     num = lambda x: f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
-    rng = ([f"{'>' if above else '>='} {num(lo)}"] if lo is not None else []) + \
-          ([f"<= {num(hi)}"] if hi is not None else [])
+    rng = [f"{'>' if above else '>='} {num(lo)}"] if lo is not None else []
+    rng += [f"<= {num(hi)}"] if hi is not None else []
     what = f"{'a whole' if integer else 'a'} number" + "".join(f" {x}" for x in (" and ".join(rng), unit) if x)
     bad = ValueError(f"{name} must be {what}, got {value!r}")
     try: v = (int(value) if integer else float(value)) if isinstance(value, str) else value

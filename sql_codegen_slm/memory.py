@@ -10,6 +10,7 @@ __all__ = ['GiB', 'ALL_PROJ', 'LORA_SIBLINGS', 'CUDA_CONTEXT_GIB', 'CKPT_MARGIN'
 # %% ../nbs/02b_memory.ipynb #9875ba71
 import math, os, resource, sys
 from pathlib import Path
+from .pretrained import resolve_pretrained, tiny_model_dir
 
 # %% ../nbs/02b_memory.ipynb #3fbdc914
 GiB = 2 ** 30
@@ -49,8 +50,10 @@ def _shapes(cfg) -> dict:
 def _linears(s) -> dict:
     "(in, out) of each projection of one decoder layer."
     h, f, q, kv = s["h"], s["f"], s["a"] * s["d"], s["kv_heads"] * s["d"]
-    return dict(q_proj=(h, q), k_proj=(h, kv), v_proj=(h, kv), o_proj=(q, h), gate_proj=(h, f), up_proj=(h, f), down_proj=(f, h))
+    return dict(q_proj=(h, q), k_proj=(h, kv), v_proj=(h, kv), o_proj=(q, h), gate_proj=(h, f), up_proj=(h, f),
+                down_proj=(f, h))
 
+# %% ../nbs/02b_memory.ipynb #1beb39d2
 def lora_params(cfg, r: int = 16, targets=ALL_PROJ) -> int:
     "Trainable LoRA parameters: r × (in + out) for each adapted projection of every layer."
     s = _shapes(cfg)
@@ -72,6 +75,7 @@ def _dropout_inputs(s, lora_targets=ALL_PROJ, grouped: bool = False) -> list:
         for k in [k for k in names if k in ins][1:]: del ins[k]  # the first sibling's dropped copy serves them all
     return list(ins.values())
 
+# %% ../nbs/02b_memory.ipynb #f72cad17
 def _layer_bytes_per_token(s, lora_targets=ALL_PROJ, lora_dropout: float = 0.05, liger: bool = False,
                            act_bytes: int = 2, grouped_lora: bool = False) -> float:
     "Bytes per token that one recomputed decoder layer holds for its backward."
@@ -84,38 +88,37 @@ def _layer_bytes_per_token(s, lora_targets=ALL_PROJ, lora_dropout: float = 0.05,
     drop = sum((b + 1) * i for i in _dropout_inputs(s, lora_targets, grouped_lora)) if lora_dropout else 0
     return norms + attn + mlp + drop
 
-# %% ../nbs/02b_memory.ipynb #1644c370
+# %% ../nbs/02b_memory.ipynb #28d38b1e
 def _settings_from_project(cfg) -> dict:
     "Settings of a `sql_codegen_slm.config.Config` (model, lora, quantization, training sections)."
     t, targets = cfg.training, cfg.lora.target_modules
-    bs = t.get("per_device_train_batch_size", 8)
-    return dict(shapes_from=cfg.model.name, lora_r=cfg.lora.r,
-                lora_targets=ALL_PROJ if targets == "auto" else tuple(targets), lora_dropout=cfg.lora.lora_dropout, load_in_4bit=cfg.quantization.load_in_4bit,
-                double_quant=cfg.quantization.bnb_4bit_use_double_quant, optimizer=t.get("optim", "adamw_torch"),
-                activation_checkpointing=_ckpt_setting(t), upcast_fp32=cfg.model.upcast_layer_norms,
+    bs, targets = t.get("per_device_train_batch_size", 8), ALL_PROJ if targets == "auto" else tuple(targets)
+    q = cfg.quantization
+    return dict(shapes_from=cfg.model.name, lora_r=cfg.lora.r, lora_targets=targets, lora_dropout=cfg.lora.lora_dropout,
+                load_in_4bit=q.load_in_4bit, double_quant=q.bnb_4bit_use_double_quant,
+                optimizer=t.get("optim", "adamw_torch"), activation_checkpointing=_ckpt_setting(t),
+                upcast_fp32=cfg.model.upcast_layer_norms,
                 liger=bool(t.get("use_liger_kernel", False)), grouped_lora=cfg.model.grouped_lora,
                 tokens=bs * cfg.model.max_seq_length, seq_len=cfg.model.max_seq_length)
 
+# %% ../nbs/02b_memory.ipynb #5af8350f
 def _ckpt_setting(training: dict):
     "The config's checkpointing setting (auto, all, offload, none or a fraction), checked by the config module."
     from sql_codegen_slm.config import activation_checkpointing  # the config module imports torch-free, but later
     return activation_checkpointing(training)
 
+# %% ../nbs/02b_memory.ipynb #31d1d0aa
 def _project_shapes(name):
     "Shapes for a project model name ('tiny' = the shipped tiny model; a real model's short name or a GGUF file)."
-    if name == "tiny":
-        from sql_codegen_slm.model import tiny_model_dir
-        name = tiny_model_dir()
-    else:
-        from sql_codegen_slm.pretrained import resolve_pretrained
-        name = resolve_pretrained(str(name)) or name  # converted once (sql_codegen_slm.pretrained)
-    return _shapes(name)
+    return _shapes(tiny_model_dir() if name == "tiny" else resolve_pretrained(str(name)) or name)  # converted once
 
+# %% ../nbs/02b_memory.ipynb #d2a44589
 def approx_params(name) -> int:
     "Parameters of model `name` (or of a config) from its shapes alone (12·layers·hidden² + vocab·hidden), no weights."
     s = _project_shapes(name) if isinstance(name, (str, Path)) else _shapes(name)
     return 12 * s["n"] * s["h"] ** 2 + s["V"] * s["h"]
 
+# %% ../nbs/02b_memory.ipynb #7a45ace1
 def _gpu_gib():
     "Total memory of CUDA device 0 in GiB, or None without CUDA."
     try:
@@ -123,17 +126,51 @@ def _gpu_gib():
         return torch.cuda.get_device_properties(0).total_memory / GiB if torch.cuda.is_available() else None
     except Exception: return None
 
+# %% ../nbs/02b_memory.ipynb #b1177722
 CUDA_CONTEXT_GIB = 0.6  # the CUDA context and cuBLAS/cuDNN workspaces, outside torch's allocator
 
 def fresh_gpu_gib(total_gib: float | None) -> float | None:
     "GiB a new process can allocate on a GPU of `total_gib` GiB: its size less the CUDA context (None: no GPU)."
     return None if total_gib is None else total_gib - CUDA_CONTEXT_GIB
 
+# %% ../nbs/02b_memory.ipynb #1d342200
+def _static_bytes(s, load_in_4bit, double_quant, upcast_fp32, lora_r, lora_targets, optimizer) -> tuple[dict, int, int]:
+    "(bytes of the weights, adapters, their gradients and optimizer states; LoRA parameters; optimizer state bytes)."
+    lin = _linears(s)
+    p_lin = s["n"] * sum(i * o for i, o in lin.values())
+    b = {}
+    if load_in_4bit:
+        b["weights_4bit"] = p_lin / 2
+        b["quant_constants"] = p_lin / 64 + p_lin / 64 / 256 * 4 if double_quant else p_lin / 64 * 4
+        b["dequant_buffer"] = max(i * o for i, o in lin.values()) * 2  # one linear dequantized to bf16 at a time
+    else: b["weights"] = p_lin * 2
+    b["unquantized"] = _other_params(s) * (4 if upcast_fp32 else 2)
+    n_lora = lora_params(s, lora_r, lora_targets)
+    b["lora"] = b["lora_grads"] = n_lora * 4
+    states = n_lora * {"adamw_8bit": 2, "paged_adamw_8bit": 2, "sgd": 0, "adafactor": 0}.get(optimizer, 8)
+    b["optimizer"] = 0 if optimizer.startswith("paged") else states  # paged: in host memory until used
+    return b, n_lora, states
+
+# %% ../nbs/02b_memory.ipynb #fdc5776d
+def _activation_bytes(s, T: int, ac, layer: float, act: int, liger: bool) -> dict:
+    "Saved checkpoints, the activations' peak and its phases for `T` tokens and checkpointing setting `ac` (resolved)."
+    n, h = s["n"], s["h"]
+    nc = checkpointed_layers(ac, n)
+    kept = (n - nc) * layer * _CAL["kept_layer"]  # the layers not recomputed keep the tensors their backward needs
+    logits = T * s["V"] * (_CAL["liger_logits_bytes"] if liger else _CAL["logits_bytes"])
+    grads = T * 3 * act * s["f"] if nc < n else 0  # a kept layer's backward: MLP input grads while its tensors go
+    # the recomputed layers are the first nc: their backward runs after the kept layers have freed theirs
+    recompute = layer + (2 * T * h * act if ac == "offload" else 0) if nc else 0  # offload: + 2 inputs coming back
+    return dict(checkpoints=(0 if ac == "offload" else nc) * T * h * act,  # offload: in host memory, 2 layers back
+                activations_peak=max(kept + max(logits, grads), recompute), nc=nc, kept=kept, logits=logits)
+
+# %% ../nbs/02b_memory.ipynb #764abd55
 def estimate_memory(cfg_or_params, gpu_gb: float | None = None, *, tokens: int | None = None, batch_size: int = 4,
                     seq_len: int | None = None, load_in_4bit: bool = True, double_quant: bool = True,
-                    upcast_fp32: bool | None = None, lora_r: int = 16, lora_targets=ALL_PROJ, lora_dropout: float = 0.05,
-                    optimizer: str = "paged_adamw_32bit", gradient_checkpointing: bool = True, liger: bool = False,
-                    reentrant: bool = False, activation_checkpointing=None, grouped_lora: bool = False) -> dict:
+                    upcast_fp32: bool | None = None, lora_r: int = 16, lora_targets=ALL_PROJ,
+                    lora_dropout: float = 0.05, optimizer: str = "paged_adamw_32bit",
+                    gradient_checkpointing: bool = True, liger: bool = False, reentrant: bool = False,
+                    activation_checkpointing=None, grouped_lora: bool = False) -> dict:
     "Predicted peak allocated GiB of a (Q)LoRA training step, with its breakdown and whether it fits `gpu_gb` GiB."
     ac = activation_checkpointing
     if hasattr(cfg_or_params, "lora") and hasattr(cfg_or_params, "model"):  # a project Config
@@ -144,58 +181,31 @@ def estimate_memory(cfg_or_params, gpu_gb: float | None = None, *, tokens: int |
         lora_r, lora_targets, lora_dropout = p["lora_r"], p["lora_targets"], p["lora_dropout"]
         ac, liger, grouped_lora = (p["activation_checkpointing"] if ac is None else ac), p["liger"], p["grouped_lora"]
         if load_in_4bit and upcast_fp32 is None: upcast_fp32 = p["upcast_fp32"]
-    else:
-        s = _shapes(cfg_or_params)
+    else: s = _shapes(cfg_or_params)
     seq_len = seq_len or 2048
     T = tokens or batch_size * seq_len
     if upcast_fp32 is None: upcast_fp32 = load_in_4bit  # what peft's prepare_model_for_kbit_training does
-    h, n, V = s["h"], s["n"], s["V"]
-    lin = _linears(s)
-    p_lin = n * sum(i * o for i, o in lin.values())
-    p_other = _other_params(s)
-    other_bytes = 4 if upcast_fp32 else 2
     act = 4 if upcast_fp32 else 2  # an fp32 norm weight turns the whole residual stream fp32
-    b = {}
-    if load_in_4bit:
-        b["weights_4bit"] = p_lin / 2
-        b["quant_constants"] = p_lin / 64 + p_lin / 64 / 256 * 4 if double_quant else p_lin / 64 * 4
-        b["dequant_buffer"] = max(i * o for i, o in lin.values()) * 2  # one linear dequantized to bf16 at a time
-    else:
-        b["weights"] = p_lin * 2
-    b["unquantized"] = p_other * other_bytes
-    n_lora = lora_params(s, lora_r, lora_targets)
-    b["lora"] = n_lora * 4
-    b["lora_grads"] = n_lora * 4
-    states = n_lora * {"adamw_8bit": 2, "paged_adamw_8bit": 2, "sgd": 0, "adafactor": 0}.get(optimizer, 8)
-    paged = optimizer.startswith("paged")
-    b["optimizer"] = 0 if paged else states
+    b, n_lora, states = _static_bytes(s, load_in_4bit, double_quant, upcast_fp32, lora_r, lora_targets, optimizer)
+    paged = states / GiB * optimizer.startswith("paged")  # GiB of paged optimizer states, outside torch's peak
     layer_cal = _CAL["layer_upcast" if upcast_fp32 else "layer"]
     layer = _layer_bytes_per_token(s, lora_targets, lora_dropout, liger, act, grouped_lora) * T * layer_cal
     if ac is None: ac = "all" if gradient_checkpointing else "none"
+    gpu = gpu_gb if gpu_gb is not None else _gpu_gib()  # a total: less what the device needs outside torch's peak
     if ac == "auto":  # what `choose_checkpointing` picks for `gpu_gb` (all when there is no GPU to fit)
         kw = dict(tokens=T, seq_len=seq_len, load_in_4bit=load_in_4bit, double_quant=double_quant,
                   upcast_fp32=upcast_fp32, lora_r=lora_r, lora_targets=lora_targets, lora_dropout=lora_dropout,
                   optimizer=optimizer, liger=liger, grouped_lora=grouped_lora)
-        gpu = gpu_gb if gpu_gb is not None else _gpu_gib()  # a total: less what the device needs outside torch's peak
-        free = None if gpu is None else fresh_gpu_gib(gpu) - states / GiB * paged
-        ac, _ = choose_checkpointing(checkpointing_peaks(s, **kw), free)
-    nc = checkpointed_layers(ac, n)
-    b["checkpoints"] = (0 if ac == "offload" else nc) * T * h * act  # offload: in host memory, two layers back at a time
-    kept = (n - nc) * layer * _CAL["kept_layer"]  # the layers not recomputed keep the tensors their backward needs
-    logits = T * V * (_CAL["liger_logits_bytes"] if liger else _CAL["logits_bytes"])
-    grads = T * 3 * act * s["f"] if nc < n else 0  # a kept layer's backward: MLP input grads while its tensors go
-    # the recomputed layers are the first nc: their backward runs after the kept layers have freed theirs
-    recompute = layer + (2 * T * h * act if ac == "offload" else 0) if nc else 0  # offload: + 2 inputs coming back
-    b["activations_peak"] = max(kept + max(logits, grads), recompute)
-    b["overhead"] = _CAL["overhead_gib"] * GiB
+        ac, _ = choose_checkpointing(checkpointing_peaks(s, **kw), None if gpu is None else fresh_gpu_gib(gpu) - paged)
+    a = _activation_bytes(s, T, ac, layer, act, liger)
+    b.update(checkpoints=a["checkpoints"], activations_peak=a["activations_peak"], overhead=_CAL["overhead_gib"] * GiB)
     g = {k: v / GiB for k, v in b.items()}
     peak = sum(g.values())
-    gpu = gpu_gb if gpu_gb is not None else _gpu_gib()
-    device = peak * 1.10 + states / GiB * paged + CUDA_CONTEXT_GIB  # allocator slack, paged states, CUDA context
-    return dict(breakdown_gib=g, peak_allocated_gib=peak, paged_optimizer_gib=states / GiB * paged,
-                layer_phase_gib=layer / GiB, logits_phase_gib=logits / GiB, kept_layers_gib=kept / GiB,
-                activation_checkpointing=ac, checkpointed_layers=nc, layers=n, device_gib=device, tokens=T,
-                gpu_gib=gpu, fits=None if gpu is None else device <= gpu, lora_params=n_lora)
+    device = peak * 1.10 + paged + CUDA_CONTEXT_GIB  # allocator slack, paged states, CUDA context
+    return dict(breakdown_gib=g, peak_allocated_gib=peak, paged_optimizer_gib=paged, layer_phase_gib=layer / GiB,
+                logits_phase_gib=a["logits"] / GiB, kept_layers_gib=a["kept"] / GiB, activation_checkpointing=ac,
+                checkpointed_layers=a["nc"], layers=s["n"], device_gib=device, tokens=T, gpu_gib=gpu,
+                fits=None if gpu is None else device <= gpu, lora_params=n_lora)
 
 # %% ../nbs/02b_memory.ipynb #8ee9c77e
 CKPT_MARGIN = 0.10  # `auto` keeps 10% of the free memory spare: the estimate's own error is within ±10% (calibration)
@@ -206,17 +216,20 @@ def checkpointed_layers(setting, n: int) -> int:
     if setting == "none": return 0
     return max(0, min(n, round(float(setting) * n)))
 
+# %% ../nbs/02b_memory.ipynb #6305d509
 def checkpointing_peaks(cfg_or_params, **kw) -> dict:
-    "Predicted peak GiB of each checkpointing setting, fastest first: none, k/n of the layers (k = 1..n-1), all, offload."
+    "Predicted peak GiB of each checkpointing setting, fastest first: none, k/n of the layers (k < n), all, offload."
     s = _project_shapes(cfg_or_params.model.name) if hasattr(cfg_or_params, "lora") else _shapes(cfg_or_params)
     n = s["n"]
     est = lambda a: estimate_memory(cfg_or_params, **kw, activation_checkpointing=a)["peak_allocated_gib"]
     return {a: est(a) for a in ["none", *(k / n for k in range(1, n)), "all", "offload"]}
 
+# %% ../nbs/02b_memory.ipynb #851ecfac
 def _setting_name(a, n: int | None = None) -> str:
     if isinstance(a, str): return a
     return f"{a:.3g} of the layers" + (f", {checkpointed_layers(a, n)} of {n} recomputed" if n else "")
 
+# %% ../nbs/02b_memory.ipynb #03b3858c
 def choose_checkpointing(peaks: dict, free_gib: float | None, margin: float = CKPT_MARGIN) -> tuple:
     "(setting, why): the first of `peaks` (fastest first) whose predicted peak x (1 + margin) fits `free_gib`."
     n = sum(not isinstance(a, str) for a in peaks) + 1
@@ -228,9 +241,10 @@ def choose_checkpointing(peaks: dict, free_gib: float | None, margin: float = CK
             return a, (f"{_setting_name(a, n)} (predicted peak {gib:.1f} GiB + {margin:.0%} margin fits "
                        f"{free_gib:.1f} GiB free{faster})")
     a = list(peaks)[-1]
-    return a, (f"{a} (predicted peak {peaks[a]:.1f} GiB + {margin:.0%} margin does NOT fit {free_gib:.1f} GiB free even "
-               "so: expect out-of-memory; lower per_device_train_batch_size or model.max_seq_length)")
+    return a, (f"{a} (predicted peak {peaks[a]:.1f} GiB + {margin:.0%} margin does NOT fit {free_gib:.1f} GiB free "
+               "even so: expect out-of-memory; lower per_device_train_batch_size or model.max_seq_length)")
 
+# %% ../nbs/02b_memory.ipynb #f0f45eed
 def resolve_checkpointing(cfg, free_gib: float | None, tokens: int | None = None) -> tuple:
     "(setting, why) of a project config's `training.activation_checkpointing`: `auto` chosen for `free_gib` GiB."
     setting = _ckpt_setting(cfg.training)
@@ -240,6 +254,7 @@ def resolve_checkpointing(cfg, free_gib: float | None, tokens: int | None = None
     bs = cfg.training.get("per_device_train_batch_size", 8)
     return a, f"{why}; sized for {bs} x {cfg.model.max_seq_length} tokens a micro-batch, the worst case"
 
+# %% ../nbs/02b_memory.ipynb #875560aa
 def device_free_gib(index: int | None = None) -> float | None:
     "GiB this process can still allocate on its GPU (free, capped by a per-process memory fraction); None without CUDA."
     import torch
@@ -248,7 +263,6 @@ def device_free_gib(index: int | None = None) -> float | None:
     free, total = torch.cuda.mem_get_info(i)
     frac = getattr(torch.cuda, "get_per_process_memory_fraction", lambda i: 1.0)(i)
     return min(free, frac * total - torch.cuda.memory_reserved(i)) / GiB
-
 
 # %% ../nbs/02b_memory.ipynb #4af26911
 def peak_memory() -> dict:

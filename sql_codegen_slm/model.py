@@ -5,7 +5,6 @@
 # %% ../nbs/02_model.ipynb #294b5d7b
 from __future__ import annotations
 import os, re, types, warnings, weakref
-from importlib.resources import files
 from pathlib import Path
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
@@ -15,19 +14,14 @@ from transformers.modeling_layers import GradientCheckpointingLayer
 from .config import ConfigError, activation_checkpointing
 from .memory import (LORA_SIBLINGS, approx_params, checkpointed_layers, device_free_gib,
                                     resolve_checkpointing)
-from .pretrained import ModelFetchError, resolve_pretrained
+from .pretrained import ModelFetchError, resolve_pretrained, tiny_model_dir
 from .prompts import PromptFormat, use_prompt_format
 
 # %% auto #0
-__all__ = ['LIGER_REFUSED', 'tiny_model_dir', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config',
-           'prepare_kbit_model', 'apply_liger', 'fuse_lora_forward', 'set_activation_checkpointing', 'ModelLoadError',
-           'param_report', 'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice',
-           'default_lora_targets', 'lora_targets_error', 'check_liger', 'load_model']
-
-# %% ../nbs/02_model.ipynb #062cfe00
-def tiny_model_dir() -> Path:
-    "The embedded tiny Mistral-architecture model shipped in the package."
-    return Path(str(files("sql_codegen_slm") / "tiny_model"))
+__all__ = ['LIGER_REFUSED', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
+           'apply_liger', 'fuse_lora_forward', 'set_activation_checkpointing', 'ModelLoadError', 'param_report',
+           'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice', 'default_lora_targets',
+           'lora_targets_error', 'check_liger', 'load_model']
 
 # %% ../nbs/02_model.ipynb #5c58bc95
 def resolve_model_name(name: str) -> str:
@@ -67,14 +61,8 @@ def bnb_config(cfg):
 def lora_config(cfg):
     "The `peft.LoraConfig` for the config; `lora.target_modules=auto` is peft's all-linear (every projection)."
     l = cfg.lora
-    return LoraConfig(
-        r=l.r,
-        lora_alpha=l.lora_alpha,
-        lora_dropout=l.lora_dropout,
-        target_modules="all-linear" if l.target_modules == "auto" else list(l.target_modules),
-        bias=l.bias,
-        task_type="CAUSAL_LM",
-    )
+    return LoraConfig(r=l.r, lora_alpha=l.lora_alpha, lora_dropout=l.lora_dropout, bias=l.bias, task_type="CAUSAL_LM",
+                      target_modules="all-linear" if l.target_modules == "auto" else list(l.target_modules))
 
 # %% ../nbs/02_model.ipynb #7a8aa252
 def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant: bool = False):
@@ -150,9 +138,8 @@ def fuse_lora_forward(model, grouped: bool = False) -> int:
     for parent in list(model.modules()):
         fused = {}
         for name, m in parent.named_children():
-            if isinstance(m, (LoraLinear, LoraLinear4bit)) and not getattr(m, "lora_bias", {}).get(
-                m.active_adapters[0], False
-            ):
+            lora = isinstance(m, (LoraLinear, LoraLinear4bit))
+            if lora and not getattr(m, "lora_bias", {}).get(m.active_adapters[0], False):
                 m.forward = types.MethodType(_fused_lora_forward, m)
                 fused[name] = m
                 n += 1
@@ -216,11 +203,11 @@ def _offloaded(checkpoint_fn, offload: _HostOffload):
 
 # %% ../nbs/02_model.ipynb #ac11b429
 def set_activation_checkpointing(model, setting, use_reentrant: bool = False) -> int:
-    "Checkpoint `model`'s decoder layers as `setting` says (none, all, offload, a fraction); returns how many recompute."
+    "Checkpoint `model`'s decoder layers as `setting` says (none, all, offload, a fraction): how many recompute."
     hf = model.get_base_model() if hasattr(model, "get_base_model") else model
     layers = [m for m in hf.modules() if isinstance(m, GradientCheckpointingLayer)]
     k = checkpointed_layers(setting, len(layers))
-    new = hasattr(hf, "activation_checkpointing_enable")  # transformers >= 5.2x; the gradient_* names: deprecated aliases
+    new = hasattr(hf, "activation_checkpointing_enable")  # transformers >= 5.2x; gradient_* names: deprecated aliases
     if k == 0:
         if hf.is_activation_checkpointing if new else hf.is_gradient_checkpointing:
             (hf.activation_checkpointing_disable if new else hf.gradient_checkpointing_disable)()
@@ -287,10 +274,9 @@ def check_device(name: str):
     except Exception as e: raise _load_error(name, e, "config") from e
     approx = approx_params(c)
     if approx > 1e9:
-        raise RuntimeError(
-            f"model '{name}' has ~{approx / 1e9:.0f}B parameters and there is no CUDA device: 4-bit QLoRA needs a GPU. "
-            "Run on a GPU (Colab: Runtime > Change runtime type > A100), or use model=tiny for a CPU check."
-        )
+        raise RuntimeError(f"model '{name}' has ~{approx / 1e9:.0f}B parameters and there is no CUDA device: 4-bit "
+                           "QLoRA needs a GPU. Run on a GPU (Colab: Runtime > Change runtime type > A100), or use "
+                           "model=tiny for a CPU check.")
 
 # %% ../nbs/02_model.ipynb #b3eb49ad
 def cuda_index() -> int:
@@ -329,7 +315,8 @@ def default_lora_targets(model) -> list:
 def lora_targets_error(model, targets) -> str | None:
     "What is wrong with `lora.target_modules` for `model` (names it does not have, with the ones it has); None if fine."
     paths, hf = _linear_paths(model), model.get_base_model() if hasattr(model, "get_base_model") else model
-    valid = f"its decoder layers' projections are {', '.join(default_lora_targets(model))} (or lora.target_modules=auto)"
+    valid = (f"its decoder layers' projections are {', '.join(default_lora_targets(model))} "
+             "(or lora.target_modules=auto)")
     if isinstance(targets, str):  # peft: 'all-linear', or a regular expression matched against whole module paths
         if targets == "all-linear" or any(re.fullmatch(targets, p) for p in paths): return None
         return f"lora.target_modules={targets!r} matches no Linear module of {type(hf).__name__}: {valid}"
@@ -367,15 +354,13 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
     except OSError as e: raise _load_error(name, e) from e  # missing files, no hub; CUDA errors pass through as is
     if not q and torch.cuda.is_available(): model.to(f"cuda:{cuda_index()}")
     ckpt, why = checkpointing_choice(cfg, tokens=batch_tokens)
-    if q and cfg.model.upcast_layer_norms: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    if q and cfg.model.upcast_layer_norms:
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     elif q: prepare_kbit_model(model, False)  # the same without the fp32 upcast: less memory, faster, same loss
     n_ckpt = set_activation_checkpointing(model, ckpt)  # the Trainer is told not to (training_args)
     if adapter is None and (bad := lora_targets_error(model, lora_config(cfg).target_modules)): raise ConfigError(bad)
-    model = (
-        PeftModel.from_pretrained(model, adapter, is_trainable=True)
-        if adapter
-        else get_peft_model(model, lora_config(cfg))
-    )
+    if adapter: model = PeftModel.from_pretrained(model, adapter, is_trainable=True)
+    else: model = get_peft_model(model, lora_config(cfg))
     fused = fuse_lora_forward(model, cfg.model.grouped_lora) if cfg.model.fused_lora else 0
     if not cfg.quantization.load_in_4bit: qmsg = "off (quantization.load_in_4bit=false)"
     elif q:
@@ -383,18 +368,10 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
         qmsg += " double-quant" if cfg.quantization.bnb_4bit_use_double_quant else ""
     else: qmsg = "skipped (no CUDA)"
     fmt = PromptFormat(tok)
-    info = dict(
-        model=name,
-        path=resolve_model_name(name),
-        device=str(next(model.parameters()).device),
-        dtype=str(dtype).removeprefix("torch."),
-        prompt_format=f"{fmt.kind}, the answer ends with {fmt.end_token}",
-        quantization=qmsg,
-        fused_lora_layers=fused,
-        grouped_lora=bool(fused and cfg.model.grouped_lora),
-        activation_checkpointing=ckpt,
-        checkpointed_layers=n_ckpt,
-        activation_checkpointing_why=why,
-        **param_report(model)
-    )
+    info = dict(model=name, path=resolve_model_name(name), device=str(next(model.parameters()).device),
+                dtype=str(dtype).removeprefix("torch."), prompt_format=f"{fmt.kind}, the answer ends with "
+                f"{fmt.end_token}", quantization=qmsg, fused_lora_layers=fused,
+                grouped_lora=bool(fused and cfg.model.grouped_lora),
+                activation_checkpointing=ckpt, checkpointed_layers=n_ckpt, activation_checkpointing_why=why,
+                **param_report(model))
     return model, tok, info

@@ -4,13 +4,13 @@
 
 # %% ../nbs/07b_monitor.ipynb #22cd3f58
 from __future__ import annotations
-import dataclasses, json, os, sys, tempfile, time
+import json, os, sys, tempfile, time
 from datetime import datetime
 from pathlib import Path
 import yaml
 from .checkpoint_check import check_checkpoints, run_files
 from .findings import Finding, Parser, cli_error, exit_code, to_json, to_terminal
-from .redflags import THRESHOLDS, Thresholds, red_flags, series
+from .redflags import DETECTORS, THRESHOLDS, Thresholds, keys_read, red_flags, series
 from .storage import fs_for, remote_kind
 
 # %% auto #0
@@ -83,8 +83,8 @@ def _mtime(info) -> float | None:
     return None
 
 # %% ../nbs/07b_monitor.ipynb #a8743923
-_TB_KEYS = {"train/loss": "loss", "train/grad_norm": "grad_norm", "eval/loss": "eval_loss",
-            "eval/execution_accuracy": "eval_execution_accuracy", "eval/valid_sql_rate": "eval_valid_sql_rate"}
+# the detectors' keys under the tags transformers' TensorBoard callback writes: eval_x as eval/x, the rest as train/x
+_TB_KEYS = {f"eval/{k[5:]}" if k.startswith("eval_") else f"train/{k}": k for k in keys_read(DETECTORS)}
 
 def _tb_logs(fs, paths) -> tuple[list[dict], float | None]:
     "Logs by step from TensorBoard event files (the newest write wins), and the latest session's steps/s."
@@ -244,8 +244,7 @@ def _expected(fs, root, checkpoints, th: Thresholds) -> Thresholds:
     if not checkpoints or "config.yaml" not in checkpoints[-1]["files"]: return th
     try: lg = (yaml.safe_load(fs.cat_file(f"{root}/checkpoint-{checkpoints[-1]['step']}/config.yaml")) or {})["logging"]
     except Exception: return th
-    keys = ("min_execution_accuracy", "min_valid_sql_rate", "expect_after_step")
-    return dataclasses.replace(th, **{k: lg[k] for k in keys if lg.get(k) is not None})
+    return Thresholds.from_logging(lg, th) if isinstance(lg, dict) else th
 
 # %% ../nbs/07b_monitor.ipynb #ea3b9906
 def _status_finding(url, s: dict) -> Finding:

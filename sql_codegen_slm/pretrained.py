@@ -6,11 +6,12 @@
 from __future__ import annotations
 import hashlib, importlib.util, os, shutil, subprocess, sys, tempfile, zipfile
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['REAL_MODELS', 'RealModel', 'ModelFetchError', 'models_cache_dir', 'fetch_gguf', 'check_tokenizer', 'gguf_to_hf',
-           'resolve_pretrained']
+__all__ = ['REAL_MODELS', 'RealModel', 'ModelFetchError', 'models_cache_dir', 'tiny_model_dir', 'fetch_gguf', 'check_tokenizer',
+           'gguf_to_hf', 'resolve_pretrained']
 
 # %% ../nbs/01c_pretrained.ipynb #384cf703
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ def models_cache_dir() -> Path:
     "Fetched and converted models: `$SQL_CODEGEN_CACHE/models`, default `~/.cache/sql-codegen-slm/models`."
     root = os.environ.get("SQL_CODEGEN_CACHE") or Path.home() / ".cache" / "sql-codegen-slm"
     return Path(root).expanduser() / "models"
+
+# %% ../nbs/01c_pretrained.ipynb #a1af770a
+def tiny_model_dir() -> Path:
+    "The embedded tiny Mistral-architecture model shipped in the package (`model.name: tiny`)."
+    return Path(str(files("sql_codegen_slm") / "tiny_model"))
 
 # %% ../nbs/01c_pretrained.ipynb #ff68f9ec
 def _installed(member: str) -> Path | None:

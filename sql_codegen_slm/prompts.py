@@ -86,6 +86,7 @@ def _render(self: PromptFormat, messages, cue: bool) -> str:
         raise PromptFormatError(f"the chat template cannot render a record ({type(e).__name__}: {e}): set "
                                 "data.prompt_format=mistral, or pass the path of a Jinja template that can") from None
 
+# %% ../nbs/00c_prompts.ipynb #0c465180
 def prompt(self: PromptFormat, messages: list[dict]) -> str:
     "What the model reads: the turns before the answer and the template's cue for it."
     return self._render([m for m in messages if m["role"] != "assistant"], True)
@@ -110,11 +111,13 @@ def _parts(self: PromptFormat, messages: list[dict]) -> tuple[str, str, str]:
     if hits: return p, c[:i + len(ans)] + tail[:hits[0][0]], hits[0][2]
     return p, c[:i + len(ans)], self.tokenizer.eos_token  # a template that ends no turn: the model still must stop
 
+# %% ../nbs/00c_prompts.ipynb #2f01c39d
 def completion(self: PromptFormat, messages: list[dict]) -> str:
     "What the model learns to write: the answer as the template renders it, then the end-of-turn token."
     _, answer, end = self._parts(messages)
     return answer + end
 
+# %% ../nbs/00c_prompts.ipynb #5d469ca4
 def encode(self: PromptFormat, messages: list[dict]) -> tuple[list[int], list[int]]:
     "Token ids of the prompt and of the completion, each tokenized on its own (no special tokens added)."
     enc = lambda s: self.tokenizer(s, add_special_tokens=False)["input_ids"]

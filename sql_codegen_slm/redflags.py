@@ -5,15 +5,17 @@
 # %% ../nbs/00b_redflags.ipynb #fde40cdb
 from __future__ import annotations
 import itertools, math, statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from .findings import Finding
 
 # %% auto #0
 __all__ = ['THRESHOLDS', 'FATAL', 'DETECTORS', 'Thresholds', 'series', 'smoothed_loss', 'nonfinite', 'loss_rising',
            'loss_oscillating', 'loss_stuck', 'eval_gap', 'grad_norm_high', 'sql_below_expected', 'grad_norm_unstable',
-           'memory_near_limit', 'host_memory_growing', 'red_flags']
+           'memory_near_limit', 'host_memory_growing', 'red_flags', 'keys_read']
 
 # %% ../nbs/00b_redflags.ipynb #3e68f2f0
+_FROM_LOGGING = ("min_execution_accuracy", "min_valid_sql_rate", "expect_after_step")  # the config's `logging.*`
+
 @dataclass
 class Thresholds:
     "Limits and windows of every red flag and integrity test."
@@ -42,6 +44,12 @@ class Thresholds:
     min_valid_sql_rate: float | None = None
     expect_after_step: int = 0    # ... from this step on; failed below half of them
 
+    @classmethod
+    def from_logging(cls, logging, base: Thresholds | None = None) -> Thresholds:
+        "`base` (else the defaults) with the expected SQL ranges set in a config's `logging` section (object or dict)."
+        get = logging.get if isinstance(logging, dict) else lambda k: getattr(logging, k, None)
+        return replace(base or cls(), **{k: get(k) for k in _FROM_LOGGING if get(k) is not None})
+
 THRESHOLDS = Thresholds()
 
 # %% ../nbs/00b_redflags.ipynb #0cfd40aa
@@ -61,6 +69,12 @@ def _finite(history, key): return [(s, v) for s, v in series(history, key) if ma
 def _flag(name, status, step, message, advice, **figures) -> Finding:
     return Finding(name, status, message, dict(step=int(step), **figures), advice)
 
+# %% ../nbs/00b_redflags.ipynb #2dcf69fc
+def _reads(*keys):
+    "Mark a detector with the logged keys it reads (`keys_read` gathers them for the callback and the monitor)."
+    def mark(f): f.reads = keys; return f
+    return mark
+
 # %% ../nbs/00b_redflags.ipynb #25dd7bb0
 def smoothed_loss(history, th: Thresholds = THRESHOLDS) -> tuple[int, float, list[tuple[int, float]]]:
     "`(w, σ, [(step, smoothed loss)])`: the geometric mean of the last `w` train losses at each log from the w-th on."
@@ -75,6 +89,7 @@ def smoothed_loss(history, th: Thresholds = THRESHOLDS) -> tuple[int, float, lis
 # %% ../nbs/00b_redflags.ipynb #1ac67eb3
 FATAL = ("nan_loss", "inf_loss", "nan_grad_norm", "inf_grad_norm", "nan_weights")  # most telling first
 
+@_reads("loss", "grad_norm", "eval_loss")
 def nonfinite(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first NaN/inf train loss, gradient norm or eval loss: failed, the run is broken from there."
     for h in history:
@@ -98,6 +113,7 @@ def _eval_verdict(history, bottom: int, end: int, th: Thresholds) -> tuple[bool 
     return rose, f"eval_loss {'rose' if rose else 'did not rise'} from {before[0]:.4g} to {max(after):.4g}"
 
 # %% ../nbs/00b_redflags.ipynb #d6cc046c
+@_reads("loss", "eval_loss")
 def loss_rising(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first climb of the smoothed train loss, confirmed by the eval loss if any: a warning; failed once it doubled."
     pts, (w, sigma, sm) = _finite(history, "loss"), smoothed_loss(history, th)
@@ -123,6 +139,7 @@ def loss_rising(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     return None
 
 # %% ../nbs/00b_redflags.ipynb #85303788
+@_reads("loss")
 def loss_oscillating(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first window of logs whose loss swings up and down, far more regularly than noise and widely: a warning."
     pts, n = _finite(history, "loss"), 4 * th.window
@@ -143,6 +160,7 @@ def loss_oscillating(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     return None
 
 # %% ../nbs/00b_redflags.ipynb #7ff039f8
+@_reads("loss")
 def loss_stuck(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first window whose loss stays above `stuck_loss` without falling: a warning."
     pts, w, h = _finite(history, "loss"), th.window, th.window // 2
@@ -155,6 +173,7 @@ def loss_stuck(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     return None
 
 # %% ../nbs/00b_redflags.ipynb #ed126888
+@_reads("loss", "eval_loss")
 def eval_gap(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first eval_loss above `eval_ratio` x and `eval_min_gap` over the smoothed train loss at its step: a warning."
     train, (w, _, sm) = _finite(history, "loss"), smoothed_loss(history, th)
@@ -169,6 +188,7 @@ def eval_gap(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     return None
 
 # %% ../nbs/00b_redflags.ipynb #35739c3a
+@_reads("grad_norm")
 def grad_norm_high(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first finite gradient norm above `th.grad_norm`: a warning named `grad_norm`."
     for s, g in _finite(history, "grad_norm"):
@@ -178,6 +198,7 @@ def grad_norm_high(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     return None
 
 # %% ../nbs/00b_redflags.ipynb #074c69c5
+@_reads("eval_execution_accuracy", "eval_valid_sql_rate")
 def sql_below_expected(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first SQL metric (`eval_execution_accuracy`, `eval_valid_sql_rate`) below its expected minimum: a warning, "
     "failed below half of it."
@@ -193,6 +214,7 @@ def sql_below_expected(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     return None
 
 # %% ../nbs/00b_redflags.ipynb #531044c2
+@_reads("grad_norm")
 def grad_norm_unstable(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first gradient norm above `grad_spike` x the median of the window before it (below `grad_norm`): a warning."
     pts, w = _finite(history, "grad_norm"), th.window
@@ -208,6 +230,7 @@ def grad_norm_unstable(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     return None
 
 # %% ../nbs/00b_redflags.ipynb #9da3d13c
+@_reads("peak_mem_gb", "mem_total_gb")
 def memory_near_limit(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "The first logged peak memory at or above `mem_frac` of the device's total: a warning."
     for h in history:
@@ -222,6 +245,7 @@ def memory_near_limit(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     return None
 
 # %% ../nbs/00b_redflags.ipynb #0a935fb5
+@_reads("host_rss_gb")
 def host_memory_growing(history, th: Thresholds = THRESHOLDS) -> Finding | None:
     "Host RSS rising across the thirds of the logs after the first window, by `leak_gib` and `leak_frac`: a warning."
     pts = _finite(history, "host_rss_gb")[th.window:]
@@ -243,3 +267,8 @@ DETECTORS = (nonfinite, loss_rising, loss_oscillating, loss_stuck, eval_gap, gra
 def red_flags(history, th: Thresholds = THRESHOLDS) -> list[Finding]:
     "Every detector's finding on `history`, sorted by the step where each begins (a healthy run: [])."
     return sorted(filter(None, (d(history, th) for d in DETECTORS)), key=lambda f: f.figures["step"])
+
+# %% ../nbs/00b_redflags.ipynb #d05b5a2d
+def keys_read(detectors=DETECTORS) -> tuple[str, ...]:
+    "The logged keys that `detectors` read, each once: what the live callback keeps and the monitor loads."
+    return tuple(dict.fromkeys(k for d in detectors for k in d.reads))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05c_sql_metrics.ipynb #26847de6
 from __future__ import annotations
-import dataclasses, logging, random, time, warnings
+import logging, random, time, warnings
 from pathlib import Path
 import torch
 from fastcore.basics import patch
@@ -13,12 +13,10 @@ from .callbacks import kept_rng
 from .config import Config
 from .data import read_records, sample_data_dir
 from .generate import generate_sql
-from .redflags import THRESHOLDS, Thresholds
 from .sql_eval import PostgresDatabases, evaluate
 
 # %% auto #0
-__all__ = ['logger', 'SQL_KEYS', 'sql_eval_subset', 'SqlMetricsCallback', 'sql_metrics_callback', 'thresholds_for',
-           'attach_sql_metrics']
+__all__ = ['logger', 'SQL_KEYS', 'sql_eval_subset', 'SqlMetricsCallback', 'sql_metrics_callback', 'attach_sql_metrics']
 
 # %% ../nbs/05c_sql_metrics.ipynb #f7edfe6c
 logger = logging.getLogger(__name__)
@@ -93,13 +91,6 @@ def sql_metrics_callback(cfg: Config) -> SqlMetricsCallback | None:
         return None
     subset = sql_eval_subset(recs, lg.sql_eval_samples, int(cfg.training.get("seed", 42)))
     return SqlMetricsCallback(subset, db_dir, lg.sql_eval_steps, lg.sql_eval_max_new_tokens)
-
-# %% ../nbs/05c_sql_metrics.ipynb #d56450c3
-def thresholds_for(cfg: Config, th: Thresholds = THRESHOLDS) -> Thresholds:
-    "`th` with the config's expected SQL ranges (`logging.min_execution_accuracy`, ...)."
-    lg = cfg.logging
-    return dataclasses.replace(th, min_execution_accuracy=lg.min_execution_accuracy,
-                               min_valid_sql_rate=lg.min_valid_sql_rate, expect_after_step=lg.expect_after_step)
 
 # %% ../nbs/05c_sql_metrics.ipynb #96dbf206
 def attach_sql_metrics(trainer, cfg: Config) -> SqlMetricsCallback | None:

@@ -18,55 +18,29 @@ from .prompts import render_mistral
 __all__ = ['TINY_SHAPE', 'FAMILIES', 'train_tiny_tokenizer', 'build_tiny_model', 'family_config', 'family_model']
 
 # %% ../nbs/02a_tiny_model.ipynb #3bafe63f
-TINY_SHAPE = dict(
-    hidden_size=128,
-    intermediate_size=384,
-    num_hidden_layers=4,
-    num_attention_heads=4,
-    num_key_value_heads=2,
-    max_position_embeddings=1024,
-    sliding_window=None,
-    tie_word_embeddings=True,
-)
+TINY_SHAPE = dict(hidden_size=128, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4,
+                  num_key_value_heads=2, max_position_embeddings=1024, sliding_window=None, tie_word_embeddings=True)
 
 def train_tiny_tokenizer(texts, vocab_size: int = 2048):
     "A byte-level BPE tokenizer with Mistral's special tokens (<unk>=0, <s>=1, </s>=2)."
     t = Tokenizer(models.BPE(unk_token="<unk>"))
     t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     t.decoder = decoders.ByteLevel()
-    t.train_from_iterator(
-        texts,
-        trainers.BpeTrainer(
-            vocab_size=vocab_size,
-            special_tokens=["<unk>", "<s>", "</s>"],
-            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-            show_progress=False,
-        ),
-    )
-    return PreTrainedTokenizerFast(
-        tokenizer_object=t,
-        bos_token="<s>",
-        eos_token="</s>",
-        unk_token="<unk>",
-        pad_token="<unk>",
-        model_max_length=TINY_SHAPE["max_position_embeddings"],
-    )
+    t.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<unk>", "<s>", "</s>"],
+                                                     initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                                     show_progress=False))
+    return PreTrainedTokenizerFast(tokenizer_object=t, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+                                   pad_token="<unk>", model_max_length=TINY_SHAPE["max_position_embeddings"])
 
 # %% ../nbs/02a_tiny_model.ipynb #53078744
-def build_tiny_model(
-    out_dir, train_file="sample:train.jsonl", epochs: int = 10, lr: float = 3e-3, batch_size: int = 16, seed: int = 0
-) -> dict:
+def build_tiny_model(out_dir, train_file="sample:train.jsonl", epochs: int = 10, lr: float = 3e-3,
+                     batch_size: int = 16, seed: int = 0) -> dict:
     "Train the tokenizer, build and pre-train the tiny model on `train_file`, save both to `out_dir`."
     torch.manual_seed(seed)
     texts = [render_mistral(r["messages"]) for r in read_records(train_file)]
     tok = train_tiny_tokenizer(texts)
-    cfg = MistralConfig(
-        vocab_size=len(tok),
-        bos_token_id=tok.bos_token_id,
-        eos_token_id=tok.eos_token_id,
-        pad_token_id=tok.pad_token_id,
-        **TINY_SHAPE,
-    )
+    cfg = MistralConfig(vocab_size=len(tok), bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                        pad_token_id=tok.pad_token_id, **TINY_SHAPE)
     model = MistralForCausalLM(cfg)
     rows = [tok(t, add_special_tokens=False)["input_ids"][: cfg.max_position_embeddings] for t in texts]
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -82,25 +56,14 @@ def build_tiny_model(
             ids = torch.tensor([r + [tok.pad_token_id] * (n - len(r)) for r in batch])
             mask = torch.tensor([[1] * len(r) + [0] * (n - len(r)) for r in batch])
             loss = model(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
+            loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(); sched.step(); opt.zero_grad()
         losses.append(round(loss.item(), 4))
         print(f"epoch {ep + 1}/{epochs}: loss {losses[-1]} ({time.time() - t0:.0f} s)", flush=True)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
-    tok.save_pretrained(out)
-    return dict(
-        params=sum(p.numel() for p in model.parameters()),
-        vocab=len(tok),
-        epochs=epochs,
-        final_loss=losses[-1],
-        loss_by_epoch=losses,
-        seconds=round(time.time() - t0, 1),
-    )
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out); tok.save_pretrained(out)
+    return dict(params=sum(p.numel() for p in model.parameters()), vocab=len(tok), epochs=epochs,
+                final_loss=losses[-1], loss_by_epoch=losses, seconds=round(time.time() - t0, 1))
 
 # %% ../nbs/02a_tiny_model.ipynb #3e8bdb88
 FAMILIES = ("llama", "mistral", "qwen2", "gemma3")

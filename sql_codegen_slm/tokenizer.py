@@ -19,13 +19,14 @@ EXTRA_HINT = 'pip install "sql-codegen-slm[mistral]"'
 
 def mistral_sp_model() -> Path:
     "Path of Mistral-7B-v0.1's SentencePiece model (32,000 pieces) in `mistral-common` (or `$MISTRAL_SP_MODEL`)."
-    if os.environ.get("MISTRAL_SP_MODEL"): return Path(os.environ["MISTRAL_SP_MODEL"])  # a copy kept outside the package
+    if os.environ.get("MISTRAL_SP_MODEL"): return Path(os.environ["MISTRAL_SP_MODEL"])  # a copy outside the package
     spec = importlib.util.find_spec("mistral_common")  # found, not imported: the package pulls in pydantic and more
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(f"the real Mistral tokenizer is built from the SentencePiece model in mistral-common, "
                           f"which is not installed: {EXTRA_HINT}")
     p = Path(spec.submodule_search_locations[0]) / "data" / SP_MODEL_FILE
-    if not p.is_file(): raise FileNotFoundError(f"{p} not found in the installed mistral-common: reinstall it ({EXTRA_HINT})")
+    if not p.is_file():
+        raise FileNotFoundError(f"{p} not found in the installed mistral-common: reinstall it ({EXTRA_HINT})")
     return p
 
 # %% ../nbs/02c_tokenizer.ipynb #5fec7fec
@@ -73,6 +74,7 @@ def token_lengths(tokenizer, path) -> dict[str, list[int]]:
         out["prompt"].append(p); out["completion"].append(c); out["total"].append(p + c)
     return out
 
+# %% ../nbs/02c_tokenizer.ipynb #cdb14136
 def length_stats(xs: list[int]) -> dict:
     "min / median / p95 / max of token counts."
     s = sorted(xs)

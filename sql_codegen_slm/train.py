@@ -28,7 +28,8 @@ from .runlock import RunLock, RunLocked
 from .distributed import (MainProcessLock, barrier, ddp_args, ddp_callbacks, is_distributed, run_on_main,
                                          start_process_group, world)
 from .representations import RepresentationCallback
-from .sql_metrics import attach_sql_metrics, thresholds_for
+from .redflags import Thresholds
+from .sql_metrics import attach_sql_metrics
 
 # %% auto #0
 __all__ = ['FINISHED', 'EXIT_INTERRUPTED', 'STOP_UPLOAD_S', 'EXIT_NOT_MIRRORED', 'training_args', 'make_collator',
@@ -111,7 +112,8 @@ def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout
     before, after = ddp_callbacks()  # under DDP: a barrier before the mirror; rank 0's stop decisions after all
     cbs = [*before, SaveConfigCallback(cfg)]
     if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir), final_timeout=mirror_timeout))
-    cbs += [MemoryCallback(), RedFlagCallback(thresholds_for(cfg)), ProgressLogCallback()]  # memory first: flags read it
+    th = Thresholds.from_logging(cfg.logging)  # the config's expected SQL ranges
+    cbs += [MemoryCallback(), RedFlagCallback(th), ProgressLogCallback()]  # memory first: flags read it
     if cfg.logging.extract_representations_every_steps: cbs.append(RepresentationCallback(cfg, remote_dir))
     if cfg.logging.early_stopping_patience: cbs.append(EarlyStoppingCallback(cfg.logging.early_stopping_patience))
     return cbs + after

@@ -95,6 +95,8 @@ BAD = [  # (training key, value, words the error must hold)
     ("learning_rate", False, "training.learning_rate: expected a float, got False"),
     ("lr_scheduler_type", "cosin", "training.lr_scheduler_type: expected one of"),
     ("report_to", 5, "training.report_to"),
+    ("report_to", "none", "training.report_to is a logging setting: move it to logging.report_to"),
+    ("logging_steps", 10, "move it to logging.logging_steps"),
     ("max_steps", -5, "training.max_steps"),
     ("save_steps", 0, "training.save_steps"),
     ("eval_steps", -1, "training.eval_steps"),
@@ -119,7 +121,7 @@ def test_bad_training_values_override(key, value, words):
 def test_sensible_values_accepted():
     cfg = load_config("smoke", ["training.learning_rate=1", "training.save_steps=0.25", "training.max_steps=-1",
                                 "training.num_train_epochs=2", "training.eval_strategy=no", "training.eval_steps=null",
-                                "training.lr_scheduler_type=linear", "training.report_to=none"])
+                                "training.lr_scheduler_type=linear", "logging.report_to=[]"])
     assert cfg.training["learning_rate"] == 1 and cfg.training["save_steps"] == 0.25
     assert load_config("smoke", ["training.save_strategy=no", "training.save_steps=0"]).training["save_steps"] == 0
     with pytest.raises(ConfigError, match="training.num_train_epochs"):

@@ -165,7 +165,7 @@ def real_run(tmp_path_factory):
     from transformers.utils import logging as hf_logging
     hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
     from sql_codegen_slm.config import load_config
-    from sql_codegen_slm.model import tiny_model_dir
+    from sql_codegen_slm.pretrained import tiny_model_dir
     from sql_codegen_slm.train import train
     d = tmp_path_factory.mktemp("real")
     model = "tiny"
