@@ -124,6 +124,7 @@ def user_prompt(database: str, schema: str, question: str) -> str:
     "The user message of a record: its database, schema (DDL) and question, in the layout every record uses."
     return f"Database: {database}\nSchema:\n{schema}\nQuestion: {question.strip()}"
 
+# %% ../nbs/01_data.ipynb #5577ba9b
 def record_messages(database: str, schema: str, question: str, sql: str, system: str = SYSTEM_PROMPT) -> list[dict]:
     "The `messages` of a record: the system prompt, `user_prompt`, and the gold SQL as the answer."
     return [dict(role="system", content=system), dict(role="user", content=user_prompt(database, schema, question)),
@@ -132,6 +133,8 @@ def record_messages(database: str, schema: str, question: str, sql: str, system:
 # %% ../nbs/01_data.ipynb #cd342425
 class Record(dict):
     "A data record (the JSON object of a line) with accessors; `file` and `line` say where it was read."
+    @classmethod
+    def of(cls, rec) -> Record: return rec if isinstance(rec, cls) else cls(rec)
     def _content(self, role) -> str: return next((m["content"] for m in self["messages"] if m["role"] == role), "")
     @property
     def file(self) -> str | None: return self.get("_file")
@@ -147,7 +150,8 @@ class Record(dict):
     def schema(self) -> str:
         "The schema (DDL) of the user message; '' when it is not in `user_prompt`'s layout."
         head, sep, _ = self._content("user").rpartition("\nQuestion:")
-        return head.split("\nSchema:\n", 1)[1] if sep and head.startswith("Database: ") and "\nSchema:\n" in head else ""
+        ok = sep and head.startswith("Database: ") and "\nSchema:\n" in head
+        return head.split("\nSchema:\n", 1)[1] if ok else ""
     @property
     def database(self) -> str | None:
         "`db_id`, else the user message's `Database:` line."
@@ -196,12 +200,14 @@ OVERLAP_WARN = 0.01  # share of validation records also in training above which 
 
 def question(rec) -> str:
     "The question of a record, also of a plain dict: `Record.question`."
-    return (rec if isinstance(rec, Record) else Record(rec)).question
+    return Record.of(rec).question
 
+# %% ../nbs/01_data.ipynb #9903c9c2
 def _question(rec) -> str:
     "A record's question lower-cased, without punctuation or extra spaces: rephrasings by case or spacing match."
     return " ".join(re.sub(r"[^\w\s]", " ", question(rec).lower()).split())
 
+# %% ../nbs/01_data.ipynb #d474f061
 def overlap(train: list[dict], val: list[dict]) -> dict:
     "How many validation records are training records: `exact` (same messages), `question` (same db and question)."
     key = lambda r: json.dumps([(m["role"], m["content"]) for m in r["messages"]])

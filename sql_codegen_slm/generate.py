@@ -55,6 +55,7 @@ def _kv_shape(c) -> tuple:
     return (getattr(c, "num_key_value_heads", None) or c.num_attention_heads,
             getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads)
 
+# %% ../nbs/05a_generate.ipynb #95321443
 def kv_bytes_per_token(model) -> int:
     "Bytes of KV cache per token of one sequence."
     c, bits = _hf(model).config, torch.finfo(next(_hf(model).parameters()).dtype).bits
@@ -83,6 +84,7 @@ GEN_ATTN = "sql_generate"
 class _Unsupported(NotImplementedError):
     "An attention that the decoder would not compute exactly (`generate_sql` takes HF `generate` for that model)."
 
+# %% ../nbs/05a_generate.ipynb #b85b3e82
 def _flash_decode(q, k, v, scale, used, window=None):
     "Attention of `q` (rows, KV heads, group, dim) on row b's first `used[b]` cache slots (only the last `window`)."
     B, kv, g, D = q.shape
@@ -99,6 +101,7 @@ def _flash_decode(q, k, v, scale, used, window=None):
     except (RuntimeError, TypeError) as e:  # no flash kernel for this GPU / dtype / torch: SDPA over the whole cache
         warnings.warn(f"decode: no flash varlen attention ({type(e).__name__}: {str(e)[:200]}); using SDPA")
 
+# %% ../nbs/05a_generate.ipynb #ade769e5
 def _generate_attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None,
                         sliding_window=None, seqused_k=None, **kwargs):
     "Packed prefill (causal within each prompt, no padding), or one decoding step against the cache (no `repeat_kv`)."

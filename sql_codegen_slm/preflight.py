@@ -104,6 +104,7 @@ def _torch_version() -> str | None:
     except (ValueError, ImportError): found = False
     return _version("torch") if found else None
 
+# %% ../nbs/07_preflight.ipynb #2062323a
 def _torch(ctx, cfg, gpu) -> Finding:
     spec = ctx.setdefault("requirements", requirements())[0].get("torch")
     v = _torch_version()
@@ -128,6 +129,7 @@ def _quiet_bitsandbytes():
     try: yield
     finally: log.setLevel(level)
 
+# %% ../nbs/07_preflight.ipynb #e5114f11
 def _from_model(*names) -> list:
     "`names` from `sql_codegen_slm.model` (torch, transformers and peft: imported only by the checks that need them)."
     with _quiet_bitsandbytes(): import sql_codegen_slm.model as m
@@ -292,6 +294,7 @@ def _overlap(train: list, val: list) -> Finding:
     return Finding("data overlap", st, msg, ov, "use a validation file of other records: with these, eval loss and "
                    "SQL metrics measure memory")
 
+# %% ../nbs/07_preflight.ipynb #b78beaf6
 def _lengths(cfg, recs: list) -> Finding:
     "Token lengths with the model's own tokenizer and prompt format: the share over `model.max_seq_length`."
     load_tokenizer, = _from_model("load_tokenizer")  # heavy: only once the data has been read
@@ -452,6 +455,7 @@ def _findings(a) -> tuple[list[Finding], dict | None]:
     est, why = _estimate(a, cfg, gpu) if cfg is not None else (None, [])
     return found + why, est
 
+# %% ../nbs/07_preflight.ipynb #bb7f3b76
 def main(argv=None) -> int:
     "Console entry point: exit 0 all passed, 1 warnings, 2 failures."
     a, t0 = _parser().parse_args(argv), time.time()
