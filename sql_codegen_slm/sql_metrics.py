@@ -46,7 +46,8 @@ class SqlMetricsCallback(TrainerCallback):
             except Exception as e:  # a monitor must not end the run: say so, train without SQL metrics
                 self.error = f"{type(e).__name__}: {e}"[:300]
                 warnings.warn(f"SQL metrics are off for this run: PostgreSQL for the judge did not start "
-                              f"({self.error}); pip install pgserver (or set logging.sql_eval_samples=0 to silence this)")
+                              f"({self.error}); pip install pgserver (or set logging.sql_eval_samples=0 to silence "
+                              "this)")
 
     def on_train_end(self, args, state, control, **kw): self.close()
     def close(self):
