@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 from transformers import AttentionInterface, StoppingCriteria, StoppingCriteriaList
+from .data import Record
 from .prompts import PromptFormat
 from .model import apply_liger, resolve_model_name
 from .packing import packed_attention_forward, unsupported_attention
@@ -223,7 +224,7 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
     side, tokenizer.padding_side = tokenizer.padding_side, "left"  # decoder-only: pad on the left so outputs line up
     if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token
     fmt = PromptFormat(tokenizer)  # the format training used: the tokenizer's chat template (saved with the adapter)
-    enc = tokenizer([fmt.prompt(r["messages"]) for r in records], add_special_tokens=False)["input_ids"]
+    enc = tokenizer([fmt.prompt(Record.of(r).prompt_messages) for r in records], add_special_tokens=False)["input_ids"]
     lengths = [len(e) for e in enc]
     bs = batch_size or (auto_batch_size(model, max(lengths, default=1) + max_new_tokens) if fast else 8)
     out, new_tokens, times, t0, refused = [None] * len(records), 0, {}, time.perf_counter(), None
