@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sql_codegen_slm.data import read_records, sample_data_dir  # noqa: E402
 from sql_codegen_slm.sql import extract_sql, is_valid_sql, normalize_sql  # noqa: E402
-from sql_codegen_slm.sql_eval import PostgresDatabases, evaluate  # noqa: E402
+from sql_codegen_slm.judge import PostgresDatabases, evaluate  # noqa: E402
 
 
 def main():
@@ -22,7 +22,7 @@ def main():
     a = p.parse_args()
     val = read_records(sample_data_dir() / "val.jsonl")
     schemas = sample_data_dir() / "schemas"
-    gold = [r["messages"][-1]["content"] for r in val]
+    gold = [r.gold_sql for r in val]
     # every third prediction wrong in a different way: missing table, wrong column, refused
     bad = ["SELECT * FROM nowhere;", "SELECT 1 AS x;", "DELETE FROM x;"]
     mixed = [bad[(i // 3) % 3] if i % 3 == 0 else g for i, g in enumerate(gold)]

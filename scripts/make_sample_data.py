@@ -588,10 +588,8 @@ def extras(db, rng):
 # ---------------------------------------------------------------- assemble (shared with scripts/make_synthetic_data.py)
 def record(db, schema, cat, q, sql):
     """One training/eval record; `schema` is the CREATE TABLE text (`schema_text(spec)`)."""
-    user = f"Database: {db}\nSchema:\n{schema}\nQuestion: {q}"
-    return {"db_id": db, "category": cat, "messages": [{"role": "system", "content": SYSTEM},
-                                                        {"role": "user", "content": user},
-                                                        {"role": "assistant", "content": sql}]}
+    from sql_codegen_slm.data import record_messages  # the record layout, written once
+    return {"db_id": db, "category": cat, "messages": record_messages(db, schema, q, sql, SYSTEM)}
 
 def instances(spec, rng, extra=()):
     """Every (category, phrasings, sql) the generic templates make for one database spec, then `extra`'s."""

@@ -13,8 +13,8 @@ from .prompts import PromptFormat
 
 # %% auto #0
 __all__ = ['SYSTEM_PROMPT', 'OVERLAP_WARN', 'MIN_PROMPT_TOKENS', 'sample_data_dir', 'is_url', 'data_cache_dir', 'DataFetchError',
-           'fetch_data', 'data_name', 'resolve_data_path', 'RecordError', 'load_records', 'read_records', 'question',
-           'overlap', 'tokenize_record', 'DataStats', 'build_datasets']
+           'fetch_data', 'data_name', 'resolve_data_path', 'RecordError', 'user_prompt', 'record_messages', 'Record',
+           'load_records', 'read_records', 'question', 'overlap', 'tokenize_record', 'DataStats', 'build_datasets']
 
 # %% ../nbs/01_data.ipynb #3d2b4dfa
 SYSTEM_PROMPT = "You are a PostgreSQL expert. Write one SQL query that answers the question. Return only the SQL."
@@ -119,9 +119,56 @@ def _check_messages(msgs) -> list:
         raise ValueError(f"roles are {roles}; expected [system,] user, assistant")
     return msgs
 
+# %% ../nbs/01_data.ipynb #ea695fc4
+def user_prompt(database: str, schema: str, question: str) -> str:
+    "The user message of a record: its database, schema (DDL) and question, in the layout every record uses."
+    return f"Database: {database}\nSchema:\n{schema}\nQuestion: {question.strip()}"
+
+# %% ../nbs/01_data.ipynb #5577ba9b
+def record_messages(database: str, schema: str, question: str, sql: str, system: str = SYSTEM_PROMPT) -> list[dict]:
+    "The `messages` of a record: the system prompt, `user_prompt`, and the gold SQL as the answer."
+    return [dict(role="system", content=system), dict(role="user", content=user_prompt(database, schema, question)),
+            dict(role="assistant", content=sql)]
+
+# %% ../nbs/01_data.ipynb #cd342425
+class Record(dict):
+    "A data record (the JSON object of a line) with accessors; `file` and `line` say where it was read."
+    @classmethod
+    def of(cls, rec) -> Record: return rec if isinstance(rec, cls) else cls(rec)
+    def _content(self, role) -> str: return next((m["content"] for m in self["messages"] if m["role"] == role), "")
+    @property
+    def file(self) -> str | None: return self.get("_file")
+    @property
+    def line(self) -> int | None: return self.get("_line")
+    @property
+    def where(self) -> str: return f"{self.file}:{self.line}" if self.file else "a record"
+    @property
+    def question(self) -> str:
+        "The question: the user message after the last `Question:` (the whole message if it has none)."
+        return self._content("user").rsplit("Question:", 1)[-1].strip()
+    @property
+    def schema(self) -> str:
+        "The schema (DDL) of the user message; '' when it is not in `user_prompt`'s layout."
+        head, sep, _ = self._content("user").rpartition("\nQuestion:")
+        ok = sep and head.startswith("Database: ") and "\nSchema:\n" in head
+        return head.split("\nSchema:\n", 1)[1] if ok else ""
+    @property
+    def database(self) -> str | None:
+        "`db_id`, else the user message's `Database:` line."
+        if self.get("db_id"): return self["db_id"]
+        first = self._content("user").split("\n", 1)[0]
+        return first.removeprefix("Database: ").strip() or None if first.startswith("Database: ") else None
+    @property
+    def gold_sql(self) -> str: return self._content("assistant")
+    @property
+    def prompt_messages(self) -> list[dict]:
+        "The messages the model is given: all but the answer."
+        return [m for m in self["messages"] if m["role"] != "assistant"]
+
 # %% ../nbs/01_data.ipynb #cf70831c
-def load_records(path, on_bad_record: str = "error") -> tuple[list[dict], list[dict]]:
-    "Read a JSONL file of `messages` records; returns (records, skipped) where skipped lists line and reason."
+def load_records(path, on_bad_record: str = "error") -> tuple[list[Record], list[dict]]:
+    "The one reader of data files: JSONL `messages` records as `Record`s, and the bad ones skipped (file, line, "
+    "reason) with `on_bad_record=skip`; else the first bad one raises `RecordError` naming file and line."
     shown, path = data_name(path), resolve_data_path(path)
     if not path.exists(): raise FileNotFoundError(f"{shown}: data file not found")
     if path.is_dir(): raise DataFetchError(f"{shown} is a directory, not a JSONL file: name the file")
@@ -139,12 +186,12 @@ def load_records(path, on_bad_record: str = "error") -> tuple[list[dict], list[d
         except ValueError as e:
             if on_bad_record != "skip": raise RecordError(f"{shown}:{n}: {e}") from None
             skipped.append({"file": shown, "line": n, "reason": str(e)}); continue
-        rec["_file"], rec["_line"] = shown, n
+        rec = Record(rec); rec["_file"], rec["_line"] = shown, n
         records.append(rec)
     return records, skipped
 
 # %% ../nbs/01_data.ipynb #61cda4ae
-def read_records(path) -> list[dict]:
+def read_records(path) -> list[Record]:
     "Read a JSONL file of records; any malformed record raises `RecordError`."
     return load_records(path)[0]
 
@@ -152,14 +199,15 @@ def read_records(path) -> list[dict]:
 OVERLAP_WARN = 0.01  # share of validation records also in training above which preflight and the run warn
 
 def question(rec) -> str:
-    "The question of a record: its user message after the last `Question:` (the whole message if it has none)."
-    user = next((m["content"] for m in rec["messages"] if m["role"] == "user"), "")
-    return user.rsplit("Question:", 1)[-1].strip()
+    "The question of a record, also of a plain dict: `Record.question`."
+    return Record.of(rec).question
 
+# %% ../nbs/01_data.ipynb #9903c9c2
 def _question(rec) -> str:
     "A record's question lower-cased, without punctuation or extra spaces: rephrasings by case or spacing match."
     return " ".join(re.sub(r"[^\w\s]", " ", question(rec).lower()).split())
 
+# %% ../nbs/01_data.ipynb #d474f061
 def overlap(train: list[dict], val: list[dict]) -> dict:
     "How many validation records are training records: `exact` (same messages), `question` (same db and question)."
     key = lambda r: json.dumps([(m["role"], m["content"]) for m in r["messages"]])

@@ -8,26 +8,30 @@ import json, math, os, re, sys, threading, time
 import openai
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from fastcore.basics import patch
 from pathlib import Path
-from .data import SYSTEM_PROMPT
+from .data import Record, record_messages
 from .findings import Parser, arg_number, check_number, cli_error
 from .sql import normalize_sql
-from .sql_eval import MAX_TIMEOUT_S, PostgresDatabases
+from .judge import MAX_TIMEOUT_S, PostgresDatabases
 from .teacher import (FEATURES, PRICES, Budget, BudgetExceeded, Rejected, ResponseCache, append_jsonl,
                                      content_hash, normalize_question, parse_pairs, plan_requests, prompt_token_bound,
                                      read_jsonl_resume, read_schemas, sql_features, teacher_messages, verify_pair)
 
 # %% auto #0
-__all__ = ['UNREACHABLE_AFTER', 'MAX_REQUESTS', 'AuthError', 'TeacherUnreachable', 'check_settings', 'check_out', 'generate',
-           'quality_report', 'format_report', 'write_report', 'format_plan', 'main']
+__all__ = ['UNREACHABLE_AFTER', 'MAX_REQUESTS', 'AuthError', 'TeacherUnreachable', 'check_settings', 'check_out',
+           'DatagenSettings', 'generate', 'quality_report', 'format_report', 'write_report', 'format_plan', 'main']
 
 # %% ../nbs/10a_datagen.ipynb #ea66fd9d
 class AuthError(RuntimeError):
     "The teacher refused the API key (401)."
 
+# %% ../nbs/10a_datagen.ipynb #19eea155
 class TeacherUnreachable(RuntimeError):
     "`UNREACHABLE_AFTER` requests in a row could not connect to the teacher (after the client's retries)."
 
+# %% ../nbs/10a_datagen.ipynb #0bd278f8
 UNREACHABLE_AFTER = 3
 
 class _Limiter:
@@ -37,12 +41,14 @@ class _Limiter:
         with self._lock: now = time.monotonic(); t = self.next = max(now, self.next) + self.gap
         time.sleep(max(0.0, t - self.gap - now))
 
+# %% ../nbs/10a_datagen.ipynb #feeacfa2
 def _api_key(env: str) -> str:
     key = os.environ.get(env)
     if not key: raise AuthError(f"environment variable {env} is not set: export it with the teacher's API key (for a "
                                 f"local server without auth any value, e.g. `export {env}=none`) or pass --api-key-env")
     return key
 
+# %% ../nbs/10a_datagen.ipynb #e6f9eced
 def _fetch(ctx, r):
     "The response to request `r`: from the cache, or from the teacher within the budget (ledger and cache updated)."
     req = ctx["request"](r)
@@ -71,7 +77,8 @@ def _fetch(ctx, r):
     return out, False
 
 # %% ../nbs/10a_datagen.ipynb #941b8f04
-_NUMBERS = dict(  # parameter of `generate`: (flag, lowest, highest, whole number, lowest excluded)
+# `generate`'s total and budget_usd and the `DatagenSettings` fields: (flag, lowest, highest, integer, lowest excluded)
+_NUMBERS = dict(
     total=("--total", 1, 1_000_000, True, False), budget_usd=("--budget-usd", 0, 1e9, False, False),
     price_in=("--price-in", 0, 1e6, False, False), price_out=("--price-out", 0, 1e6, False, False),
     pairs_per_request=("--pairs-per-request", 1, 100, True, False),
@@ -117,6 +124,7 @@ def _foreign_line(path, keys) -> str | None:
         return f"{p}:{len(done) + 1}: not a line this command wrote"
     return None
 
+# %% ../nbs/10a_datagen.ipynb #8d6ab42b
 def check_out(out, cache_dir=None) -> None:
     "That `out`, its `.val.jsonl`, `OUT.datagen/` and `cache_dir` can take this command's output: new, or its own "
     "(resumed); else a `ValueError` naming the flag, the file and its first foreign line. Nothing is changed."
@@ -134,7 +142,7 @@ def check_out(out, cache_dir=None) -> None:
     if why := _foreign_line(work / "spend.jsonl", ("key", "cost_usd", "usage")):
         raise ValueError(f"--out: the spend ledger {why}; it records what was paid: restore it or remove {work}")
 
-# %% ../nbs/10a_datagen.ipynb #31a11926
+# %% ../nbs/10a_datagen.ipynb #ab4cc54d
 def _prices(model, price_in, price_out):
     "USD per million tokens (in, out): the flags, else `PRICES`."
     if price_in is not None and price_out is not None: return float(price_in), float(price_out)
@@ -142,135 +150,211 @@ def _prices(model, price_in, price_out):
     raise ValueError(f"no price for model {model!r} in PRICES ({', '.join(PRICES)}): pass --price-in and --price-out "
                      "(USD per million tokens; 0 and 0 for a local server)")
 
-def _record(db, ddl, q, sql, r, resp, n_pairs, nrows, model, split):
-    "One kept pair in the project's `messages` format, with its metadata."
+# %% ../nbs/10a_datagen.ipynb #28e6e1e1
+def _record(db, ddl, q, sql, r, resp, n_pairs, nrows, model, split) -> Record:
+    "One kept pair as a training record (`data.record_messages`), with its metadata."
     u = resp["usage"]
-    user = f"Database: {db}\nSchema:\n{ddl}\nQuestion: {q.strip()}"
-    return dict(id=content_hash([db, normalize_question(q)])[:16], db_id=db, category=r["feature"], split=split,
-                messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user},
-                          {"role": "assistant", "content": sql.strip().rstrip(";").strip() + ";"}],
-                meta=dict(schema=db, teacher_model=model, requested_feature=r["feature"], features=sql_features(sql),
-                          rows=nrows, tokens_in=u["prompt_tokens"], tokens_out=u["completion_tokens"],
-                          cost_usd=resp["cost_usd"], pairs_in_reply=n_pairs,
-                          request_id=resp.get("request_id") or resp.get("id")))
+    return Record(id=content_hash([db, normalize_question(q)])[:16], db_id=db, category=r["feature"], split=split,
+                  messages=record_messages(db, ddl, q, sql.strip().rstrip(";").strip() + ";"),
+                  meta=dict(schema=db, teacher_model=model, requested_feature=r["feature"], features=sql_features(sql),
+                            rows=nrows, tokens_in=u["prompt_tokens"], tokens_out=u["completion_tokens"],
+                            cost_usd=resp["cost_usd"], pairs_in_reply=n_pairs,
+                            request_id=resp.get("request_id") or resp.get("id")))
 
-def _question_of(rec): return rec["messages"][1]["content"].rsplit("Question:", 1)[-1].strip()
+# %% ../nbs/10a_datagen.ipynb #4d364800
+@dataclass
+class DatagenSettings:
+    "How `generate` asks the teacher and which pairs it keeps; each field is a flag of `sql-codegen-datagen`."
+    teacher_url: str | None = None  # --teacher-url (None: OpenAI's)
+    api_key_env: str = "OPENAI_API_KEY"
+    price_in: float | None = None  # USD per million tokens; None: from `PRICES`
+    price_out: float | None = None
+    pairs_per_request: int = 5
+    max_tokens: int = 2048
+    temperature: float = 0.8
+    concurrency: int = 4
+    rps: float | None = None
+    timeout_s: float = 60.0  # --timeout
+    max_retries: int = 4
+    require_rows: bool = True  # not --allow-empty
+    json_mode: bool = True  # not --no-json-mode
+    features: list | None = None
+    oversample: float = 2.0
+    val_fraction: float = 0.0
+    split_by: str = "question"
+    cache_dir: str | None = None
+    sql_timeout_s: float = 5.0  # --sql-timeout
 
-def generate(schemas, out, total: int, budget_usd: float, model: str, teacher_url: str | None = None,
-             api_key_env: str = "OPENAI_API_KEY", price_in=None, price_out=None, pairs_per_request: int = 5,
-             max_tokens: int = 2048, temperature: float = 0.8, concurrency: int = 4, rps: float | None = None,
-             timeout_s: float = 60.0, max_retries: int = 4, require_rows: bool = True, json_mode: bool = True,
-             features=None, oversample: float = 2.0, val_fraction: float = 0.0, split_by: str = "question",
-             cache_dir=None, dbs: PostgresDatabases | None = None, sql_timeout_s: float = 5.0, log=print) -> dict:
-    "Write `total` verified records to `out` (and `*.val.jsonl` if `val_fraction`); returns the quality report."
-    check_settings(model, api_key_env, teacher_url, total=total, budget_usd=budget_usd, price_in=price_in,
-                   price_out=price_out, pairs_per_request=pairs_per_request, max_tokens=max_tokens,
-                   temperature=temperature, concurrency=concurrency, rps=rps, timeout_s=timeout_s,
-                   max_retries=max_retries, oversample=oversample, val_fraction=val_fraction,
-                   sql_timeout_s=sql_timeout_s)
-    check_out(out, cache_dir)
-    t0, (p_in, p_out) = time.perf_counter(), _prices(model, price_in, price_out)
-    ddl = read_schemas(schemas)
-    plan = plan_requests(ddl, total, pairs_per_request, features, oversample)
-    out = Path(out); work = Path(f"{out}.datagen"); work.mkdir(parents=True, exist_ok=True)
-    outs = {"train": out, "val": out.with_name(out.name.removesuffix(".jsonl") + ".val.jsonl")}
-    val_dbs = set(sorted(ddl, key=content_hash)[:max(1, round(val_fraction * len(ddl)))]) if val_fraction else set()
-    split = lambda db, rid: "train" if not val_fraction else "val" if (
-        db in val_dbs if split_by == "schema" else int(rid[:8], 16) < val_fraction * 16**8) else "train"
-    ledger, existing, torn = work / "spend.jsonl", [], 0
-    for p in outs.values(): recs, t = read_jsonl_resume(p); existing += recs; torn += t
-    prior = sum(e["cost_usd"] for e in read_jsonl_resume(ledger)[0])
-    budget, cache = Budget(budget_usd, p_in, p_out, spent=prior), ResponseCache(cache_dir or work / "cache")
-    jm = threading.Event()
-    if json_mode: jm.set()  # cleared when the server refuses response_format
-    ctx = dict(budget=budget, cache=cache, ledger=ledger, limiter=_Limiter(rps), stop=threading.Event(), stop_msg=[""],
-               json_mode=jm, log=log, request=lambda r: dict(
-                   model=model,
-                   messages=teacher_messages(r["db_id"], ddl[r["db_id"]], r["feature"], r["n"], r["batch"]),
-                   max_tokens=max_tokens, temperature=temperature,
-                   **({"response_format": {"type": "json_object"}} if jm.is_set() else {})),
-               client=openai.OpenAI(base_url=teacher_url, api_key=_api_key(api_key_env), timeout=timeout_s,
-                                    max_retries=max_retries))
-    ids = {r["id"] for r in existing}
-    prior_ids, reseen = set(ids), set()  # records of earlier runs, and those this run's replies gave again
-    seen = {(r["db_id"], k) for r in existing for k in ("q:" + normalize_question(_question_of(r)),
-                                                         "s:" + normalize_sql(r["messages"][-1]["content"]))}
-    st = dict(stats=Counter(), rejected=Counter(), per_schema={d: Counter() for d in ddl}, new=[], verify_s=0.0,
-              stop_reason="plan_exhausted", message="", t0=t0, prior=prior, torn=torn, existing=existing, plan=plan,
-              unreached=0)
-    own = dbs is None
-    if own: dbs = PostgresDatabases(schemas, timeout_s=sql_timeout_s).__enter__()
-    pool, pending, todo = ThreadPoolExecutor(concurrency), deque(), iter(plan)
-    def fill():  # in flight: `concurrency` requests, fewer near the end (what is in flight when it ends is paid)
-        window = lambda: min(concurrency, math.ceil((total - len(ids)) / pairs_per_request))
-        while len(pending) < window() and not ctx["stop"].is_set() and (r := next(todo, None)) is not None:
-            pending.append((r, pool.submit(_fetch, ctx, r)))
-    def reject(db, reason): st["rejected"][reason] += 1; st["per_schema"][db][reason] += 1
+# %% ../nbs/10a_datagen.ipynb #a9a9d306
+class _Run:
+    "One run of `generate`: its plan, output files, what earlier runs wrote, the budget, the requests in flight."
+    def __init__(self, schemas, out, total, budget_usd, model, s: DatagenSettings, log):
+        self.total, self.model, self.s, self.log, t0 = total, model, s, log, time.perf_counter()
+        p_in, p_out = _prices(model, s.price_in, s.price_out)
+        self.ddl = read_schemas(schemas)
+        plan = plan_requests(self.ddl, total, s.pairs_per_request, s.features, s.oversample)
+        out = Path(out); self.work = Path(f"{out}.datagen"); self.work.mkdir(parents=True, exist_ok=True)
+        self.outs = {"train": out, "val": out.with_name(out.name.removesuffix(".jsonl") + ".val.jsonl")}
+        n_val = max(1, round(s.val_fraction * len(self.ddl)))
+        self.val_dbs = set(sorted(self.ddl, key=content_hash)[:n_val]) if s.val_fraction else set()
+        existing, torn = self._resume()
+        prior = sum(e["cost_usd"] for e in read_jsonl_resume(self.work / "spend.jsonl")[0])
+        self.budget = Budget(budget_usd, p_in, p_out, spent=prior)
+        self.cache = ResponseCache(s.cache_dir or self.work / "cache")
+        self.ctx = self._context()
+        self.st = dict(stats=Counter(), rejected=Counter(), per_schema={d: Counter() for d in self.ddl}, new=[],
+                       verify_s=0.0, stop_reason="plan_exhausted", message="", t0=t0, prior=prior, torn=torn,
+                       existing=existing, plan=plan, unreached=0)
+
+    def _resume(self) -> tuple[list, int]:
+        "The records earlier runs wrote (and lines torn by a kill): their ids and questions and SQL are taken."
+        existing, torn = [], 0
+        for p in self.outs.values(): recs, t = read_jsonl_resume(p); existing += map(Record, recs); torn += t
+        self.ids = {r["id"] for r in existing}
+        self.prior_ids, self.reseen = set(self.ids), set()  # earlier runs' records, and those replies gave again
+        self.seen = {(r.database, k) for r in existing
+                     for k in ("q:" + normalize_question(r.question), "s:" + normalize_sql(r.gold_sql))}
+        return existing, torn
+
+    def _context(self) -> dict:
+        "What `_fetch` shares across threads: budget, cache, ledger, limiter, client, the request of a plan entry."
+        s, jm = self.s, threading.Event()
+        if s.json_mode: jm.set()  # cleared when the server refuses response_format
+        request = lambda r: dict(
+            model=self.model, messages=teacher_messages(r["db_id"], self.ddl[r["db_id"]], r["feature"], r["n"],
+                                                        r["batch"]),
+            max_tokens=s.max_tokens, temperature=s.temperature,
+            **({"response_format": {"type": "json_object"}} if jm.is_set() else {}))
+        client = openai.OpenAI(base_url=s.teacher_url, api_key=_api_key(s.api_key_env), timeout=s.timeout_s,
+                               max_retries=s.max_retries)
+        return dict(budget=self.budget, cache=self.cache, ledger=self.work / "spend.jsonl", limiter=_Limiter(s.rps),
+                    stop=threading.Event(), stop_msg=[""], json_mode=jm, log=self.log, request=request, client=client)
+
+    def split(self, db, rid) -> str:
+        "train or val: by schema, or by the record id's hash (`--split-by`)."
+        s = self.s
+        if not s.val_fraction: return "train"
+        val = db in self.val_dbs if s.split_by == "schema" else int(rid[:8], 16) < s.val_fraction * 16**8
+        return "val" if val else "train"
+
+    def reject(self, db, reason): self.st["rejected"][reason] += 1; self.st["per_schema"][db][reason] += 1
+
+# %% ../nbs/10a_datagen.ipynb #30a2369b
+class _Budget(Exception): "The budget is spent: the run stops."
+
+# %% ../nbs/10a_datagen.ipynb #25e3c159
+@patch
+def fill(self: _Run):
+    "Keep `concurrency` requests in flight, fewer near the end (what is in flight when the run ends is paid)."
+    window = lambda: min(self.s.concurrency, math.ceil((self.total - len(self.ids)) / self.s.pairs_per_request))
+    while len(self.pending) < window() and not self.ctx["stop"].is_set() and (r := next(self.todo, None)) is not None:
+        self.pending.append((r, self.pool.submit(_fetch, self.ctx, r)))
+
+# %% ../nbs/10a_datagen.ipynb #016637e7
+@patch
+def _failed(self: _Run, r, e: openai.APIError):
+    "A request the client gave up on: counted; `UNREACHABLE_AFTER` without any answer in a row end the run."
+    s, st = self.s, self.st
+    self.reject(r["db_id"], "request_failed")
+    if not isinstance(e, openai.APIConnectionError):
+        self.log(f"request {r} failed after retries: {type(e).__name__}"); st["unreached"] = 0; return
+    st["unreached"] += 1  # no answer at all (refused, unreachable, timed out)
+    self.log(f"request {r} failed after {s.max_retries} retries: {type(e).__name__}: {e}")
+    if st["unreached"] >= UNREACHABLE_AFTER:
+        st.update(stop_reason="unreachable", message=f"no answer from the teacher at "
+                  f"{s.teacher_url or 'https://api.openai.com/v1 (the default)'}: {st['unreached']} requests in a "
+                  f"row failed ({type(e).__name__}: {e}, after {s.max_retries} retries each); start the server or "
+                  "fix --teacher-url. Progress is saved: rerun to go on")
+        raise TeacherUnreachable(st["message"]) from None
+
+# %% ../nbs/10a_datagen.ipynb #acf70d89
+@patch
+def reply(self: _Run, r, fut) -> tuple[dict, list] | None:
+    "The teacher's reply to request `r` and its pairs; None when it failed or holds none; `_Budget` when spent."
+    st = self.st
+    try: resp, hit = fut.result()
+    except BudgetExceeded as e: st.update(stop_reason="budget", message=str(e)); raise _Budget() from None
+    except openai.AuthenticationError as e:
+        st.update(stop_reason="auth", message=f"the teacher at {self.s.teacher_url or 'the default OpenAI URL'} "
+                  f"refused the API key in ${self.s.api_key_env} (401 {type(e).__name__}); set a valid key. "
+                  "Progress is saved: rerun the same command to go on")
+        raise AuthError(st["message"]) from None
+    except openai.APIError as e: self._failed(r, e); return None
+    st["stats"]["replies"] += 1; st["unreached"] = 0
+    try: ch = resp["choices"][0]; return resp, parse_pairs(ch["message"].get("content"), ch.get("finish_reason"))
+    except Rejected as e: self.reject(r["db_id"], e.reason); return None
+
+# %% ../nbs/10a_datagen.ipynb #3e0ca942
+@patch
+def keep(self: _Run, r, resp, n_pairs, q, sql):
+    "Verify one pair on PostgreSQL; a new, unseen one is written as a record."
+    db, st, t = r["db_id"], self.st, time.perf_counter()
     try:
-        dbs.prepare(list(ddl))  # load every schema now, so loading is not timed as verification
-        fill()
-        while pending and len(ids) < total:
-            r, fut = pending.popleft(); db = r["db_id"]
-            try: resp, hit = fut.result()
-            except BudgetExceeded as e: st.update(stop_reason="budget", message=str(e)); break
-            except openai.AuthenticationError as e:
-                st.update(stop_reason="auth", message=f"the teacher at {teacher_url or 'the default OpenAI URL'} "
-                          f"refused the API key in ${api_key_env} (401 {type(e).__name__}); set a valid key. "
-                          "Progress is saved: rerun the same command to go on")
-                raise AuthError(st["message"]) from None
-            except openai.APIConnectionError as e:  # no answer at all (refused, unreachable, timed out)
-                reject(db, "request_failed"); st["unreached"] += 1
-                log(f"request {r} failed after {max_retries} retries: {type(e).__name__}: {e}")
-                if st["unreached"] >= UNREACHABLE_AFTER:
-                    st.update(stop_reason="unreachable", message=f"no answer from the teacher at "
-                              f"{teacher_url or 'https://api.openai.com/v1 (the default)'}: {st['unreached']} "
-                              f"requests in a row failed ({type(e).__name__}: {e}, after {max_retries} retries "
-                              "each); start the server or fix --teacher-url. Progress is saved: rerun to go on")
-                    raise TeacherUnreachable(st["message"]) from None
-                fill(); continue
-            except openai.APIError as e:
-                reject(db, "request_failed"); log(f"request {r} failed after retries: {type(e).__name__}")
-                st["unreached"] = 0; fill(); continue
-            st["stats"]["replies"] += 1; st["unreached"] = 0
-            try:
-                ch = resp["choices"][0]
-                pairs = parse_pairs(ch["message"].get("content"), ch.get("finish_reason"))
-            except Rejected as e: reject(db, e.reason); fill(); continue
-            for q, sql in pairs:
-                if len(ids) >= total: break
-                t = time.perf_counter()
-                try:
-                    nrows = verify_pair(dbs, db, q, sql)
-                    if require_rows and nrows == 0: raise Rejected("empty_result")
-                    nq, ns = normalize_question(q), normalize_sql(sql)
-                    rid = content_hash([db, nq])[:16]
-                    if rid in prior_ids and rid not in reseen:
-                        reseen.add(rid); st["stats"]["already_written"] += 1; continue
-                    if (db, "q:" + nq) in seen or (db, "s:" + ns) in seen: raise Rejected("duplicate")
-                except Rejected as e: reject(db, e.reason); continue
-                finally: st["verify_s"] += time.perf_counter() - t; st["stats"]["pairs_checked"] += 1
-                rec = _record(db, ddl[db], q, sql, r, resp, len(pairs), nrows, model, split(db, rid))
-                append_jsonl(outs[rec["split"]], rec)
-                ids.add(rid); seen |= {(db, "q:" + nq), (db, "s:" + ns)}; st["new"].append(rec)
-                st["per_schema"][db]["kept"] += 1
-            fill()
-        if len(ids) >= total: st["stop_reason"] = "done"
+        nrows = verify_pair(self.dbs, db, q, sql)
+        if self.s.require_rows and nrows == 0: raise Rejected("empty_result")
+        nq, ns = normalize_question(q), normalize_sql(sql)
+        rid = content_hash([db, nq])[:16]
+        if rid in self.prior_ids and rid not in self.reseen:  # written by an earlier run: not judged again
+            self.reseen.add(rid); st["stats"]["already_written"] += 1; return
+        if (db, "q:" + nq) in self.seen or (db, "s:" + ns) in self.seen: raise Rejected("duplicate")
+    except Rejected as e: self.reject(db, e.reason); return
+    finally: st["verify_s"] += time.perf_counter() - t; st["stats"]["pairs_checked"] += 1
+    rec = _record(db, self.ddl[db], q, sql, r, resp, n_pairs, nrows, self.model, self.split(db, rid))
+    append_jsonl(self.outs[rec["split"]], rec)
+    self.ids.add(rid); self.seen |= {(db, "q:" + nq), (db, "s:" + ns)}; st["new"].append(rec)
+    st["per_schema"][db]["kept"] += 1
+
+# %% ../nbs/10a_datagen.ipynb #4609b176
+@patch
+def run(self: _Run, dbs: PostgresDatabases):
+    "Requests in plan order until `total` records exist, the plan runs out or the budget is spent."
+    self.dbs, self.pending, self.todo = dbs, deque(), iter(self.st["plan"])
+    self.pool = ThreadPoolExecutor(self.s.concurrency)
+    try:
+        dbs.prepare(list(self.ddl))  # load every schema now, so loading is not timed as verification
+        self.fill()
+        while self.pending and len(self.ids) < self.total:
+            r, fut = self.pending.popleft()
+            try: got = self.reply(r, fut)
+            except _Budget: break
+            for q, sql in got[1] if got else []:
+                if len(self.ids) >= self.total: break
+                self.keep(r, got[0], len(got[1]), q, sql)
+            self.fill()
+        if len(self.ids) >= self.total: self.st["stop_reason"] = "done"
     finally:
-        ctx["stop"].set(); ctx["stop_msg"][0] = ctx["stop_msg"][0] or "run ended"
-        pool.shutdown(wait=True, cancel_futures=True)
+        self.ctx["stop"].set(); self.ctx["stop_msg"][0] = self.ctx["stop_msg"][0] or "run ended"
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+# %% ../nbs/10a_datagen.ipynb #75211cf0
+def generate(schemas, out, total: int, budget_usd: float, model: str, settings: DatagenSettings | None = None,
+             dbs: PostgresDatabases | None = None, log=print, **kw) -> dict:
+    "Write `total` verified records to `out` (and `*.val.jsonl` if `val_fraction`); returns the quality report. "
+    "`settings` (or its fields as keywords, e.g. `teacher_url=`) say how."
+    s = replace(settings or DatagenSettings(), **kw)
+    check_settings(model, s.api_key_env, s.teacher_url, total=total, budget_usd=budget_usd,
+                   **{k: getattr(s, k) for k in _NUMBERS if k not in ("total", "budget_usd")})
+    check_out(out, s.cache_dir)
+    run = _Run(schemas, out, total, budget_usd, model, s, log)
+    own = dbs is None
+    if own: dbs = PostgresDatabases(schemas, timeout_s=s.sql_timeout_s).__enter__()
+    try: run.run(dbs)
+    finally:
         if own: dbs.close()
-        rep = quality_report(st, cache, budget, model, total, work)
-        write_report(rep, work)
+        rep = quality_report(run.st, run.cache, run.budget, model, total, run.work)
+        write_report(rep, run.work)
     return rep
 
 # %% ../nbs/10a_datagen.ipynb #df76acb3
 _ROWS = ("1", "2-10", "11-100", ">100")
 def _rows_bucket(n): return _ROWS[0] if n <= 1 else _ROWS[1] if n <= 10 else _ROWS[2] if n <= 100 else _ROWS[3]
 
+# %% ../nbs/10a_datagen.ipynb #4cfb398e
 def quality_report(st, cache, budget, model, total, work) -> dict:
     "The report dict of a run from its state `st`."
-    recs, new = st["existing"] + st["new"], st["new"]
-    words = sorted(len(_question_of(r).split()) for r in recs)
+    recs = [Record.of(r) for r in st["existing"] + st["new"]]
+    new = recs[len(st["existing"]):]
+    words = sorted(len(r.question.split()) for r in recs)
     paid = read_jsonl_resume(work / "spend.jsonl")[0]  # every paid reply of this output, all runs
     checked = st["stats"]["pairs_checked"]
     judged = checked - st["stats"]["already_written"]  # pairs of earlier runs' records are not judged again
@@ -291,10 +375,9 @@ def quality_report(st, cache, budget, model, total, work) -> dict:
         tokens_out_total=sum(e["usage"]["completion_tokens"] for e in paid), paid_requests_total=len(paid),
         verify_ms_per_pair=round(1000 * st["verify_s"] / checked, 2) if checked else None,
         wall_s=round(time.perf_counter() - st["t0"], 2),
-        samples=[dict(db_id=r["db_id"], question=_question_of(r), sql=r["messages"][-1]["content"],
-                      rows=r["meta"]["rows"])
-                 for r in new[:3]])
+        samples=[dict(db_id=r.database, question=r.question, sql=r.gold_sql, rows=r["meta"]["rows"]) for r in new[:3]])
 
+# %% ../nbs/10a_datagen.ipynb #9ca412a5
 def format_report(rep: dict) -> str:
     "The report as Markdown."
     kv = lambda d: ", ".join(f"{k} {v}" for k, v in d.items()) or "none"
@@ -316,6 +399,7 @@ def format_report(rep: dict) -> str:
                                      for s in rep["samples"]]
     return "\n".join(lines) + "\n"
 
+# %% ../nbs/10a_datagen.ipynb #9a0758da
 def write_report(rep: dict, work) -> None:
     "report.json, report.md and report.png in `work`."
     import matplotlib; matplotlib.use("Agg")
@@ -380,6 +464,7 @@ def _parser():
     a("--dry-run", action="store_true", help="print the plan and worst-case cost; call nothing")
     return p
 
+# %% ../nbs/10a_datagen.ipynb #b54a3e52
 def main(argv=None) -> int:
     "`sql-codegen-datagen`: see `--help`. Exit 0 done, 1 plan used up, 2 bad input or an unreachable teacher (one "
     "line), 3 budget reached, 4 key refused."
@@ -391,12 +476,12 @@ def main(argv=None) -> int:
         if args.dry_run:
             print(format_plan(args.schemas, args.total, args.model, args.pairs_per_request, args.max_tokens, feats,
                               args.oversample, args.price_in, args.price_out, args.budget_usd)); return 0
-        rep = generate(args.schemas, args.out, args.total, args.budget_usd, args.model, args.teacher_url,
-                       args.api_key_env,
-                       args.price_in, args.price_out, args.pairs_per_request, args.max_tokens, args.temperature,
-                       args.concurrency, args.rps, args.timeout, args.max_retries, not args.allow_empty,
-                       not args.no_json_mode, feats, args.oversample, args.val_fraction, args.split_by, args.cache_dir,
-                       sql_timeout_s=args.sql_timeout, log=lambda m: print(m, file=sys.stderr))
+        s = DatagenSettings(args.teacher_url, args.api_key_env, args.price_in, args.price_out, args.pairs_per_request,
+                            args.max_tokens, args.temperature, args.concurrency, args.rps, args.timeout,
+                            args.max_retries, not args.allow_empty, not args.no_json_mode, feats, args.oversample,
+                            args.val_fraction, args.split_by, args.cache_dir, args.sql_timeout)
+        rep = generate(args.schemas, args.out, args.total, args.budget_usd, args.model, s,
+                       log=lambda m: print(m, file=sys.stderr))
     except AuthError as e: cli_error("sql-codegen-datagen", e); return 4
     except (OSError, ValueError, TeacherUnreachable) as e: return cli_error("sql-codegen-datagen", e)
     print(format_report(rep))

@@ -4,8 +4,8 @@
 
 # %% ../nbs/07a_estimate.ipynb #9bbec595
 from __future__ import annotations
-import json, math, random
-from .data import resolve_data_path
+import math, random
+from .data import load_records
 
 # %% auto #0
 __all__ = ['GPUS', 'H100_CURVE', 'H100_LEAN_CURVE', 'NO_LIGER_SLOWDOWN', 'REFERENCE_GPU', 'CHARS_PER_TOKEN', 'SCALING_EFFICIENCY',
@@ -75,18 +75,12 @@ def microbatch_s(tokens: float, curve=H100_CURVE) -> float:
     return max(0.5 * c[0][1], y0 + (tokens - x0) * (y1 - y0) / (x1 - x0))
 
 # %% ../nbs/07a_estimate.ipynb #3d8f31a4
-def _row_tokens(path, limit, max_len) -> list[int]:
-    "Estimated tokens per record (chars / CHARS_PER_TOKEN, clipped at max_len), first `limit` records."
-    out = []
-    with open(resolve_data_path(path), "rb") as f:
-        for raw in f:
-            if not raw.strip(): continue
-            try: msgs = json.loads(raw)["messages"]
-            except (ValueError, KeyError, TypeError): n = len(raw)
-            else: n = sum(len(m.get("content", "")) for m in msgs) + 40  # + the [INST] / <s> markup
-            out.append(min(max_len, math.ceil(n / CHARS_PER_TOKEN)))
-            if limit and len(out) >= limit: break
-    return out
+def _row_tokens(path, limit, max_len, on_bad_record: str = "error") -> list[int]:
+    "Estimated tokens per record (chars / CHARS_PER_TOKEN, clipped at max_len), first `limit` records; read as "
+    "training reads them (`data.load_records`: a bad record is an error naming its file and line, or left out)."
+    recs = load_records(path, on_bad_record)[0]
+    chars = [sum(len(m["content"]) for m in r["messages"]) + 40 for r in recs[:limit or None]]  # + [INST] / <s>
+    return [min(max_len, math.ceil(n / CHARS_PER_TOKEN)) for n in chars]
 
 # %% ../nbs/07a_estimate.ipynb #b0a96464
 def _microbatches(lengths: list[int], batch: int, seed: int = 0, packed: bool = False) -> list[int]:
@@ -111,13 +105,14 @@ def _shape(cfg, gpus: int = 1) -> dict:
     t = {**_TRAINER_DEFAULTS, **{k: v for k, v in cfg.training.items() if v is not None}}
     batch, accum = int(t["per_device_train_batch_size"]), int(t["gradient_accumulation_steps"])
     files = cfg.data.train_file if isinstance(cfg.data.train_file, list) else [cfg.data.train_file]
-    rows = [n for f in files for n in _row_tokens(f, None, cfg.model.max_seq_length)][:cfg.data.max_samples_train]
+    bad, L = cfg.data.on_bad_record, cfg.model.max_seq_length
+    rows = [n for f in files for n in _row_tokens(f, None, L, bad)][:cfg.data.max_samples_train]
     mbs = _microbatches(rows, batch, packed=cfg.model.padding_free)
     per_epoch = max(math.ceil(len(mbs) / (accum * gpus)), 1)  # a step takes `accum` micro-batches on each GPU
     steps = int(t["max_steps"]) if int(t["max_steps"]) > 0 else math.ceil(float(t["num_train_epochs"]) * per_epoch)
     epochs, (curve, recipe) = steps / per_epoch, speed_curve(cfg)
     n_evals = _evaluations(t, steps, epochs)
-    val = _row_tokens(cfg.data.val_file, cfg.data.max_samples_val, cfg.model.max_seq_length) if n_evals else []
+    val = _row_tokens(cfg.data.val_file, cfg.data.max_samples_val, L, bad) if n_evals else []
     val_mbs = _microbatches(val, int(t["per_device_eval_batch_size"]), packed=cfg.model.padding_free)
     return dict(steps=steps, per_epoch=per_epoch, epochs=epochs, rows=len(rows), batch=batch, accum=accum,
                 recipe=recipe, n_evals=n_evals, tokens=epochs * sum(mbs),

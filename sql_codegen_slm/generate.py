@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 from transformers import AttentionInterface, StoppingCriteria, StoppingCriteriaList
+from .data import Record
 from .prompts import PromptFormat
 from .model import apply_liger, resolve_model_name
 from .packing import packed_attention_forward, unsupported_attention
@@ -55,6 +56,7 @@ def _kv_shape(c) -> tuple:
     return (getattr(c, "num_key_value_heads", None) or c.num_attention_heads,
             getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads)
 
+# %% ../nbs/05a_generate.ipynb #95321443
 def kv_bytes_per_token(model) -> int:
     "Bytes of KV cache per token of one sequence."
     c, bits = _hf(model).config, torch.finfo(next(_hf(model).parameters()).dtype).bits
@@ -83,6 +85,7 @@ GEN_ATTN = "sql_generate"
 class _Unsupported(NotImplementedError):
     "An attention that the decoder would not compute exactly (`generate_sql` takes HF `generate` for that model)."
 
+# %% ../nbs/05a_generate.ipynb #b85b3e82
 def _flash_decode(q, k, v, scale, used, window=None):
     "Attention of `q` (rows, KV heads, group, dim) on row b's first `used[b]` cache slots (only the last `window`)."
     B, kv, g, D = q.shape
@@ -99,6 +102,7 @@ def _flash_decode(q, k, v, scale, used, window=None):
     except (RuntimeError, TypeError) as e:  # no flash kernel for this GPU / dtype / torch: SDPA over the whole cache
         warnings.warn(f"decode: no flash varlen attention ({type(e).__name__}: {str(e)[:200]}); using SDPA")
 
+# %% ../nbs/05a_generate.ipynb #ade769e5
 def _generate_attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None,
                         sliding_window=None, seqused_k=None, **kwargs):
     "Packed prefill (causal within each prompt, no padding), or one decoding step against the cache (no `repeat_kv`)."
@@ -220,7 +224,7 @@ def generate_sql(model, tokenizer, records: list, batch_size: int | None = None,
     side, tokenizer.padding_side = tokenizer.padding_side, "left"  # decoder-only: pad on the left so outputs line up
     if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token
     fmt = PromptFormat(tokenizer)  # the format training used: the tokenizer's chat template (saved with the adapter)
-    enc = tokenizer([fmt.prompt(r["messages"]) for r in records], add_special_tokens=False)["input_ids"]
+    enc = tokenizer([fmt.prompt(Record.of(r).prompt_messages) for r in records], add_special_tokens=False)["input_ids"]
     lengths = [len(e) for e in enc]
     bs = batch_size or (auto_batch_size(model, max(lengths, default=1) + max_new_tokens) if fast else 8)
     out, new_tokens, times, t0, refused = [None] * len(records), 0, {}, time.perf_counter(), None

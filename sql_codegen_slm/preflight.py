@@ -4,7 +4,9 @@
 
 # %% ../nbs/07_preflight.ipynb #9f81c5e8
 from __future__ import annotations
-import argparse, configparser, importlib.metadata as im, json, math, os, platform, shlex, subprocess, sys, time
+import argparse, configparser, importlib.metadata as im, importlib.util, json, logging, math, os, platform, shlex
+import subprocess, sys, time
+from contextlib import contextmanager
 from functools import partial
 from importlib.resources import files
 from pathlib import Path
@@ -16,7 +18,6 @@ from .data import (OVERLAP_WARN, DataFetchError, RecordError, data_name, is_url,
                                   resolve_data_path)
 from .prompts import PromptFormat
 from .estimate import GPUS, gpu_key, estimate_run
-from .distributed import count_gpus
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
 from .memory import approx_params, estimate_memory, fresh_gpu_gib, resolve_checkpointing
 from .storage import probe_url, within
@@ -97,9 +98,16 @@ def _python(ctx, cfg, gpu) -> Finding:
                    advice=f"use Python >= {min_py}")
 
 # %% ../nbs/07_preflight.ipynb #69e4f4ef
+def _torch_version() -> str | None:
+    "The installed torch's version; None when it cannot be imported here (not installed, or blocked)."
+    try: found = importlib.util.find_spec("torch") is not None
+    except (ValueError, ImportError): found = False
+    return _version("torch") if found else None
+
+# %% ../nbs/07_preflight.ipynb #2062323a
 def _torch(ctx, cfg, gpu) -> Finding:
     spec = ctx.setdefault("requirements", requirements())[0].get("torch")
-    v = _version("torch")
+    v = _torch_version()
     if v is None: return Finding("torch", "failed", "not installed", advice="pip install torch (Colab has it)")
     ok = _meets(v.split("+")[0], spec)
     return Finding("torch", "passed" if ok else "failed", f"{v} ({spec or 'any version'})",
@@ -110,6 +118,22 @@ def _cpu_sized(name) -> int | None:
     "Approximate parameters of model `name` (None when its config cannot be read here); under 1B trains on a CPU."
     try: return approx_params(name)
     except Exception: return None  # a hub id without network, a missing directory: the model checks say why
+
+# %% ../nbs/07_preflight.ipynb #f39c6eff
+@contextmanager
+def _quiet_bitsandbytes():
+    "Without bitsandbytes' CPU-kernel warning (`Failed to load CPU gemm_4bit_forward ...`), which its import logs: "
+    "peft imports bitsandbytes, and preflight loads no 4-bit model."
+    log = logging.getLogger("bitsandbytes")
+    level = log.level; log.setLevel(logging.ERROR)
+    try: yield
+    finally: log.setLevel(level)
+
+# %% ../nbs/07_preflight.ipynb #e5114f11
+def _from_model(*names) -> list:
+    "`names` from `sql_codegen_slm.model` (torch, transformers and peft: imported only by the checks that need them)."
+    with _quiet_bitsandbytes(): import sql_codegen_slm.model as m
+    return [getattr(m, n) for n in names]
 
 # %% ../nbs/07_preflight.ipynb #cb004c55
 def _no_cuda(ctx, cfg, gpu) -> list[Finding]:
@@ -198,7 +222,7 @@ def _config(ctx, cfg, gpu) -> Finding:
 def _model(ctx, cfg, gpu) -> Finding:
     "`model.name` can be read here: a directory with a config, a real model (fetched and converted), or the hub cache."
     from transformers import AutoConfig
-    from sql_codegen_slm.model import ModelLoadError, _load_error, resolve_model_name
+    ModelLoadError, _load_error, resolve_model_name = _from_model("ModelLoadError", "_load_error", "resolve_model_name")
     name = cfg.model.name
     try: path = resolve_model_name(name)
     except ModelLoadError as e: return Finding("model.name", "failed", str(e).splitlines()[0], advice="fix model.name")
@@ -220,7 +244,7 @@ def _lora(ctx, cfg, gpu) -> Finding:
     if t == "auto": return Finding("lora.target_modules", "passed", "auto: every projection of the decoder layers")
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, MistralConfig
-    from sql_codegen_slm.model import lora_targets_error, resolve_model_name
+    lora_targets_error, resolve_model_name = _from_model("lora_targets_error", "resolve_model_name")
     try:  # no network: a directory, the hub cache, or Mistral-7B's shapes (what the memory estimate assumes too)
         try: c = AutoConfig.from_pretrained(resolve_model_name(cfg.model.name), local_files_only=True)
         except OSError:
@@ -270,9 +294,10 @@ def _overlap(train: list, val: list) -> Finding:
     return Finding("data overlap", st, msg, ov, "use a validation file of other records: with these, eval loss and "
                    "SQL metrics measure memory")
 
+# %% ../nbs/07_preflight.ipynb #b78beaf6
 def _lengths(cfg, recs: list) -> Finding:
     "Token lengths with the model's own tokenizer and prompt format: the share over `model.max_seq_length`."
-    from sql_codegen_slm.model import load_tokenizer  # heavy: only once the data has been read
+    load_tokenizer, = _from_model("load_tokenizer")  # heavy: only once the data has been read
     try: fmt = PromptFormat(load_tokenizer(cfg.model.name, cfg.data.prompt_format, local_files_only=True))
     except Exception as e:
         return Finding("data lengths", "skipped", f"the tokenizer of {cfg.model.name} cannot be loaded here "
@@ -396,6 +421,13 @@ def _parser():
     p.add_argument("--json", action="store_true", help="print JSON")
     return p
 
+# %% ../nbs/07_preflight.ipynb #f73d5973
+def _gpus(gpus: int | None) -> int:
+    "The data-parallel GPUs of the estimate: `distributed.count_gpus` where torch is installed, else `gpus` or 1."
+    if not _torch_version(): return int(gpus or 1)
+    from sql_codegen_slm.distributed import count_gpus  # imports torch
+    return count_gpus(gpus)
+
 # %% ../nbs/07_preflight.ipynb #bb4aeeac
 def _estimate(a, cfg, gpu) -> tuple[dict | None, list[Finding]]:
     "The run's estimate for the CLI's arguments, or a warning finding saying why there is none."
@@ -404,26 +436,30 @@ def _estimate(a, cfg, gpu) -> tuple[dict | None, list[Finding]]:
         models = [o for o in a.overrides if o.startswith("model.")]
         step_cfg = load_config(a.step_config, models) if a.step_config else None
         prices = {key: a.price} if a.price else None
-        return estimate_run(cfg, gpu=gpu, step_s=a.step_s, step_cfg=step_cfg, prices=prices,
-                            gpus=count_gpus(a.gpus)), []
+        return estimate_run(cfg, gpu=gpu, step_s=a.step_s, step_cfg=step_cfg, prices=prices, gpus=_gpus(a.gpus)), []
     except Exception as e:
         return None, [Finding("estimate", "warning", f"{type(e).__name__}: {e}", advice="see --help")]
 
 # %% ../nbs/07_preflight.ipynb #6fa5ef1b
-def main(argv=None) -> int:
-    "Console entry point: exit 0 all passed, 1 warnings, 2 failures."
-    a, t0 = _parser().parse_args(argv), time.time()
+def _findings(a) -> tuple[list[Finding], dict | None]:
+    "The findings and the estimate for the CLI's arguments."
     try: cfg, bad = resolve_bucket(load_config(a.config, a.overrides), a.bucket), []
     except (ConfigError, FileNotFoundError) as e:
         cfg, bad = None, [Finding("config", "failed", f"{a.config}: {e}", advice="fix the config (see the message)")]
     here = None
-    if _version("torch"):
+    if _torch_version():
         import torch
         if torch.cuda.is_available(): here = gpu_key(torch.cuda.get_device_name())
     gpu = a.gpu or here or "A100-40GB"  # the estimate's GPU; what memory is compared with when there is no GPU here
     found = run_preflight(cfg, gpu=gpu, probe_remote=not a.no_remote) + bad
     est, why = _estimate(a, cfg, gpu) if cfg is not None else (None, [])
-    found += why
+    return found + why, est
+
+# %% ../nbs/07_preflight.ipynb #bb7f3b76
+def main(argv=None) -> int:
+    "Console entry point: exit 0 all passed, 1 warnings, 2 failures."
+    a, t0 = _parser().parse_args(argv), time.time()
+    with _quiet_bitsandbytes(): found, est = _findings(a)  # the config's check imports peft, so bitsandbytes
     if a.json: print(to_json(found, estimate=est, seconds=round(time.time() - t0, 2))); return exit_code(found)
     print(to_terminal(found) + "\n\n" + ", ".join(f"{v} {k}" for k, v in counts(found).items()))
     per = " per GPU" if est and est["gpus"] > 1 else ""

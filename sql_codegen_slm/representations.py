@@ -32,7 +32,7 @@ def probe_set(val_file: str, n: int, seed: int = 42) -> list[dict]:
     recs = read_records(val_file)
     rng = random.Random(seed)  # its own generator: training's random state is untouched
     idx = sorted(rng.sample(range(len(recs)), min(n, len(recs))))
-    return [dict(id=i, messages=[m for m in recs[i]["messages"] if m["role"] != "assistant"]) for i in idx]
+    return [dict(id=i, messages=recs[i].prompt_messages) for i in idx]
 
 # %% ../nbs/04c_representations.ipynb #501ca248
 def probe_hash(probes) -> str:

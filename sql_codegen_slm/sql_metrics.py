@@ -11,9 +11,9 @@ from fastcore.basics import patch
 from transformers import TrainerCallback
 from .callbacks import kept_rng
 from .config import Config
-from .data import read_records, sample_data_dir
+from .data import Record, read_records, sample_data_dir
 from .generate import generate_sql
-from .sql_eval import PostgresDatabases, evaluate
+from .judge import PostgresDatabases, evaluate
 
 # %% auto #0
 __all__ = ['logger', 'SQL_KEYS', 'sql_eval_subset', 'SqlMetricsCallback', 'sql_metrics_callback', 'attach_sql_metrics']
@@ -39,11 +39,13 @@ class SqlMetricsCallback(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kw):
         if state.is_world_process_zero and self.dbs is None:  # one server for the run
-            try: self.dbs = PostgresDatabases(self.db_sql_dir).__enter__().prepare(r["db_id"] for r in self.records)
+            dbs = (Record.of(r).database for r in self.records)
+            try: self.dbs = PostgresDatabases(self.db_sql_dir).__enter__().prepare(dbs)
             except Exception as e:  # a monitor must not end the run: say so, train without SQL metrics
                 self.error = f"{type(e).__name__}: {e}"[:300]
-                warnings.warn(f"SQL metrics are off for this run: PostgreSQL for the judge did not start ({self.error}); "
-                              "pip install pgserver (or set logging.sql_eval_samples=0 to silence this)")
+                warnings.warn(f"SQL metrics are off for this run: PostgreSQL for the judge did not start "
+                              f"({self.error}); pip install pgserver (or set logging.sql_eval_samples=0 to silence "
+                              "this)")
 
     def on_train_end(self, args, state, control, **kw): self.close()
     def close(self):
@@ -85,7 +87,7 @@ def sql_metrics_callback(cfg: Config) -> SqlMetricsCallback | None:
                        f"files for {cfg.data.val_file} (or logging.sql_eval_samples: 0 to silence this)")
         return None
     if not Path(db_dir).is_dir(): raise ValueError(f"logging.sql_eval_db_sql: {db_dir} is not a directory")
-    recs = [r for r in read_records(cfg.data.val_file) if r.get("db_id")]
+    recs = [r for r in read_records(cfg.data.val_file) if r.database]
     if not recs:
         logger.warning(f"no SQL metrics during training: no record of {cfg.data.val_file} has a db_id")
         return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib, json, math, os, re, threading
 from pathlib import Path
 from pglast.parser import parse_sql_json
-from .sql_eval import PostgresDatabases, QueryError, read_sql_file
+from .judge import PostgresDatabases, QueryError, read_sql_file
 
 # %% auto #0
 __all__ = ['FEATURES', 'PRICES', 'sql_features', 'schema_ddl', 'read_schemas', 'teacher_messages', 'plan_requests',
@@ -48,6 +48,7 @@ def schema_ddl(path) -> str:
     ddl = [re.sub(r"^(\s*--[^\n]*\n)+", "", s).strip() + ";" for s in out]
     return "\n".join(d for d in ddl if d != ";")
 
+# %% ../nbs/10_teacher.ipynb #3ec71921
 def read_schemas(src) -> dict:
     "`{db_id: DDL}` for every `SRC/<db_id>.sql`."
     if "://" in str(src):
@@ -75,6 +76,7 @@ def teacher_messages(db_id: str, ddl: str, feature: str, n: int, batch: int) -> 
         "statement over the tables above and returns rows on realistic data. Questions are plain English, name no SQL, "
         f'and differ from each other (set {batch}).\nAnswer as {{"pairs": [{{"question": "...", "sql": "..."}}]}}.')}]
 
+# %% ../nbs/10_teacher.ipynb #53b0d442
 def plan_requests(schemas: dict, total: int, pairs_per_request: int = 5, features=None,
                   oversample: float = 2.0) -> list:
     "The requests of a run, in order: every feature once, on schemas in turn, then again; `oversample` x `total` pairs."
@@ -95,10 +97,12 @@ PRICES = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00), "gpt-4.1-mini": 
 class BudgetExceeded(RuntimeError):
     "The next request could cross the budget; the run stops here, its progress saved."
 
+# %% ../nbs/10_teacher.ipynb #61a8d4eb
 def prompt_token_bound(messages: list) -> int:
     "An upper bound on the prompt tokens of `messages` for any BPE tokenizer."
     return sum(len(m["content"].encode()) + 8 for m in messages) + 8
 
+# %% ../nbs/10_teacher.ipynb #753a6ad8
 class Budget:
     "Spend so far and reservations for requests in flight, under a cap in USD (thread-safe)."
     def __init__(self, cap_usd: float, price_in: float, price_out: float, spent: float = 0.0):
@@ -119,6 +123,7 @@ def content_hash(obj) -> str:
     "SHA-256 of `obj` as sorted JSON: the address of a request in the cache, and of a record."
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
 
+# %% ../nbs/10_teacher.ipynb #35b29315
 class ResponseCache:
     "Teacher responses on disk, content-addressed by request; `hits` and `corrupt` count what reads found."
     def __init__(self, path):
@@ -145,10 +150,12 @@ class ResponseCache:
             json.dump({"request": request, "response": response}, f); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, p)
 
+# %% ../nbs/10_teacher.ipynb #4d157929
 def append_jsonl(path, rec: dict):
     "Append one JSON line and fsync it."
     with open(path, "a") as f: f.write(json.dumps(rec) + "\n"); f.flush(); os.fsync(f.fileno())
 
+# %% ../nbs/10_teacher.ipynb #3ff0e01b
 def read_jsonl_resume(path) -> tuple:
     "(complete records, whether a torn last line was cut off) of a JSONL file being appended to."
     p = Path(path)
@@ -164,6 +171,7 @@ class Rejected(Exception):
     "A reply or pair that is not kept, with its `reason`."
     def __init__(self, reason, detail=""): super().__init__(f"{reason}: {detail}"); self.reason = reason
 
+# %% ../nbs/10_teacher.ipynb #607896cd
 def parse_pairs(content, finish_reason) -> list:
     "The `(question, sql)` items of a teacher reply; raises `Rejected` (truncated_reply, malformed_reply)."
     if finish_reason == "length": raise Rejected("truncated_reply", "stopped at max_tokens")
@@ -173,10 +181,12 @@ def parse_pairs(content, finish_reason) -> list:
     if not isinstance(pairs, list): raise Rejected("malformed_reply", 'no "pairs" list')
     return [(p.get("question"), p.get("sql")) if isinstance(p, dict) else (None, None) for p in pairs]
 
+# %% ../nbs/10_teacher.ipynb #91177338
 def normalize_question(q: str) -> str:
     "Lower case, punctuation dropped, spaces collapsed: near-duplicate questions compare equal."
     return " ".join(re.sub(r"[^\w\s]", " ", q.lower()).split())
 
+# %% ../nbs/10_teacher.ipynb #4db29457
 def verify_pair(dbs: PostgresDatabases, db_id: str, question, sql) -> int:
     "The number of rows `sql` returns on `db_id`; raises `Rejected` (malformed_pair, syntax, not_read_only, "
     "multiple_statements, timeout, oversized, execution_error)."

@@ -14,12 +14,13 @@ from transformers.trainer_utils import get_last_checkpoint
 from peft import get_peft_model_state_dict
 from safetensors.torch import load_file
 from .config import Config
-from .data import build_datasets, read_records, sample_data_dir
+from .data import Record, build_datasets, read_records, sample_data_dir
 from .findings import Check, Finding, counts, first_failure, plain, run_checks, to_markdown
 from .memory import peak_memory
 from .model import load_model
 from .sql import is_valid_sql
-from .sql_eval import evaluate, generate_sql
+from .generate import generate_sql
+from .judge import evaluate
 from .storage import fs_for
 from .train import make_collator, prepare_for_training, train
 
@@ -321,8 +322,8 @@ def check_inference(model, tokenizer, records, db_sql_dir=None, min_valid_sql_ra
     valid = res["valid_sql_rate"] if res else sum(map(is_valid_sql, preds)) / len(preds)
     fig = dict(n=len(preds), valid_sql_rate=valid, queries_per_s=round(len(preds) / gen_s, 2),
                execution_accuracy=res and res["execution_accuracy"], exact_match=res and res["exact_match"],
-               examples=[dict(question=r["messages"][-2]["content"].rsplit("Question:", 1)[-1].strip(), predicted=p,
-                              gold=r["messages"][-1]["content"]) for r, p in list(zip(records, preds))[:3]])
+               examples=[dict(question=r.question, predicted=p, gold=r.gold_sql)
+                         for r, p in list(zip(map(Record.of, records), preds))[:3]])
     msg = f"{len(preds)} queries generated ({fig['queries_per_s']}/s): {valid:.0%} parse as PostgreSQL" + \
           (f", {res['execution_accuracy']:.0%} execution accuracy" if res else "") + \
           (f" (pass mark: {min_valid_sql_rate:.0%} valid)" if min_valid_sql_rate else "")

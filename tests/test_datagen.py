@@ -5,7 +5,7 @@ import pytest
 from chat_server import ChatServer
 from sql_codegen_slm.data import load_records, sample_data_dir, tokenize_record
 from sql_codegen_slm.datagen import AuthError, generate, main
-from sql_codegen_slm.sql_eval import PostgresDatabases
+from sql_codegen_slm.judge import PostgresDatabases
 from sql_codegen_slm.teacher import content_hash
 
 SCHEMAS = sample_data_dir() / "schemas"

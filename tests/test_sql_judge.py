@@ -5,7 +5,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sql_codegen_slm.sql_eval import READER, PostgresDatabases, QueryError, evaluate, judge
+from sql_codegen_slm.judge import READER, PostgresDatabases, QueryError, evaluate, judge
 from sql_codegen_slm.data import read_records, sample_data_dir
 
 SAMPLE = sample_data_dir()
@@ -195,7 +195,7 @@ def test_db_url(dbs, db_dir, capsys):
 @needs_sample
 def test_gold_against_itself_on_sample_val(dbs, db_dir):
     val = read_records(SAMPLE / "val.jsonl")
-    res = evaluate(val, [r["messages"][-1]["content"] for r in val], db_dir, dbs=dbs)
+    res = evaluate(val, [r.gold_sql for r in val], db_dir, dbs=dbs)
     assert res["n"] == len(val) > 0
     assert res["execution_accuracy"] == 1.0, [it for it in res["items"] if not it["correct"]][:3]
     assert res["valid_sql_rate"] == res["exact_match"] == 1.0 and res["gold_errors"] == 0
@@ -208,7 +208,7 @@ def _cli(*args):
 @needs_sample
 def test_cli_on_sample_data(tmp_path):
     val = read_records(SAMPLE / "val.jsonl")
-    preds = [{"sql": r["messages"][-1]["content"]} for r in val]
+    preds = [{"sql": r.gold_sql} for r in val]
     preds[0] = {"sql": "SELECT 1 FROM nowhere"}; preds[1] = {"sql": "DROP TABLE x"}
     pred = tmp_path / "pred.jsonl"
     pred.write_text("".join(json.dumps(p) + "\n" for p in preds))
@@ -220,7 +220,7 @@ def test_cli_on_sample_data(tmp_path):
     assert res["n"] == len(val) and res["execution_accuracy"] == round((len(val) - 2) / len(val), 4)
     assert res["errors"] == {"undefined_table": 1, "refused": 1} and len(res["items"]) == len(val)
     # {"index": i, "sql": ...} lines, in any order
-    pred.write_text("".join(json.dumps({"index": i, "sql": r["messages"][-1]["content"]}) + "\n" for i, r in reversed(list(enumerate(val)))))
+    pred.write_text("".join(json.dumps({"index": i, "sql": r.gold_sql}) + "\n" for i, r in reversed(list(enumerate(val)))))
     p = _cli("--gold", SAMPLE / "val.jsonl", "--predictions", pred, "--db-sql", SAMPLE / "schemas")
     assert p.returncode == 0 and "100.0%" in p.stdout, p.stderr
 
@@ -328,12 +328,12 @@ def test_result_bytes_are_capped_and_counted_as_oversized(db_dir):
         res = evaluate([rec("Names of customers in Paris?", PARIS)] * 2 + [rec("x", OVERSIZED[0])],
                        [OVERSIZED[1], PARIS, PARIS], db_dir, dbs=d)
         assert res["errors"] == {"oversized": 1} and res["gold_errors"] == 1 and res["execution_accuracy"] == 0.3333
-        assert "oversized 1" in __import__("sql_codegen_slm.sql_eval", fromlist=["x"]).format_report(res)
+        assert "oversized 1" in __import__("sql_codegen_slm.judge", fromlist=["x"]).format_report(res)
 
 
 def test_oversized_result_never_reaches_the_judge_memory(db_dir):
     "400 MB of text on the server; the judge process grows by far less (the cut is made before the rows are sent)."
-    code = ("import resource, sys; from sql_codegen_slm.sql_eval import PostgresDatabases, QueryError\n"
+    code = ("import resource, sys; from sql_codegen_slm.judge import PostgresDatabases, QueryError\n"
             "with PostgresDatabases(sys.argv[1], timeout_s=30, max_bytes=1 << 20) as d:\n"
             "    d.prepare(['shop']); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "    try: d.run('shop', \"SELECT repeat('x', 400000000)\"); print('no error')\n"
@@ -412,7 +412,7 @@ def test_cli_inputs_one_clear_line(tmp_path, db_dir):
 
 
 _OWNER = """import os, sys, time
-from sql_codegen_slm.sql_eval import PostgresDatabases
+from sql_codegen_slm.judge import PostgresDatabases
 how = sys.argv[2]
 if how == "with_exception":
     with PostgresDatabases(sys.argv[1]) as d:
