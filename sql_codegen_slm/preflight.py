@@ -119,20 +119,10 @@ def _cpu_sized(name) -> int | None:
     try: return approx_params(name)
     except Exception: return None  # a hub id without network, a missing directory: the model checks say why
 
-# %% ../nbs/07_preflight.ipynb #f39c6eff
-@contextmanager
-def _quiet_bitsandbytes():
-    "Without bitsandbytes' CPU-kernel warning (`Failed to load CPU gemm_4bit_forward ...`), which its import logs: "
-    "peft imports bitsandbytes, and preflight loads no 4-bit model."
-    log = logging.getLogger("bitsandbytes")
-    level = log.level; log.setLevel(logging.ERROR)
-    try: yield
-    finally: log.setLevel(level)
-
 # %% ../nbs/07_preflight.ipynb #e5114f11
 def _from_model(*names) -> list:
     "`names` from `sql_codegen_slm.model` (torch, transformers and peft: imported only by the checks that need them)."
-    with _quiet_bitsandbytes(): import sql_codegen_slm.model as m
+    import sql_codegen_slm.model as m
     return [getattr(m, n) for n in names]
 
 # %% ../nbs/07_preflight.ipynb #cb004c55
@@ -459,7 +449,7 @@ def _findings(a) -> tuple[list[Finding], dict | None]:
 def main(argv=None) -> int:
     "Console entry point: exit 0 all passed, 1 warnings, 2 failures."
     a, t0 = _parser().parse_args(argv), time.time()
-    with _quiet_bitsandbytes(): found, est = _findings(a)  # the config's check imports peft, so bitsandbytes
+    found, est = _findings(a)
     if a.json: print(to_json(found, estimate=est, seconds=round(time.time() - t0, 2))); return exit_code(found)
     print(to_terminal(found) + "\n\n" + ", ".join(f"{v} {k}" for k, v in counts(found).items()))
     per = " per GPU" if est and est["gpus"] > 1 else ""
