@@ -8,7 +8,8 @@ import json, statistics, tempfile, time, warnings
 from pathlib import Path
 from .findings import Finding
 from .redflags import THRESHOLDS, Thresholds
-from .storage import fs_for, file_problem, checkpoint_problems, remote_kind
+from .remote import fs_for, remote_kind
+from .storage import file_problem, checkpoint_problems
 
 # %% auto #0
 __all__ = ['run_files', 'check_checkpoints']

@@ -5,8 +5,7 @@
 # %% auto #0
 __all__ = ['MARKER', 'RESUME_FILES', 'LOG_FILES', 'upload_dir', 'upload_checkpoint', 'remote_bytes', 'list_checkpoints',
            'latest_checkpoint', 'checkpoint_problem', 'download_dir', 'download_checkpoint', 'file_problem',
-           'checkpoint_problems', 'within', 'probe_url', 'remote_kind', 'log_files', 'upload_logs', 'Synced',
-           'sync_run', 'check_sync', 'main']
+           'checkpoint_problems', 'log_files', 'upload_logs', 'Synced', 'sync_run', 'check_sync', 'main']
 
 # %% ../nbs/03_storage.ipynb #66c0780a
 import hashlib, json, os, re, shutil, socket, struct, sys, threading, time, uuid
@@ -14,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import fsspec
-from .config import BUCKET_PLACEHOLDER, fs_for, explain_fs_error  # config sets up gcsfs
+from .remote import explain_fs_error, fs_for, probe_url, remote_kind, within
 from .findings import Parser, cli_error
 
 # %% ../nbs/03_storage.ipynb #6cc9818b
@@ -208,65 +207,6 @@ def checkpoint_problems(local_dir) -> list[str]:
     for p in [d / n for n in RESUME_FILES if (d / n).is_file()] + rng + sorted(d.glob("scaler.pt")):
         if why := file_problem(p): probs.append(f"{p.name} {why}")
     return probs
-
-# %% ../nbs/03_storage.ipynb #b55856d1
-def within(fn, timeout: float):
-    "Run `fn()` in a daemon thread: (result, None), (None, its exception), or (None, TimeoutError) after `timeout` s."
-    box = {}
-    def run():
-        try: box["r"] = fn()
-        except BaseException as e: box["e"] = e
-    t = threading.Thread(target=run, daemon=True); t.start(); t.join(timeout)
-    if t.is_alive(): return None, TimeoutError(f"no answer within {timeout:g} s")
-    return box.get("r"), box.get("e")
-
-# %% ../nbs/03_storage.ipynb #c080a804
-def probe_url(url: str, timeout: float = 30.0) -> tuple[bool, str]:
-    "Write, read back and delete a tiny object under `url`: (ok, what happened or what is wrong and what to do)."
-    data = b"sql-codegen-slm probe\n"
-    def go():
-        fs, root = fs_for(url)
-        path = f"{root}/_probe/{uuid.uuid4().hex}.txt"
-        if "file" in fs.protocol: fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-        t0 = time.time(); fs.pipe_file(path, data)
-        same = fs.cat_file(path) == data
-        fs.rm_file(path)
-        return same, time.time() - t0
-    r, e = within(go, timeout)
-    if e is not None: return False, f"{url}: {explain_fs_error(e)}"
-    return (True, f"wrote, read back and deleted a {len(data)}-byte object in {r[1]:.2f} s") if r[0] else \
-           (False, f"{url}: the object read back differs from what was written")
-
-# %% ../nbs/03_storage.ipynb #4aef98c2
-def _endpoint(url) -> tuple[str, int] | None:
-    "The (host, port) a gs:// URL talks to: `STORAGE_EMULATOR_HOST`, else GCS's; None for other URLs."
-    if not str(url).startswith(("gs://", "gcs://")): return None
-    emu = os.environ.get("STORAGE_EMULATOR_HOST")
-    if not emu: return "storage.googleapis.com", 443
-    u = urlparse(emu if "://" in emu else f"http://{emu}")
-    return u.hostname or "localhost", u.port or (443 if u.scheme == "https" else 80)
-
-def remote_kind(url, timeout: float = 20.0) -> tuple:
-    "`(filesystem, root, kind)` of `url`, kind 'dir', 'file' or None (nothing there), within `timeout` s; else a "
-    "`ValueError` naming the URL and the credentials or network problem."
-    creds = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if _endpoint(url) and creds and not Path(creds).is_file():
-        raise ValueError(f"{url}: GOOGLE_APPLICATION_CREDENTIALS={creds} is not a file: point it at a service-account "
-                         "key file, or unset it to use `gcloud auth application-default login`")
-    if ep := _endpoint(url):
-        try: socket.create_connection(ep, timeout=min(timeout, 10.0)).close()
-        except OSError as e:
-            raise ValueError(f"{url}: cannot reach {ep[0]}:{ep[1]} ({e.strerror or type(e).__name__}): check the "
-                             "network" + (" and STORAGE_EMULATOR_HOST" * bool(os.environ.get("STORAGE_EMULATOR_HOST"))))
-    def look():
-        fs, root = fs_for(url)
-        fs.invalidate_cache()
-        try: info = fs.info(root)
-        except FileNotFoundError: return fs, root, None
-        return fs, root, "dir" if info.get("type") == "directory" else "file"
-    got, e = within(look, timeout)
-    if e is not None: raise ValueError(f"{url}: {explain_fs_error(e)}") from None
-    return got
 
 # %% ../nbs/03_storage.ipynb #9a210eb3
 LOG_FILES = ("run.log", "trainer_state.json")

@@ -20,7 +20,7 @@ from .memory import peak_memory
 from .model import load_model
 from .sql import is_valid_sql
 from .sql_eval import evaluate, generate_sql
-from .storage import fs_for
+from .remote import fs_for
 from .train import make_collator, prepare_for_training, train
 
 # %% auto #0
