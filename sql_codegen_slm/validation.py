@@ -366,7 +366,7 @@ def _saved_and_resumed(ctx: dict, out: Path) -> Finding:
         resume_from_checkpoint=str(ckpt),
         callbacks=[RestoreCheck(ckpt, out / "restore.json")],
     )
-    ctx.update(final=r["final_dir"], restore=json.loads((out / "restore.json").read_text()))
+    ctx.update(final=r.final_dir, restore=json.loads((out / "restore.json").read_text()))
     return f
 
 # %% ../nbs/08_validation.ipynb #fd6953ac

@@ -63,7 +63,8 @@ def test_monitor_names_deleted_and_truncated_layer_files(run, tmp_path, capsys):
 
 
 def test_sync_redoes_a_cut_upload_and_a_resume_writes_nothing_twice(run, tmp_path):
-    from sql_codegen_slm.storage import fs_for, sync_run
+    from sql_codegen_slm.remote import fs_for
+    from sql_codegen_slm.run import sync_run
     from sql_codegen_slm.train import train
     src, remote_src = run
     local, remote = tmp_path / "run", tmp_path / "remote"
