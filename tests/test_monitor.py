@@ -188,7 +188,7 @@ def real_run(tmp_path_factory):
     t0 = time.time()
     res = train(cfg)
     print(f"4-step run: {time.time() - t0:.1f} s, model {model}")
-    return Path(res["output_dir"]), model
+    return Path(res.output_dir), model
 
 
 def test_real_run_healthy_and_every_checkpoint_loads(real_run):
