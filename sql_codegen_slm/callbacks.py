@@ -20,7 +20,8 @@ from .storage import CKPT_PREFIX, TRAINER_STATE, upload_checkpoint, upload_logs
 
 # %% auto #0
 __all__ = ['logger', 'kept_rng', 'flush_run_logs', 'CheckpointMirrorCallback', 'collected', 'RedFlagCallback', 'MemoryCallback',
-           'ProgressLogCallback', 'RunLogCallback', 'SaveBarrierCallback', 'StopTogetherCallback', 'ddp_callbacks']
+           'ProgressLogCallback', 'RunLogCallback', 'RunLog', 'SaveBarrierCallback', 'StopTogetherCallback',
+           'ddp_callbacks']
 
 # %% ../nbs/04_callbacks.ipynb #2e26c48e
 logger = logging.getLogger(__name__)
@@ -165,6 +166,7 @@ def _merge(a, b):
     if isinstance(b, dict): return {**(a or {}), **b}
     return b if a is None else a + b
 
+# %% ../nbs/04_callbacks.ipynb #45fbe602
 def collected(callbacks) -> dict:
     "The `report()` of every callback that has one, merged: numbers summed, dicts merged, lists joined."
     out: dict = {}
@@ -287,6 +289,20 @@ class RunLogCallback(TrainerCallback):
         for n in self._LOGGERS: logging.getLogger(n).removeHandler(self.handler)
         if self.console: self._pkg.removeHandler(self.console)
         self.handler.close(); self._pkg.setLevel(self._level)
+
+# %% ../nbs/04_callbacks.ipynb #693d06a8
+_run_logger = logging.getLogger("sql_codegen_slm.run")  # the run log's notes
+
+class RunLog:
+    "`RunLogCallback` on the log of `run` (a `run.RunDir`) for a `with` block, which it yields; `note` adds a line."
+    def __init__(self, run, rank: int = 0): self.run, self.rank = run, rank
+    def __enter__(self):
+        self.cb = RunLogCallback(self.run.log_path(self.rank))
+        self.cb.note = _run_logger.info
+        return self.cb
+    def __exit__(self, *exc):
+        if exc[0] is not None: _run_logger.error(f"run failed: {exc[0].__name__}: {exc[1]}")
+        self.cb.close()
 
 # %% ../nbs/04_callbacks.ipynb #691e791d
 class SaveBarrierCallback(TrainerCallback):

@@ -22,6 +22,7 @@ def is_distributed() -> bool:
     "Launched as one of several processes (torchrun, accelerate launch)."
     return world()[2] > 1
 
+# %% ../nbs/04b_distributed.ipynb #9780967e
 def is_main_process() -> bool:
     "Rank 0: the process that holds the lock, talks to the remote and writes what is shared."
     return world()[0] == 0
@@ -43,6 +44,7 @@ def group_ready() -> bool:
     import torch.distributed as dist
     return dist.is_available() and dist.is_initialized()
 
+# %% ../nbs/04b_distributed.ipynb #50d35ba7
 def barrier():
     "Wait for every rank (a no-op in a single process)."
     if group_ready():

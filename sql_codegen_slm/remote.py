@@ -93,6 +93,7 @@ def _endpoint(url) -> tuple[str, int] | None:
     u = urlparse(emu if "://" in emu else f"http://{emu}")
     return u.hostname or "localhost", u.port or (443 if u.scheme == "https" else 80)
 
+# %% ../nbs/03a_remote.ipynb #6f6cf27a
 def remote_kind(url, timeout: float = 20.0) -> tuple:
     "`(filesystem, root, kind)` of `url`, kind 'dir', 'file' or None (nothing there), within `timeout` s; else a "
     "`ValueError` naming the URL and the credentials or network problem."

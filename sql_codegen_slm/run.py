@@ -4,7 +4,7 @@
 
 # %% ../nbs/03c_run.ipynb #744ef130
 from __future__ import annotations
-import json, logging, re, shutil, sys, time
+import json, shutil, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from fastcore.basics import patch
@@ -16,14 +16,13 @@ from .storage import (CKPT_PREFIX, MARKER, RUN_LOG, TRAINER_STATE, checkpoint_pr
                                      upload_checkpoint, upload_dir, upload_logs)
 
 # %% auto #0
-__all__ = ['FINAL', 'CONFIG', 'FINISHED', 'STAGING', 'CORRUPT', 'REP_DIR', 'logger', 'RunDir', 'RunExists', 'ResumeError',
-           'RunLog', 'step_name', 'local_steps', 'representation_index', 'remote_steps', 'upload_step',
-           'sync_representations', 'Synced', 'sync_run', 'check_sync', 'main']
+__all__ = ['FINAL', 'CONFIG', 'FINISHED', 'STAGING', 'CORRUPT', 'REP_DIR', 'RunDir', 'RunExists', 'ResumeError', 'step_name',
+           'local_steps', 'representation_index', 'remote_steps', 'upload_step', 'sync_representations', 'Synced',
+           'sync_run', 'check_sync', 'main']
 
 # %% ../nbs/03c_run.ipynb #53426b35
 FINAL, CONFIG, FINISHED = "final", "config.yaml", "FINISHED.json"  # FINISHED.json: in final/, written last
 STAGING, CORRUPT, REP_DIR = ".mirror_staging", ".corrupt", "representations"
-logger = logging.getLogger(__name__)  # "sql_codegen_slm.run": the run log's notes
 
 # %% ../nbs/03c_run.ipynb #9c6c2e65
 @dataclass(frozen=True)
@@ -55,6 +54,7 @@ class RunDir:
 # %% ../nbs/03c_run.ipynb #d05c2a2a
 def _stamp() -> str: return time.strftime("%Y%m%d-%H%M%S", time.gmtime())
 
+# %% ../nbs/03c_run.ipynb #f3d4800a
 @patch
 def local_checkpoints(self: RunDir) -> dict[int, Path]:
     "step -> `checkpoint-N` directory of the local run."
@@ -62,6 +62,7 @@ def local_checkpoints(self: RunDir) -> dict[int, Path]:
     if not self.local.is_dir(): return {}
     return {int(d.name[n:]): d for d in self.local.glob(f"{CKPT_PREFIX}*") if d.is_dir() and d.name[n:].isdigit()}
 
+# %% ../nbs/03c_run.ipynb #f1ada9d2
 @patch
 def remote_checkpoints(self: RunDir) -> list[int]:
     "Steps of the checkpoints under the remote (complete or not); [] without one."
@@ -71,6 +72,7 @@ def remote_checkpoints(self: RunDir) -> list[int]:
 class RunExists(RuntimeError):
     "Starting from scratch would overwrite an existing run."
 
+# %% ../nbs/03c_run.ipynb #a9f6520d
 class ResumeError(ValueError):
     "`resume_from_checkpoint` names something that cannot be resumed from; the message says what and what to do."
 
@@ -177,19 +179,6 @@ def log_path(self: RunDir, rank: int = 0) -> Path:
         except (FileNotFoundError, OSError): local.unlink(missing_ok=True)
     return local
 
-# %% ../nbs/03c_run.ipynb #307ebb13
-class RunLog:
-    "`RunLogCallback` on the run's log for a `with` block (the callback is what it yields); `note` adds a line."
-    def __init__(self, run: RunDir, rank: int = 0): self.run, self.rank = run, rank
-    def __enter__(self):
-        from sql_codegen_slm.callbacks import RunLogCallback  # transformers: only for a run that trains
-        self.cb = RunLogCallback(self.run.log_path(self.rank))
-        self.cb.note = logger.info
-        return self.cb
-    def __exit__(self, *exc):
-        if exc[0] is not None: logger.error(f"run failed: {exc[0].__name__}: {exc[1]}")
-        self.cb.close()
-
 # %% ../nbs/03c_run.ipynb #35260613
 @patch
 def mirror_final(self: RunDir, timeout: float) -> tuple[int, str | None]:
@@ -197,6 +186,7 @@ def mirror_final(self: RunDir, timeout: float) -> tuple[int, str | None]:
     n, e = within(lambda: upload_dir(self.final, self.url(FINAL)), timeout)
     return (n, None) if e is None else (0, f"{type(e).__name__}: {str(e)[:200]}")
 
+# %% ../nbs/03c_run.ipynb #1067611c
 @patch
 def mirror_logs(self: RunDir, timeout: float) -> tuple[int, str | None]:
     "Upload the logs (`storage.log_files`) within `timeout` s: (bytes, None) or (0, why not)."
@@ -209,6 +199,7 @@ def mark_finished(self: RunDir, mark: dict) -> None:
     "Write `final/FINISHED.json`: the run did what it planned."
     (self.final / FINISHED).write_text(json.dumps(mark, indent=1))
 
+# %% ../nbs/03c_run.ipynb #057b52d4
 @patch
 def finished_mark(self: RunDir) -> dict | None:
     "The finished marker of this run, local or (on an empty disk) remote; None when there is none or it can't be read."
@@ -222,6 +213,7 @@ def finished_mark(self: RunDir) -> dict | None:
 # %% ../nbs/03c_run.ipynb #516cd772
 def step_name(step: int) -> str: return f"step_{int(step):06d}"
 
+# %% ../nbs/03c_run.ipynb #bee2ec8f
 def local_steps(root) -> dict[int, bool]:
     "`{step: complete}` of the step folders under a local `representations/`."
     return {int(d.name[5:]): (d / MARKER).exists() for d in Path(root).glob("step_*")
@@ -246,6 +238,7 @@ def remote_steps(url) -> dict[int, bool]:
     "`{step: complete}` of the step folders under `url/representations` (local path, gs://, memory://)."
     return {s: MARKER in files for s, files in representation_index(url)[2].items()}
 
+# %% ../nbs/03c_run.ipynb #ef341ad8
 def upload_step(local_step: Path, remote_url: str) -> int:
     "Upload one step folder to `remote_url/representations/step_NNNNNN/` (marker last); returns bytes."
     return upload_dir(local_step, f"{remote_url.rstrip('/')}/{REP_DIR}/{Path(local_step).name}",
@@ -264,6 +257,7 @@ class Synced(dict):
     "(name: why)."
     def __init__(self, *args, **kw): super().__init__(*args, **kw); self.damaged: dict = {}
 
+# %% ../nbs/03c_run.ipynb #660fec07
 def _final_problems(d: Path) -> list[str]:
     "Why the final model directory `d` is damaged: a safetensors file or JSON file that does not read (none: fine)."
     return [f"{p.relative_to(d)} {why}" for p in sorted(d.rglob("*")) if p.is_file() and p.suffix in (".safetensors",
@@ -298,6 +292,7 @@ def sync(self: RunDir) -> Synced:
     got.update({f"{REP_DIR}/{step_name(s)}": n for s, n in sync_representations(self.local, self.remote).items()})
     return got
 
+# %% ../nbs/03c_run.ipynb #d9d40a81
 def sync_run(local_dir, remote_url) -> Synced:
     "`RunDir(local_dir, remote_url).sync()`."
     return RunDir(local_dir, remote_url).sync()

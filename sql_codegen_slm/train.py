@@ -12,13 +12,13 @@ from transformers import (Trainer, TrainingArguments, TrainerCallback, DataColla
                           set_seed)
 from .config import Config, ConfigError, load_config, check_url, resolve_bucket
 from .callbacks import (CheckpointMirrorCallback, MemoryCallback, ProgressLogCallback, RedFlagCallback,
-                                       collected, ddp_callbacks, flush_run_logs)
+                                       RunLog, collected, ddp_callbacks, flush_run_logs)
 from .data import OVERLAP_WARN, DataFetchError, RecordError, build_datasets, data_name
 from .packing import enable_packed_attention, packed_collator
 from .model import ModelLoadError, load_model, load_tokenizer, compute_dtype
 from .prompts import PromptFormatError
 from .remote import probe_url
-from .run import CONFIG, FINAL, ResumeError, RunDir, RunExists, RunLog
+from .run import CONFIG, FINAL, ResumeError, RunDir, RunExists
 from .runlock import RunLocked
 from .storage import TRAINER_STATE
 from .distributed import (MainProcessLock, barrier, ddp_args, is_distributed, run_on_main,
