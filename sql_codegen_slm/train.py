@@ -49,10 +49,8 @@ def training_args(cfg: Config, **overrides) -> TrainingArguments:
             warnings.warn("training.use_liger_kernel: Liger's Triton kernels need CUDA; training without them here")
             kw["use_liger_kernel"] = False
         elif importlib.util.find_spec("liger_kernel") is None:
-            raise ValueError(
-                'training.use_liger_kernel is true but liger-kernel is not installed: pip install -e ".[gpu]" '
-                "(or pip install liger-kernel), or set training.use_liger_kernel=false"
-            )
+            raise ValueError('training.use_liger_kernel is true but liger-kernel is not installed: pip install -e '
+                             '".[gpu]" (or pip install liger-kernel), or set training.use_liger_kernel=false')
     if cfg.logging.early_stopping_patience:
         kw.update(load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False)
     kw.update(ddp_args())  # under torchrun / accelerate launch: gloo on CPU, no unused-parameter search
@@ -175,6 +173,7 @@ def _overlap_words(ov: dict) -> str:
     return (f"{ov['exact']} records identical to training records and {ov['question']} asking a training question "
             f"({ov['share']:.0%}): its figures measure memory as much as skill")
 
+# %% ../nbs/06_train.ipynb #f1cf4b1f
 def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) -> Path:
     "Save adapter, tokenizer, resolved config and model card to `output_dir/final`."
     out = Path(out_dir or RunDir(trainer.args.output_dir).final)
@@ -211,6 +210,7 @@ def _plan(cfg: Config) -> dict:
     t = cfg.training
     return dict(max_steps=int(t.get("max_steps", -1) or -1), num_train_epochs=float(t.get("num_train_epochs", 3.0)))
 
+# %% ../nbs/06_train.ipynb #104f2972
 def _mark_finished(run: RunDir, cfg: Config, metrics: dict, train_loss) -> None:
     "Write `final/FINISHED.json` when training stopped because its plan was done (or early stopping said so)."
     if metrics["stop_reason"].startswith(("the planned", "early stopping")):
@@ -331,6 +331,7 @@ def _announce(trainer, cfg: Config, info: dict, run_log) -> None:
         lines.append(f"warning: validation {data_name(cfg.data.val_file)}: {_overlap_words(info['data'].overlap)}")
     for m in lines: print(m, file=sys.stderr); run_log.note(m)
 
+# %% ../nbs/06_train.ipynb #8b2b437d
 def _resume_point(run: RunDir, lock, run_log, resume: str | None, start_fresh: bool) -> tuple[str | None, list]:
     "The checkpoint to resume from (rank 0 decides for all) and the messages, said once: lock take-overs first."
     resume, msgs = run_on_main(run.resolve_resume, resume, start_fresh)
@@ -345,6 +346,7 @@ def _final_eval_loss(trainer) -> float:
     ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == step), None)
     return ev if ev is not None else eval_loss(trainer)["eval_loss"]
 
+# %% ../nbs/06_train.ipynb #dbe9260b
 def _finish(trainer, cfg: Config, run: RunDir, info: dict, train_loss, run_log, timeout: float) -> dict:
     "Evaluate, save `final/`, mark it finished, mirror it and then the logs: what the result needs of the end."
     metrics = final_metrics(trainer, _final_eval_loss(trainer))
@@ -372,11 +374,11 @@ def _result(trainer, run: RunDir, resume, msgs, result, info, end: dict, t0: flo
         log_bytes_uploaded=dict(sorted(got.get("log_bytes", {}).items()), final=end["log_bytes"]),
         run_log=str(run_log.path), not_mirrored=not_mirrored, sync_command=run.sync_command if not_mirrored else None)
 
+# %% ../nbs/06_train.ipynb #7019127c
 def _say_not_mirrored(r: TrainResult, run: RunDir, why: str | None) -> None:
     print(f"training finished, but {', '.join(r.not_mirrored)} could not be mirrored to {run.remote}"
           f"{f' ({why})' if why else ''}. Nothing is lost: the final model is at {r.final_dir}, the checkpoints under "
           f"{run.local}. When the remote is reachable again, run: {r.sync_command}", file=sys.stderr)
-
 
 # %% ../nbs/06_train.ipynb #ed5983be
 def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir: str | None = None, callbacks=(),
@@ -446,6 +448,7 @@ def _seconds(s: str) -> float:
     if not (math.isfinite(v) and v > 0): raise argparse.ArgumentTypeError(f"{s!r} is not a positive number of seconds")
     return v
 
+# %% ../nbs/06_train.ipynb #8771593b
 def _parser():
     p = argparse.ArgumentParser(prog="sql-codegen-train", description="Fine-tune a LoRA adapter for text-to-SQL.")
     p.add_argument("--config", default="smoke", help="preset name (smoke, full) or YAML path")
