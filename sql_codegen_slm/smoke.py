@@ -18,7 +18,7 @@ from .model import load_model
 from .preflight import run_preflight
 from .runlock import RunLock
 from .remote import fs_for, probe_url
-from .run import CONFIG, REP_DIR, RunDir, remote_steps, step_name
+from .run import CONFIG, FINAL, REP_DIR, RunDir, remote_steps, step_name
 from .storage import CKPT_PREFIX, download_dir, list_checkpoints, remote_bytes
 from .representations import check_representations
 from .distributed import world
@@ -206,7 +206,7 @@ def representations(self: SmokeRun, ctx=None) -> Finding:
 @patch
 def inference(self: SmokeRun, ctx: dict, min_valid_sql_rate: float, n: int | None) -> Finding:
     "The final adapter, downloaded from the remote, writes SQL for held-out questions; judged on a real PostgreSQL."
-    final = download_dir(self.summary.remote_final, self.out / "final")
+    final = download_dir(self.summary.remote_final, self.out / FINAL)
     cfg = self.cfg
     val = read_records(cfg.data.val_file)[: n or cfg.data.max_samples_val or 20]
     dbs = sample_data_dir() / "schemas" if str(cfg.data.val_file).startswith("sample:") else None
@@ -290,7 +290,7 @@ def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None 
     "Run the smoke protocol for `cfg`: report.json, report.md and loss_curve.png go into `output_dir`."
     out, t0 = Path(output_dir), time.time()
     with RunLock(out):  # a second smoke in the same directory fails at once, naming this one
-        for sub in ("reference", "interrupted", "resumed", "final", "remote"):
+        for sub in ("reference", "interrupted", "resumed", FINAL, "remote"):
             shutil.rmtree(out / sub, ignore_errors=True)
         remote = (check_url(remote_dir).rstrip("/") + "/" + time.strftime("smoke-%Y%m%d-%H%M%S") if remote_dir
                   else str((out / "remote").resolve()))
