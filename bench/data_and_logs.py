@@ -36,11 +36,11 @@ def mirrored_bytes(tmp):
                                                          "data.train_file=gs://bench/data/train.jsonl",
                                                          "data.val_file=gs://bench/data/val.jsonl"]), "bench")
     r = train(cfg)
-    logs, ck = r["log_bytes_uploaded"], {c["step"]: c["bytes"] for c in storage.list_checkpoints(cfg.logging.remote_dir)}
+    logs, ck = r.log_bytes_uploaded, {c["step"]: c["bytes"] for c in storage.list_checkpoints(cfg.logging.remote_dir)}
     print(f"\n### Bytes mirrored, tiny model, full preset, {STEPS} steps, a checkpoint every 2, a log line every step\n")
     print("| upload | checkpoint/final bytes | logs bytes sent with it |\n|---|---|---|")
     for s in sorted(ck): print(f"| checkpoint-{s} | {ck[s]:,} | {logs.get(s, 0):,} |")
-    print(f"| end | final/ {r['final_bytes_uploaded']:,} | {logs['final']:,} |")
+    print(f"| end | final/ {r.final_bytes_uploaded:,} | {logs['final']:,} |")
     sizes = {k: p.stat().st_size for k, p in storage.log_files(tmp / "run").items()}
     print(f"\nlog files at the end: {sizes}; remote total {storage.remote_bytes(cfg.logging.remote_dir):,} bytes")
 
@@ -64,9 +64,9 @@ if __name__ == "__main__":
     tmp = Path(tempfile.mkdtemp())
     os.environ["SQL_CODEGEN_CACHE"] = str(tmp / "cache")
     with gcs_bucket("bench"):
-        from sql_codegen_slm import storage
+        from sql_codegen_slm.remote import fs_for
         from sql_codegen_slm.data import sample_data_dir
-        fs, _ = storage.fs_for("gs://bench")
+        fs, _ = fs_for("gs://bench")
         for n in ("train.jsonl", "val.jsonl"): fs.put_file(str(sample_data_dir() / n), f"bench/data/{n}")
         cache_timings()
         mirrored_bytes(tmp)

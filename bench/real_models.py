@@ -100,17 +100,17 @@ def run(a) -> dict:
         if dev == "cuda": torch.cuda.empty_cache()
     t1 = time.time()
     r = train(cfg, resume_from_checkpoint=None)
-    res["train"] = {k: r[k] for k in ("global_step", "train_loss", "eval_loss", "wall_s", "data", "model")}
-    res["train"]["data"] = {k: v for k, v in vars(r["data"]).items() if k != "skipped"}
-    res["log_history"] = r["log_history"]
+    res["train"] = {k: getattr(r, k) for k in ("global_step", "train_loss", "eval_loss", "wall_s", "data", "model")}
+    res["train"]["data"] = {k: v for k, v in vars(r.data).items() if k != "skipped"}
+    res["log_history"] = r.log_history
     res["train_s"] = round(time.time() - t1, 1)
-    model, tok, how = load_for_inference(r["final_dir"])
+    model, tok, how = load_for_inference(r.final_dir)
     res["inference"] = how
     res["tuned_generation"] = _predict(model, tok, recs, out, "tuned", a.max_new_tokens)
     res["wall_s"] = round(time.time() - t0, 1)
     (out / "results.json").write_text(json.dumps(res, indent=1, default=str))
     epochs = cfg.training.get("num_train_epochs")
-    plot_losses({a.model: r["log_history"]}, out / "curve.png", title=f"{a.model}, {epochs} epochs")
+    plot_losses({a.model: r.log_history}, out / "curve.png", title=f"{a.model}, {epochs} epochs")
     return res
 
 

@@ -93,7 +93,7 @@ if [[ "$REMOTE_URL" == gs://* || "$REMOTE_URL" == gcs://* ]]; then
   echo "checking GCS access to $REMOTE_URL ..."
   if ! PROBE=$("$PY" - "$REMOTE_URL" <<'PYEOF' 2>&1
 import sys
-from sql_codegen_slm.storage import probe_url
+from sql_codegen_slm.remote import probe_url
 ok, what = probe_url(sys.argv[1], timeout=60)
 print(what); sys.exit(0 if ok else 1)
 PYEOF

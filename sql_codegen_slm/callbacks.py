@@ -11,14 +11,17 @@ from pathlib import Path
 import numpy as np
 import torch
 from transformers import TrainerCallback, EarlyStoppingCallback
-from . import storage
+from .distributed import barrier, group_ready, is_distributed
 from .findings import Finding
 from .memory import host_rss_gib, peak_memory
 from .redflags import THRESHOLDS, Thresholds, DETECTORS, FATAL, keys_read, nonfinite
+from .remote import fs_for
+from .storage import CKPT_PREFIX, TRAINER_STATE, upload_checkpoint, upload_logs
 
 # %% auto #0
-__all__ = ['logger', 'kept_rng', 'flush_run_logs', 'CheckpointMirrorCallback', 'RedFlagCallback', 'MemoryCallback',
-           'ProgressLogCallback', 'RunLogCallback']
+__all__ = ['logger', 'kept_rng', 'flush_run_logs', 'CheckpointMirrorCallback', 'collected', 'RedFlagCallback', 'MemoryCallback',
+           'ProgressLogCallback', 'RunLogCallback', 'RunLog', 'SaveBarrierCallback', 'StopTogetherCallback',
+           'ddp_callbacks']
 
 # %% ../nbs/04_callbacks.ipynb #2e26c48e
 logger = logging.getLogger(__name__)
@@ -51,20 +54,20 @@ def flush_run_logs(callbacks, state, output_dir) -> None:
     for cb in callbacks:
         if (w := getattr(cb, "tb_writer", None)) is not None: w.flush()
     out = Path(output_dir)
-    if out.is_dir(): state.save_to_json(str(out / "trainer_state.json"))
+    if out.is_dir(): state.save_to_json(str(out / TRAINER_STATE))
 
 # %% ../nbs/04_callbacks.ipynb #82b77419
 class CheckpointMirrorCallback(TrainerCallback):
-    "Upload each saved `checkpoint-N` to `remote_url` in the background, with retries; failures are retried later."
-    def __init__(self, remote_url: str, retries: int = 3, backoff: float = 1.0, retry_interval: float = 30.0,
+    "Upload each saved `checkpoint-N` of `run` (a `run.RunDir`) to its remote in the background, with retries; "
+    "failures are retried later."
+    def __init__(self, run, retries: int = 3, backoff: float = 1.0, retry_interval: float = 30.0,
                  final_timeout: float | None = 600.0):
-        storage.fs_for(remote_url)  # fail now on a bad URL or the bucket placeholder, not after the first save
-        self.remote_url, self.retries, self.backoff = remote_url, retries, backoff
+        fs_for(run.remote)  # fail now on a bad URL or the bucket placeholder, not after the first save
+        self.run, self.remote_url, self.retries, self.backoff = run, run.remote, retries, backoff
         self.retry_interval, self.final_timeout = retry_interval, final_timeout
         self.uploaded: dict[int, int] = {}  # step -> bytes
         self.log_bytes: dict[int, int] = {}  # step -> bytes of logs (run.log, trainer_state.json, runs/) sent with it
         self.peers: list = []  # the Trainer's callbacks (train.build_trainer sets them): their TensorBoard writers
-        self._out: Path | None = None
         self.failures: list[dict] = []      # one per failed attempt: step, attempt, error
         self.upload_s = 0.0
         self._pending: dict[int, Path] = {}  # step -> staged copy not yet uploaded
@@ -76,14 +79,16 @@ class CheckpointMirrorCallback(TrainerCallback):
     @property
     def pending(self) -> list[int]:
         with self._lock: return sorted(self._pending)
+    def report(self) -> dict:  # `collected` gathers it
+        return dict(uploaded_bytes=self.bytes_uploaded, log_bytes=dict(self.log_bytes),
+                    pending=[f"{CKPT_PREFIX}{s}" for s in self.pending])
 
     def on_save(self, args, state, control, **kwargs):
         if not state.is_world_process_zero: return
-        ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        ckpt = self.run.checkpoint(state.global_step)
         if not ckpt.is_dir(): return logger.warning(f"mirror: {ckpt} not found after save; nothing to upload")
-        self._out = Path(args.output_dir)
-        flush_run_logs(self.peers, state, self._out)  # the logs up to this step go with this checkpoint
-        staged = _stage(ckpt, Path(args.output_dir) / ".mirror_staging")
+        flush_run_logs(self.peers, state, self.run.local)  # the logs up to this step go with this checkpoint
+        staged = _stage(ckpt, self.run.staging)
         with self._lock: self._pending[state.global_step] = staged
         self._kick()  # the new checkpoint, and any earlier ones still pending
 
@@ -95,7 +100,7 @@ class CheckpointMirrorCallback(TrainerCallback):
         if not state.is_world_process_zero or self.wait(self.final_timeout): return
         logger.warning(f"mirror: checkpoints {self.pending} not uploaded to {self.remote_url} within "
                        f"{self.final_timeout}s; "
-                       f"kept locally under {Path(args.output_dir) / '.mirror_staging'}")
+                       f"kept locally under {self.run.staging}")
 
     def wait(self, timeout: float | None = None) -> bool:
         "Block until nothing is pending (retrying failed uploads) or `timeout` s pass; True when all are uploaded."
@@ -132,8 +137,8 @@ class CheckpointMirrorCallback(TrainerCallback):
         for attempt in range(1, self.retries + 1):
             t0 = time.time()
             try:
-                logs = storage.upload_logs(self._out, self.remote_url) if self._out else 0
-                n = storage.upload_checkpoint(staged, self.remote_url)
+                logs = upload_logs(self.run.local, self.remote_url)
+                n = upload_checkpoint(staged, self.remote_url)
             except Exception as e:
                 self._last_fail = time.time()
                 self.failures.append(dict(step=step, attempt=attempt, error=f"{type(e).__name__}: {e}"[:300]))
@@ -153,7 +158,22 @@ class CheckpointMirrorCallback(TrainerCallback):
             with self._lock:
                 self._pending.pop(step, None)
                 self.uploaded[step], self.log_bytes[step] = n, logs
-            return logger.info(f"mirror: checkpoint-{step} uploaded to {self.remote_url} ({n} bytes, logs {logs} bytes)")
+            return logger.info(f"mirror: {CKPT_PREFIX}{step} uploaded to {self.remote_url} ({n} bytes, logs {logs} "
+                               "bytes)")
+
+# %% ../nbs/04_callbacks.ipynb #2bc3c4e0
+def _merge(a, b):
+    if isinstance(b, dict): return {**(a or {}), **b}
+    return b if a is None else a + b
+
+# %% ../nbs/04_callbacks.ipynb #45fbe602
+def collected(callbacks) -> dict:
+    "The `report()` of every callback that has one, merged: numbers summed, dicts merged, lists joined."
+    out: dict = {}
+    for cb in callbacks:
+        if callable(report := getattr(cb, "report", None)):
+            for k, v in report().items(): out[k] = _merge(out.get(k), v)
+    return out
 
 # %% ../nbs/04_callbacks.ipynb #52ebd899
 def _fp16(f: Finding) -> Finding:
@@ -268,3 +288,39 @@ class RunLogCallback(TrainerCallback):
         for n in self._LOGGERS: logging.getLogger(n).removeHandler(self.handler)
         if self.console: self._pkg.removeHandler(self.console)
         self.handler.close(); self._pkg.setLevel(self._level)
+
+# %% ../nbs/04_callbacks.ipynb #693d06a8
+_run_logger = logging.getLogger("sql_codegen_slm.run")  # the run log's notes
+
+class RunLog:
+    "`RunLogCallback` on the log of `run` (a `run.RunDir`) for a `with` block, which it yields; `note` adds a line."
+    def __init__(self, run, rank: int = 0): self.run, self.rank = run, rank
+    def __enter__(self):
+        self.cb = RunLogCallback(self.run.log_path(self.rank))
+        self.cb.note = _run_logger.info
+        return self.cb
+    def __exit__(self, *exc):
+        if exc[0] is not None: _run_logger.error(f"run failed: {exc[0].__name__}: {exc[1]}")
+        self.cb.close()
+
+# %% ../nbs/04_callbacks.ipynb #691e791d
+class SaveBarrierCallback(TrainerCallback):
+    "Wait for every rank at each save, so a checkpoint is whole (each rank's `rng_state_N.pth`) before it is mirrored."
+    def on_save(self, args, state, control, **kwargs): barrier()
+
+# %% ../nbs/04_callbacks.ipynb #8b1cac24
+class StopTogetherCallback(TrainerCallback):
+    "Make every rank follow rank 0's stop and save decisions (red flags, early stopping) at each step, log and eval."
+    def _sync(self, args, control):
+        if not group_ready(): return
+        t = torch.tensor([control.should_training_stop, control.should_save], dtype=torch.uint8, device=args.device)
+        torch.distributed.broadcast(t, src=0)
+        control.should_training_stop, control.should_save = bool(t[0]), bool(t[1])
+    def on_step_end(self, args, state, control, **kwargs): self._sync(args, control)
+    def on_log(self, args, state, control, **kwargs): self._sync(args, control)
+    def on_evaluate(self, args, state, control, **kwargs): self._sync(args, control)
+
+# %% ../nbs/04_callbacks.ipynb #1c44f4f2
+def ddp_callbacks() -> tuple[list, list]:
+    "Callbacks for a launched run: (before the mirror callback, after the others); empty in a single process."
+    return ([SaveBarrierCallback()], [StopTogetherCallback()]) if is_distributed() else ([], [])

@@ -8,7 +8,9 @@ import json, statistics, tempfile, time, warnings
 from pathlib import Path
 from .findings import Finding
 from .redflags import THRESHOLDS, Thresholds
-from .storage import fs_for, file_problem, checkpoint_problems, remote_kind
+from .remote import fs_for, remote_kind
+from .run import FINAL
+from .storage import CKPT_PREFIX, MARKER, checkpoint_problems, file_problem
 
 # %% auto #0
 __all__ = ['run_files', 'check_checkpoints']
@@ -16,15 +18,15 @@ __all__ = ['run_files', 'check_checkpoints']
 # %% ../nbs/07c_checkpoints.ipynb #169bf53c
 def run_files(url, root, listing: dict) -> tuple[list[dict], dict | None]:
     "Checkpoints `[{step, url, files: {name: size}, complete}]` and `final/`'s `{name: size}` (or None) in a listing."
-    ckpts, final = {}, {}
+    ckpts, final, n = {}, {}, len(CKPT_PREFIX)
     for path in listing:
         head, _, name = path[len(root):].lstrip("/").partition("/")
-        if head.startswith("checkpoint-") and head[11:].isdigit() and name and "/" not in name:
-            ckpts.setdefault(int(head[11:]), {})[name] = listing[path].get("size")
-        elif head == "final" and name: final[name] = listing[path].get("size")
+        if head.startswith(CKPT_PREFIX) and head[n:].isdigit() and name and "/" not in name:
+            ckpts.setdefault(int(head[n:]), {})[name] = listing[path].get("size")
+        elif head == FINAL and name: final[name] = listing[path].get("size")
     base = str(url).rstrip("/")
-    return [dict(step=s, url=f"{base}/checkpoint-{s}", complete="_COMPLETE" in f,
-                 files={k: v for k, v in f.items() if k != "_COMPLETE"})
+    return [dict(step=s, url=f"{base}/{CKPT_PREFIX}{s}", complete=MARKER in f,
+                 files={k: v for k, v in f.items() if k != MARKER})
             for s, f in sorted(ckpts.items())], final or None
 
 # %% ../nbs/07c_checkpoints.ipynb #d67d19bd
@@ -139,7 +141,7 @@ def _check_one(loader, path, label: str, sizes: dict, device: str, th: Threshold
     if sd and not problems:
         p, more = _load_problems(loader, path, sd, device, th)
         problems, figs = problems + p, figs | more
-    if label != "final":
+    if label != FINAL:
         problems += [f"cannot be resumed: {p}" for p in checkpoint_problems(path) if "adapter_model" not in p]
     if problems: return Finding(label, "failed", "; ".join(problems), figs, "do not use it: resume (`--resume_from_"
                                 "checkpoint latest`) moves it aside and takes the newest verified one before it")
@@ -151,14 +153,14 @@ def check_checkpoints(url, th: Thresholds = THRESHOLDS, device: str | None = Non
     import torch  # heavy: only when checkpoints are loaded
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     fs, root, checkpoints, final = _run_checkpoints(url)
-    items = [(f"checkpoint-{c['step']}", c["files"]) for c in checkpoints] + ([("final", final)] if final else [])
-    sizes = {k: f["adapter_model.safetensors"] for k, f in items if f.get("adapter_model.safetensors") and k != "final"}
+    items = [(f"{CKPT_PREFIX}{c['step']}", c["files"]) for c in checkpoints] + ([(FINAL, final)] if final else [])
+    sizes = {k: f["adapter_model.safetensors"] for k, f in items if f.get("adapter_model.safetensors") and k != FINAL}
     loader, out = _Loader(device), []
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # peft's note on every adapter switch
         for label, files in items:
             if "adapter_config.json" not in files:
                 out.append(Finding(label, "failed", "no adapter_config.json", advice="resume moves it aside"))
-            else: out.append(_check_one(loader, _fetch(fs, root, label, tmp), label, sizes if label != "final" else {},
+            else: out.append(_check_one(loader, _fetch(fs, root, label, tmp), label, sizes if label != FINAL else {},
                                         device, th))
     return out

@@ -10,17 +10,11 @@ from importlib.resources import files
 from pathlib import Path
 import yaml
 
-# gcsfs reads this at import; its experimental zonal/HNS path stalls on a gRPC/TLS handshake against the emulator,
-# and the classic JSON API path serves ordinary buckets. setdefault so a user can still opt in.
-os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
-import fsspec
-
-
 # %% auto #0
 __all__ = ['REDACTED', 'BUCKET_PLACEHOLDER', 'CHECKPOINTING', 'PROMPT_FORMATS', 'ModelConfig', 'LoraSection',
            'QuantizationConfig', 'DataConfig', 'LoggingConfig', 'redact', 'ConfigError', 'Config',
            'activation_checkpointing', 'config_from_dict', 'preset_path', 'list_presets', 'apply_overrides',
-           'load_config', 'validate_config', 'resolve_bucket', 'check_url', 'fs_for', 'explain_fs_error']
+           'load_config', 'validate_config', 'resolve_bucket', 'check_url']
 
 # %% ../nbs/00_config.ipynb #855e9421
 @dataclass
@@ -448,38 +442,3 @@ def check_url(url: str | None, key: str = "logging.remote_dir") -> str | None:
         raise ConfigError(f"{key} is '{url}': replace {BUCKET_PLACEHOLDER} with your bucket (edit the YAML, "
                           f"override {key}=gs://my-bucket/run, or set GCS_BUCKET=my-bucket)")
     return url
-
-# %% ../nbs/00_config.ipynb #a2249877
-def fs_for(url: str):
-    "(filesystem, path) for `url`; gcsfs goes to `STORAGE_EMULATOR_HOST` when that is set."
-    url = str(url)
-    if BUCKET_PLACEHOLDER.lower() in url.lower():
-        raise ValueError(f"{url!r} still contains {BUCKET_PLACEHOLDER}: replace it with your bucket name "
-                         "(or set logging.remote_dir)")
-    opts, gs = {}, url.startswith(("gs://", "gcs://"))
-    emu, creds = os.environ.get("STORAGE_EMULATOR_HOST"), os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if emu and gs:
-        # explicit endpoint: part of fsspec's instance-cache key, so a new emulator port gets a fresh filesystem
-        opts = dict(token=creds or "anon", endpoint_url=emu if "://" in emu else f"http://{emu}")
-    try: fs, path = fsspec.core.url_to_fs(url, **opts)
-    except (ValueError, OSError) as e:
-        if not (gs and creds): raise
-        raise PermissionError(f"the GCS credentials in GOOGLE_APPLICATION_CREDENTIALS={creds} cannot be used "
-                              f"({type(e).__name__}: {str(e)[:120]})") from e
-    return fs, path.rstrip("/")
-
-# %% ../nbs/00_config.ipynb #7e407808
-def explain_fs_error(e: BaseException) -> str:
-    "What an error from a storage URL most likely means, in words a user can act on."
-    s, code = f"{type(e).__name__}: {e}", getattr(e, "code", None) or getattr(e, "status", None)
-    if code in (401, 403) or any(w in s.lower() for w in ("credential", "unauthorized", "forbidden", "permission",
-                                                           "401", "403")):
-        return (f"not allowed ({s[:200]}): authenticate (Colab: from google.colab import auth; "
-                "auth.authenticate_user(); elsewhere: gcloud auth application-default login, or point "
-                "GOOGLE_APPLICATION_CREDENTIALS at a valid key file) with an account that may use the bucket")
-    if code == 404 or isinstance(e, FileNotFoundError) or "not found" in s.lower() or "nosuchbucket" in s.lower():
-        return (f"not found ({s[:160]}): check the bucket name and that the bucket exists "
-                "(gcloud storage buckets create gs://NAME)")
-    if isinstance(e, (TimeoutError, ConnectionError, OSError)) or "timeout" in s.lower() or "connect" in s.lower():
-        return f"unreachable ({s[:160]}): check the network (and STORAGE_EMULATOR_HOST if you use an emulator)"
-    return s[:200]

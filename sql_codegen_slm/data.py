@@ -8,7 +8,8 @@ import hashlib, json, logging, os, re, shutil, time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from .config import check_url, fs_for, explain_fs_error
+from .config import check_url
+from .remote import fs_for, explain_fs_error
 from .prompts import PromptFormat
 
 # %% auto #0

@@ -5,13 +5,11 @@
 # %% ../nbs/04b_distributed.ipynb #bee4ccbc
 from __future__ import annotations
 import os
-import torch
-from transformers import TrainerCallback
 from .runlock import RunLock
 
 # %% auto #0
-__all__ = ['world', 'is_distributed', 'is_main_process', 'ddp_args', 'barrier', 'run_on_main', 'start_process_group',
-           'MainProcessLock', 'SaveBarrierCallback', 'StopTogetherCallback', 'ddp_callbacks', 'count_gpus']
+__all__ = ['world', 'is_distributed', 'is_main_process', 'ddp_args', 'group_ready', 'barrier', 'run_on_main',
+           'start_process_group', 'MainProcessLock', 'count_gpus']
 
 # %% ../nbs/04b_distributed.ipynb #97ddcc3f
 def world() -> tuple[int, int, int]:
@@ -24,6 +22,7 @@ def is_distributed() -> bool:
     "Launched as one of several processes (torchrun, accelerate launch)."
     return world()[2] > 1
 
+# %% ../nbs/04b_distributed.ipynb #9780967e
 def is_main_process() -> bool:
     "Rank 0: the process that holds the lock, talks to the remote and writes what is shared."
     return world()[0] == 0
@@ -32,30 +31,39 @@ def is_main_process() -> bool:
 def ddp_args(cuda: bool | None = None) -> dict:
     "`TrainingArguments` fields DDP needs here; {} in a single process."
     if not is_distributed(): return {}
-    cuda = torch.cuda.is_available() if cuda is None else cuda
+    if cuda is None:
+        import torch
+        cuda = torch.cuda.is_available()
     return dict(ddp_find_unused_parameters=False,  # every LoRA weight is used in every step: no graph search
                 ddp_backend="nccl" if cuda else "gloo")
 
 # %% ../nbs/04b_distributed.ipynb #195afe29
-def _group_ready() -> bool:
-    return is_distributed() and torch.distributed.is_available() and torch.distributed.is_initialized()
+def group_ready() -> bool:
+    "A launched run whose process group is up (False in a single process, without importing torch)."
+    if not is_distributed(): return False
+    import torch.distributed as dist
+    return dist.is_available() and dist.is_initialized()
 
+# %% ../nbs/04b_distributed.ipynb #50d35ba7
 def barrier():
     "Wait for every rank (a no-op in a single process)."
-    if _group_ready(): torch.distributed.barrier()
+    if group_ready():
+        import torch.distributed as dist
+        dist.barrier()
 
 # %% ../nbs/04b_distributed.ipynb #1b39d523
 def run_on_main(fn, *args, **kwargs):
     "Call `fn` on rank 0 only while the others wait; every rank returns its result, or raises its exception."
     if not is_distributed(): return fn(*args, **kwargs)
-    if not _group_ready():
+    if not group_ready():
         raise RuntimeError("run_on_main: the process group is not started yet: create the TrainingArguments first "
                            "(`start_process_group`)")
     box, err = [None], None
     if is_main_process():
         try: box[0] = ("ok", fn(*args, **kwargs))
         except Exception as e: box[0], err = ("error", e), e
-    torch.distributed.broadcast_object_list(box, src=0)  # the others block here until rank 0 is done
+    import torch.distributed as dist
+    dist.broadcast_object_list(box, src=0)  # the others block here until rank 0 is done
     kind, value = box[0]
     if kind == "ok": return value
     raise err if err is not None else value
@@ -68,8 +76,8 @@ def start_process_group(args) -> None:
 # %% ../nbs/04b_distributed.ipynb #a209478f
 class MainProcessLock:
     "`RunLock` for a whole launched group: rank 0 holds the lock and the lease, the others wait and share its fate."
-    def __init__(self, output_dir, remote_url: str | None = None, **kwargs):
-        self.lock = RunLock(output_dir, remote_url, **kwargs) if is_main_process() else None
+    def __init__(self, run, **kwargs):  # run: a `run.RunDir` (its local directory and remote)
+        self.lock = RunLock(run.local, run.remote, **kwargs) if is_main_process() else None
         self.warnings: list[str] = []
     def _take(self):
         self.lock.acquire(); return self.lock.warnings
@@ -79,31 +87,10 @@ class MainProcessLock:
     def __exit__(self, *exc):
         if self.lock: self.lock.release()
 
-# %% ../nbs/04b_distributed.ipynb #691e791d
-class SaveBarrierCallback(TrainerCallback):
-    "Wait for every rank at each save, so a checkpoint is whole (each rank's `rng_state_N.pth`) before it is mirrored."
-    def on_save(self, args, state, control, **kwargs): barrier()
-
-# %% ../nbs/04b_distributed.ipynb #8b1cac24
-class StopTogetherCallback(TrainerCallback):
-    "Make every rank follow rank 0's stop and save decisions (red flags, early stopping) at each step, log and eval."
-    def _sync(self, args, control):
-        if not _group_ready(): return
-        t = torch.tensor([control.should_training_stop, control.should_save], dtype=torch.uint8, device=args.device)
-        torch.distributed.broadcast(t, src=0)
-        control.should_training_stop, control.should_save = bool(t[0]), bool(t[1])
-    def on_step_end(self, args, state, control, **kwargs): self._sync(args, control)
-    def on_log(self, args, state, control, **kwargs): self._sync(args, control)
-    def on_evaluate(self, args, state, control, **kwargs): self._sync(args, control)
-
-# %% ../nbs/04b_distributed.ipynb #1c44f4f2
-def ddp_callbacks() -> tuple[list, list]:
-    "Callbacks for a launched run: (before the mirror callback, after the others); empty in a single process."
-    return ([SaveBarrierCallback()], [StopTogetherCallback()]) if is_distributed() else ([], [])
-
 # %% ../nbs/04b_distributed.ipynb #eeabb6d7
 def count_gpus(gpus: int | None = None) -> int:
     "GPUs a run will use: `gpus` if given, else the launcher's WORLD_SIZE, else this machine's CUDA devices (min. 1)."
     if gpus: return int(gpus)
     if is_distributed(): return world()[2]
+    import torch
     return max(1, torch.cuda.device_count() if torch.cuda.is_available() else 1)

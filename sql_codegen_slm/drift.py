@@ -8,7 +8,7 @@ import csv, json, sys
 from pathlib import Path
 import numpy as np
 import torch
-from . import storage
+from . import remote
 from .findings import Finding, Parser, cli_error, exit_code, to_terminal
 from .representations import REP_DIR, check_representations, remote_steps, step_name
 
@@ -32,7 +32,7 @@ def load_layer(url, step: int, layer: int, pooling: str | None = None):
     "The pooled tensors of one layer at one step of the run at `url` (local path or remote URL), or the one tensor of "
     "`pooling`; a `ValueError` naming the file when it is missing, truncated or lacks that pooling."
     from safetensors.torch import load
-    fs, root = storage.fs_for(url)
+    fs, root = remote.fs_for(url)
     name = f"{REP_DIR}/{step_name(step)}/layer_{layer}.safetensors"
     try: t = load(fs.cat_file(f"{root}/{name}"))
     except Exception as e:
@@ -50,7 +50,7 @@ def drift(url, pooling: str = "mean", base_step: int = 0, problems: list | None 
     steps = sorted(s for s, ok in remote_steps(url).items() if ok)
     if base_step not in steps: raise FileNotFoundError(f"{url}: no complete {REP_DIR}/{step_name(base_step)} (the base "
                                                        "model's representations) to compare with")
-    fs, root = storage.fs_for(url)
+    fs, root = remote.fs_for(url)
     meta = f"{REP_DIR}/{step_name(base_step)}/metadata.json"
     try: n = int(json.loads(fs.cat_file(f"{root}/{meta}"))["n_layers"])
     except Exception as e: raise ValueError(f"{url}/{meta} does not say n_layers ({type(e).__name__}: {e})") from None
@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     out = Path(a.out or (Path(a.run) / "drift" if "://" not in a.run else "drift"))
     try:
-        if storage.remote_kind(a.run)[2] != "dir": raise FileNotFoundError(f"{a.run}: no such run directory")
+        if remote.remote_kind(a.run)[2] != "dir": raise FileNotFoundError(f"{a.run}: no such run directory")
         if blocker := next((d for d in (out, *out.parents) if d.exists() and not d.is_dir()), None):
             raise ValueError(f"--out {out}: {blocker} is a file, not a directory")
         found = check_representations(a.run)

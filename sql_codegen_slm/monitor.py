@@ -11,7 +11,7 @@ import yaml
 from .checkpoint_check import check_checkpoints, run_files
 from .findings import Finding, Parser, cli_error, exit_code, to_json, to_terminal
 from .redflags import DETECTORS, THRESHOLDS, Thresholds, keys_read, red_flags, series
-from .storage import fs_for, remote_kind
+from .remote import fs_for, remote_kind
 
 # %% auto #0
 __all__ = ['checkpoint_flags', 'read_run', 'run_status', 'check_run', 'format_status', 'main']

@@ -12,7 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from .config import (BUCKET_PLACEHOLDER, ConfigError, activation_checkpointing, explain_fs_error,
+from .config import (BUCKET_PLACEHOLDER, ConfigError, activation_checkpointing,
                                     load_config, resolve_bucket)
 from .data import (OVERLAP_WARN, DataFetchError, RecordError, data_name, is_url, load_records, overlap,
                                   resolve_data_path)
@@ -20,7 +20,7 @@ from .prompts import PromptFormat
 from .estimate import GPUS, gpu_key, estimate_run
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
 from .memory import approx_params, estimate_memory, fresh_gpu_gib, resolve_checkpointing
-from .storage import probe_url, within
+from .remote import explain_fs_error, probe_url, within
 
 # %% auto #0
 __all__ = ['requirements', 'in_colab', 'gcs_credentials', 'preflight_checks', 'run_preflight', 'main']

@@ -8,23 +8,21 @@ import hashlib, json, logging, os, random, shutil, time
 from pathlib import Path
 import torch
 from transformers import TrainerCallback
-from . import storage
 from .callbacks import kept_rng
+from .run import (REP_DIR, RunDir, local_steps, remote_steps, representation_index, step_name,
+                                 sync_representations, upload_step)
+from .storage import MARKER
 from .data import read_records
 from .prompts import PromptFormat
 from .findings import Finding
 
 # %% auto #0
-__all__ = ['logger', 'REP_DIR', 'MARKER', 'DTYPES', 'step_name', 'probe_set', 'probe_hash', 'adapter_hash', 'extract',
-           'write_step', 'local_steps', 'remote_steps', 'upload_step', 'sync_representations', 'RepresentationCallback',
+__all__ = ['logger', 'DTYPES', 'probe_set', 'probe_hash', 'adapter_hash', 'extract', 'write_step', 'RepresentationCallback',
            'check_representations']
 
 # %% ../nbs/04c_representations.ipynb #ff26d761
 logger = logging.getLogger(__name__)
-REP_DIR, MARKER = "representations", storage.MARKER
 DTYPES = dict(bfloat16=torch.bfloat16, float16=torch.float16, float32=torch.float32)
-
-def step_name(step: int) -> str: return f"step_{int(step):06d}"
 
 # %% ../nbs/04c_representations.ipynb #779eeead
 def probe_set(val_file: str, n: int, seed: int = 42) -> list[dict]:
@@ -91,50 +89,13 @@ def write_step(root, step: int, reps: dict, meta: dict) -> Path:
     os.replace(tmp, final)
     return final
 
-# %% ../nbs/04c_representations.ipynb #96fb21d9
-def local_steps(root) -> dict[int, bool]:
-    "`{step: complete}` of the step folders under a local `representations/`."
-    return {int(d.name[5:]): (d / MARKER).exists() for d in Path(root).glob("step_*")
-            if d.is_dir() and d.name[5:].isdigit()}
-
-# %% ../nbs/04c_representations.ipynb #8f1236ab
-def _index(url) -> tuple:
-    "(fs, root, {step: {file name: size}}) of the step folders under `url/representations`."
-    fs, root = storage.fs_for(url)
-    root = f"{root}/{REP_DIR}"
-    fs.invalidate_cache()
-    out = {}
-    if fs.exists(root):
-        for path, info in fs.find(root, detail=True).items():
-            head, _, name = path[len(root):].lstrip("/").partition("/")
-            if head.startswith("step_") and head[5:].isdigit() and name and "/" not in name:
-                out.setdefault(int(head[5:]), {})[name] = info.get("size") or 0
-    return fs, root, out
-
-# %% ../nbs/04c_representations.ipynb #7dc5518e
-def remote_steps(url) -> dict[int, bool]:
-    "`{step: complete}` of the step folders under `url/representations` (local path, gs://, memory://)."
-    return {s: MARKER in files for s, files in _index(url)[2].items()}
-
-# %% ../nbs/04c_representations.ipynb #a658d627
-def upload_step(local_step: Path, remote_url: str) -> int:
-    "Upload one step folder to `remote_url/representations/step_NNNNNN/` (marker last); returns bytes."
-    return storage.upload_dir(local_step, f"{remote_url.rstrip('/')}/{REP_DIR}/{Path(local_step).name}",
-                              step=int(Path(local_step).name[5:]))
-
-# %% ../nbs/04c_representations.ipynb #a2fb52d3
-def sync_representations(local_run, remote_url) -> dict[int, int]:
-    "Upload every complete local step that is not complete remotely: `{step: bytes}` (what `storage.sync_run` misses)."
-    root, done = Path(local_run) / REP_DIR, {s for s, ok in remote_steps(remote_url).items() if ok}
-    return {s: upload_step(root / step_name(s), remote_url) for s, ok in sorted(local_steps(root).items())
-            if ok and s not in done}
-
 # %% ../nbs/04c_representations.ipynb #28746ae1
 class RepresentationCallback(TrainerCallback):
     "Write every layer's pooled hidden states for a fixed probe set at step 0 (the base) and every `every` steps."
-    def __init__(self, cfg, remote_dir: str | None = None, probes: list | None = None):
+    def __init__(self, cfg, run: RunDir | None = None, probes: list | None = None):
         lg = cfg.logging
-        self.every, self.remote = lg.extract_representations_every_steps, remote_dir
+        self.every, self.run = lg.extract_representations_every_steps, run
+        self.remote = run.remote if run else None
         self.pooling = ("mean", "last") if lg.representation_pooling == "both" else (lg.representation_pooling,)
         self.dtype, self.model_name = DTYPES[lg.representation_dtype], cfg.model.name
         self.max_len = cfg.model.max_seq_length
@@ -146,9 +107,11 @@ class RepresentationCallback(TrainerCallback):
         self.bytes_uploaded = 0  # summed with the checkpoint mirror's into the run's uploaded_bytes
         self._remote_done: set = set()
 
+    def report(self) -> dict: return dict(uploaded_bytes=self.bytes_uploaded)  # `callbacks.collected` gathers it
+
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kw):
         if not state.is_world_process_zero or not self.every: return
-        self.root = Path(args.output_dir) / REP_DIR
+        self.root = self.run.representations if self.run else Path(args.output_dir) / REP_DIR
         if self.remote:
             try: self._remote_done = {s for s, ok in remote_steps(self.remote).items() if ok}
             except Exception as e:  # unreachable now: the local copies still say what is done
@@ -260,7 +223,7 @@ def _step_findings(fs, root, step, files, ref) -> list[Finding]:
 # %% ../nbs/04c_representations.ipynb #2e4323ed
 def check_representations(url, every: int | None = None, global_step: int | None = None) -> list[Finding]:
     "Integrity findings for `url/representations` (expected every `every` steps up to `global_step`, when given)."
-    fs, root, idx = _index(url)
+    fs, root, idx = representation_index(url)
     if not idx:
         return [] if not every else [_f("representations_absent", "failed", 0, f"no {REP_DIR}/ under {url} although "
                                         f"extraction is on (every {every} steps)", "check the training log for errors")]

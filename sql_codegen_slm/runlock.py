@@ -9,7 +9,7 @@ __all__ = ['logger', 'LOCK_NAME', 'LEASE_NAME', 'RunLocked', 'RunLock']
 import json, logging, os, socket, threading, time, uuid
 from pathlib import Path
 from fastcore.basics import patch
-from .storage import fs_for
+from .remote import fs_for
 
 # %% ../nbs/03b_runlock.ipynb #e4fca2f5
 logger = logging.getLogger(__name__)

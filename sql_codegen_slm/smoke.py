@@ -17,12 +17,14 @@ from .memory import estimate_memory, peak_memory
 from .model import load_model
 from .preflight import run_preflight
 from .runlock import RunLock
-from .storage import download_dir, fs_for, list_checkpoints, probe_url, remote_bytes
-from .representations import REP_DIR, check_representations, remote_steps, step_name
+from .remote import fs_for, probe_url
+from .run import CONFIG, FINAL, REP_DIR, RunDir, remote_steps, step_name
+from .storage import CKPT_PREFIX, download_dir, list_checkpoints, remote_bytes
+from .representations import check_representations
 from .distributed import world
 from .drift import drift_report
 from .sql_metrics import SQL_KEYS
-from .train import plot_losses, train
+from .train import TrainResult, plot_losses, train
 from .validation import (Report, RestoreCheck, check_checkpoint_loading, check_checkpoint_saving,
     check_inference, check_memory, component_checks, device_name)
 
@@ -51,10 +53,6 @@ class _TrainableDigest(TrainerCallback):
         self.digest = h.hexdigest()
 
 # %% ../nbs/09_smoke.ipynb #37830478
-_SUMMARY = ("final_dir", "remote_final", "resumed_from", "resume_messages", "global_step", "train_loss", "eval_loss",
-            "perplexity", "wall_s", "log_history", "uploaded_bytes", "final_bytes_uploaded", "process_index",
-            "log_bytes_uploaded", "model")
-
 def _child(argv=None):
     "Entry point of the smoke's training children: `train` with progress (and restore) callbacks; writes summary.json."
     p = argparse.ArgumentParser()
@@ -65,21 +63,17 @@ def _child(argv=None):
     out = Path(a.output_dir); out.mkdir(parents=True, exist_ok=True)
     rank = world()[0]; sfx = f".rank{rank}" if rank else ""  # under torchrun: a file per rank
     digest = _TrainableDigest()
-    cbs = [_Progress(out / f"progress{sfx}.json", a.hold_at_step), digest] + (
-        [RestoreCheck(None, a.restore_check)] if a.restore_check else []
-    )
+    cbs = [_Progress(out / f"progress{sfx}.json", a.hold_at_step), digest]
+    cbs += [RestoreCheck(None, a.restore_check)] if a.restore_check else []
     r = train(cfg, resume_from_checkpoint=a.resume, remote_dir=a.remote_dir, callbacks=cbs)
-    (out / f"summary{sfx}.json").write_text(json.dumps(
-        {k: r[k] for k in _SUMMARY} | dict(peak_gb=peak_memory()["peak_gib"], trainable_sha256=digest.digest),
-        indent=1, default=str)
-    )
+    r.extra.update(peak_gb=peak_memory()["peak_gib"], trainable_sha256=digest.digest)
+    (out / f"summary{sfx}.json").write_text(r.to_json())  # the parent reads it back: `TrainResult.from_json`
 
 # %% ../nbs/09_smoke.ipynb #95fc6609
 def _spawn(args: list[str], log: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "sql_codegen_slm.smoke", "child", *args]
-    return subprocess.Popen(
-        cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-    )
+    return subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 # %% ../nbs/09_smoke.ipynb #b91f3fac
 def _tail(path: Path, n: int = 15) -> str:
@@ -92,11 +86,11 @@ def _wait_for_checkpoint(remote: str, step: int, proc: subprocess.Popen, log: Pa
     while time.time() - t0 < timeout:
         if any(c["step"] == step and c["complete"] for c in list_checkpoints(remote)): return time.time() - t0
         if proc.poll() is not None:
-            raise RuntimeError(f"training child exited (code {proc.returncode}) before checkpoint-{step} was complete "
-                               f"remotely:\n{_tail(log)}")
+            raise RuntimeError(f"training child exited (code {proc.returncode}) before {CKPT_PREFIX}{step} was "
+                               f"complete remotely:\n{_tail(log)}")
         time.sleep(0.2)
     proc.kill()
-    raise TimeoutError(f"checkpoint-{step} not complete at {remote} after {timeout:.0f} s:\n{_tail(log)}")
+    raise TimeoutError(f"{CKPT_PREFIX}{step} not complete at {remote} after {timeout:.0f} s:\n{_tail(log)}")
 
 # %% ../nbs/09_smoke.ipynb #3ff7c926
 def max_loss_diff(reference: list, resumed: list, steps) -> float:
@@ -109,44 +103,32 @@ class SmokeRun:
     "The kill-and-resume phases of the smoke: reference, interrupted, resumed, comparison."
     def __init__(self, cfg: Config, out: Path, remote: str, timeout: float, tol: float):
         self.cfg, self.out, self.remote, self.timeout, self.tol = cfg, Path(out), remote, timeout, tol
-        self.max_steps, self.save_steps = int(cfg.training.get("max_steps", 20)), int(
-            cfg.training.get("save_steps", 10)
-        )
+        t = cfg.training
+        self.max_steps, self.save_steps = int(t.get("max_steps", 20)), int(t.get("save_steps", 10))
         if not 0 < self.save_steps < self.max_steps:
-            raise ValueError(
-                f"the smoke needs 0 < training.save_steps ({self.save_steps}) < training.max_steps ({self.max_steps})"
-            )
-        self.cfg_path, self.ref, self.summary = cfg.save(self.out / "config.yaml"), None, None
+            raise ValueError(f"the smoke needs 0 < training.save_steps ({self.save_steps}) < training.max_steps "
+                             f"({self.max_steps})")
+        self.ref: TrainResult | None = None; self.summary: TrainResult | None = None  # the reference and resumed runs
+        self.cfg_path = cfg.save(self.out / CONFIG)
 
     def reference(self, ctx=None) -> Finding:
         "The uninterrupted run of the same seed, in this process: the ground truth for the comparison."
         cfg = dataclasses.replace(self.cfg, training={**self.cfg.training, "output_dir": str(self.out / "reference")})
         r = self.ref = train(cfg)
-        ev = [h["step"] for h in r["log_history"] if "eval_loss" in h]
-        return Finding("training", "passed" if torch.isfinite(torch.tensor(r["train_loss"])) else "failed",
-                       f"{r['global_step']} steps in {r['wall_s']} s, train loss {r['train_loss']:.4f}, eval loss "
-                       f"{r['eval_loss']:.4f} (perplexity {r['perplexity']:.2f}) at steps {ev}",
-                       dict(steps=r["global_step"], train_loss=r["train_loss"], eval_loss=r["eval_loss"],
-                            perplexity=r["perplexity"], eval_steps=ev, step_s=round(r["wall_s"] / r["global_step"], 3)))
+        ev = [h["step"] for h in r.log_history if "eval_loss" in h]
+        return Finding("training", "passed" if torch.isfinite(torch.tensor(r.train_loss)) else "failed",
+                       f"{r.global_step} steps in {r.wall_s} s, train loss {r.train_loss:.4f}, eval loss "
+                       f"{r.eval_loss:.4f} (perplexity {r.perplexity:.2f}) at steps {ev}",
+                       dict(steps=r.global_step, train_loss=r.train_loss, eval_loss=r.eval_loss,
+                            perplexity=r.perplexity, eval_steps=ev, step_s=round(r.wall_s / r.global_step, 3)))
 
 # %% ../nbs/09_smoke.ipynb #035d95d7
 @patch
 def interrupted(self: SmokeRun, ctx=None) -> Finding:
     "A child trains with checkpoints mirrored to the remote; SIGKILL once checkpoint `save_steps` is complete there."
     log = self.out / "interrupted.log"
-    child = _spawn(
-        [
-            "--config",
-            str(self.cfg_path),
-            "--output_dir",
-            str(self.out / "interrupted"),
-            "--remote_dir",
-            self.remote,
-            "--hold_at_step",
-            str(self.save_steps),
-        ],
-        log,
-    )
+    child = _spawn(["--config", str(self.cfg_path), "--output_dir", str(self.out / "interrupted"),
+                    "--remote_dir", self.remote, "--hold_at_step", str(self.save_steps)], log)
     self.killed_pid = child.pid  # what it wrote carries its pid: a later rewrite would not
     try:
         self.waited = _wait_for_checkpoint(self.remote, self.save_steps, child, log, self.timeout)
@@ -155,8 +137,8 @@ def interrupted(self: SmokeRun, ctx=None) -> Finding:
     except Exception as e:
         child.kill()
         return Finding("resume", "failed", f"interrupted run: {e}", advice="see interrupted.log")
-    ck = f"checkpoint-{self.save_steps}"
-    return check_checkpoint_saving(f"{self.remote}/{ck}", self.out / "interrupted" / ck)
+    ck = RunDir(self.out / "interrupted", self.remote).checkpoint(self.save_steps)
+    return check_checkpoint_saving(f"{self.remote}/{ck.name}", ck)
 
 # %% ../nbs/09_smoke.ipynb #3f0dee50
 @patch
@@ -164,35 +146,14 @@ def resumed(self: SmokeRun, ctx=None) -> Finding:
     "A new process on an empty local directory resumes from the remote and finishes; the restored state is compared."
     log = self.out / "resumed.log"
     with open(log, "w") as f:
-        res = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sql_codegen_slm.smoke",
-                "child",
-                "--config",
-                str(self.cfg_path),
-                "--output_dir",
-                str(self.out / "resumed"),
-                "--remote_dir",
-                self.remote,
-                "--resume",
-                "latest",
-                "--restore_check",
-                str(self.out / "restore.json"),
-            ],
-            stdout=f,
-            stderr=subprocess.STDOUT,
-            timeout=self.timeout,
-        )
+        res = subprocess.run([sys.executable, "-m", "sql_codegen_slm.smoke", "child", "--config", str(self.cfg_path),
+                              "--output_dir", str(self.out / "resumed"), "--remote_dir", self.remote,
+                              "--resume", "latest", "--restore_check", str(self.out / "restore.json")],
+                             stdout=f, stderr=subprocess.STDOUT, timeout=self.timeout)
     if res.returncode != 0:
-        return Finding(
-            "resume",
-            "failed",
-            f"resumed run exited with code {res.returncode}:\n{_tail(log)}",
-            advice="see resumed.log",
-        )
-    self.summary = json.loads((self.out / "resumed" / "summary.json").read_text())
+        return Finding("resume", "failed", f"resumed run exited with code {res.returncode}:\n{_tail(log)}",
+                       advice="see resumed.log")
+    self.summary = TrainResult.from_json((self.out / "resumed" / "summary.json").read_text())
     return check_checkpoint_loading(json.loads((self.out / "restore.json").read_text()))
 
 # %% ../nbs/09_smoke.ipynb #11675528
@@ -200,33 +161,19 @@ def resumed(self: SmokeRun, ctx=None) -> Finding:
 def comparison(self: SmokeRun, ctx=None) -> Finding:
     "The resumed run's losses after the checkpoint equal the uninterrupted run's."
     s, first, last = self.summary, self.save_steps + 1, self.max_steps
-    resumed_step = int(Path(s["resumed_from"] or "checkpoint-0").name.rsplit("-", 1)[-1])
-    diff = max_loss_diff(self.ref["log_history"], s["log_history"], range(first, last + 1)) if self.ref else None
-    ok = resumed_step == self.save_steps and s["global_step"] == last and (diff is None or diff <= self.tol)
-    return Finding(
-        "resume",
-        "passed" if ok else "failed",
-        f"killed (SIGKILL) at step {self.killed_at} after checkpoint-{self.save_steps} landed remotely "
-        f"({self.waited:.1f} s wait); "
-        f"new process on an empty disk {'; '.join(s['resume_messages'])}; reached step {s['global_step']}"
-        + (
-            f"; max abs loss diff vs uninterrupted run over steps {first}-{last}: {diff:.3g} (tolerance {self.tol:g})"
-            if diff is not None
-            else ""
-        ),
-        dict(
-            killed_at_step=self.killed_at,
-            resumed_from=resumed_step,
-            final_step=s["global_step"],
-            max_loss_diff=diff,
-            tolerance=self.tol,
-            resume_messages=s["resume_messages"],
-            checkpoints_remote=[c["step"] for c in list_checkpoints(self.remote) if c["complete"]],
-            uploaded_bytes_resumed=s["uploaded_bytes"] + s["final_bytes_uploaded"],
-            remote_bytes=remote_bytes(self.remote),
-        ),
-        "resume does not reproduce training: check the checkpoint files (rng_state, optimizer) and data_seed",
-    )
+    resumed_step = int(Path(s.resumed_from).name[len(CKPT_PREFIX):]) if s.resumed_from else 0
+    diff = max_loss_diff(self.ref.log_history, s.log_history, range(first, last + 1)) if self.ref else None
+    ok = resumed_step == self.save_steps and s.global_step == last and (diff is None or diff <= self.tol)
+    return Finding("resume", "passed" if ok else "failed",
+        f"killed (SIGKILL) at step {self.killed_at} after {CKPT_PREFIX}{self.save_steps} landed remotely "
+        f"({self.waited:.1f} s wait); new process on an empty disk {'; '.join(s.resume_messages)}; reached step "
+        f"{s.global_step}" + (f"; max abs loss diff vs uninterrupted run over steps {first}-{last}: {diff:.3g} "
+                              f"(tolerance {self.tol:g})" if diff is not None else ""),
+        dict(killed_at_step=self.killed_at, resumed_from=resumed_step, final_step=s.global_step, max_loss_diff=diff,
+             tolerance=self.tol, resume_messages=s.resume_messages,
+             checkpoints_remote=[c["step"] for c in list_checkpoints(self.remote) if c["complete"]],
+             uploaded_bytes_resumed=s.uploaded_bytes + s.final_bytes_uploaded, remote_bytes=remote_bytes(self.remote)),
+        "resume does not reproduce training: check the checkpoint files (rng_state, optimizer) and data_seed")
 
 # %% ../nbs/09_smoke.ipynb #43786b89
 @patch
@@ -259,7 +206,7 @@ def representations(self: SmokeRun, ctx=None) -> Finding:
 @patch
 def inference(self: SmokeRun, ctx: dict, min_valid_sql_rate: float, n: int | None) -> Finding:
     "The final adapter, downloaded from the remote, writes SQL for held-out questions; judged on a real PostgreSQL."
-    final = download_dir(self.summary["remote_final"], self.out / "final")
+    final = download_dir(self.summary.remote_final, self.out / FINAL)
     cfg = self.cfg
     val = read_records(cfg.data.val_file)[: n or cfg.data.max_samples_val or 20]
     dbs = sample_data_dir() / "schemas" if str(cfg.data.val_file).startswith("sample:") else None
@@ -270,17 +217,15 @@ def inference(self: SmokeRun, ctx: dict, min_valid_sql_rate: float, n: int | Non
 @patch
 def memory(self: SmokeRun, ctx: dict) -> Finding:
     "Peak memory of this process and the training children, beside the estimate for the data's largest batch."
-    child = (
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
-        if not torch.cuda.is_available()
-        else self.summary["peak_gb"]
-    )
-    est, m = None, self.summary.get("model") or {}
+    peak = self.summary.extra["peak_gb"]
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20 if not torch.cuda.is_available() else peak
+    est, m = None, self.summary.model or {}
     if torch.cuda.is_available() and ctx.get("max_tokens"):  # on CPU the process RSS is mostly the runtime itself
         bs = int(self.cfg.training.get("per_device_train_batch_size", 8))
-        est = round(estimate_memory(self.cfg, tokens=bs * ctx["max_tokens"],
-                                    activation_checkpointing=m.get("activation_checkpointing"))["peak_allocated_gib"], 3)
-    f = check_memory(max(peak_memory()["peak_gib"], child, self.summary["peak_gb"]), None, est)
+        est = estimate_memory(self.cfg, tokens=bs * ctx["max_tokens"],
+                              activation_checkpointing=m.get("activation_checkpointing"))
+        est = round(est["peak_allocated_gib"], 3)
+    f = check_memory(max(peak_memory()["peak_gib"], child, peak), None, est)
     if m.get("activation_checkpointing_why"):  # what the training chose, and why
         f.message += f"; activation checkpointing: {m['activation_checkpointing_why']}"
         f.figures["activation_checkpointing"] = m["activation_checkpointing"]
@@ -290,7 +235,7 @@ def memory(self: SmokeRun, ctx: dict) -> Finding:
 @patch
 def plot(self: SmokeRun) -> str | None:
     "Draw both loss curves into loss_curve.png; returns why not when it cannot (a plot is no verdict)."
-    try: plot_losses({"uninterrupted": self.ref["log_history"], "killed + resumed": self.summary["log_history"]},
+    try: plot_losses({"uninterrupted": self.ref.log_history, "killed + resumed": self.summary.log_history},
                      self.out / "loss_curve.png",
                      title=f"smoke: kill at step {self.killed_at}, resume from checkpoint-{self.save_steps}")
     except ImportError as e: return f"not drawn: {e} (pip install matplotlib)"
@@ -299,10 +244,8 @@ def plot(self: SmokeRun) -> str | None:
 def _full_run_estimate() -> str:
     "The table's estimate for the full preset on Colab's A100 and on this GPU (the smoke's shapes are too far from it)."
     here = gpu_key(torch.cuda.get_device_name()) if torch.cuda.is_available() else None
-    return "; ".join(
-        estimate_run(load_config("full"), gpu=g)["summary"]
-        for g in dict.fromkeys(["A100-40GB", here] if here else ["A100-40GB"])
-    )
+    return "; ".join(estimate_run(load_config("full"), gpu=g)["summary"]
+                     for g in dict.fromkeys(["A100-40GB", here] if here else ["A100-40GB"]))
 
 # %% ../nbs/09_smoke.ipynb #8f0ef697
 def smoke_preflight(ctx: dict) -> Finding:
@@ -313,27 +256,21 @@ def smoke_preflight(ctx: dict) -> Finding:
         found.append(Finding("remote", "passed" if ok else "failed", why, advice="fix remote_dir, or leave it out"))
     bad = [f for f in found if f.status == "failed"]
     n = counts(found)
-    msg = "; ".join(f"{f.name}: {f.message}" for f in bad) if bad else \
-          f"{n['passed']} passed, {n['warning']} warnings, {n['skipped']} skipped; {device_name()}, torch {torch.__version__}"
+    msg = "; ".join(f"{f.name}: {f.message}" for f in bad) if bad else (f"{n['passed']} passed, {n['warning']} "
+          f"warnings, {n['skipped']} skipped; {device_name()}, torch {torch.__version__}")
     warn = [f"{f.name}: {f.message}" for f in found if f.status == "warning"]
-    return Finding("preflight", "failed" if bad else "passed", msg + (f" (warnings: {'; '.join(warn)})" if warn and not bad else ""),
+    if warn and not bad: msg += f" (warnings: {'; '.join(warn)})"
+    return Finding("preflight", "failed" if bad else "passed", msg,
                    {f.name: f.status for f in found} | dict(remote=ctx["remote"]), bad[0].advice if bad else None)
 
 # %% ../nbs/09_smoke.ipynb #0d0201d3
-def smoke_checks(
-    run: SmokeRun, min_valid_sql_rate: float, n_inference: int | None, compare: bool = True
-) -> list[Check]:
+def smoke_checks(run: SmokeRun, min_valid_sql_rate: float, n_inference: int | None,
+                 compare: bool = True) -> list[Check]:
     "The smoke protocol, in order."
-
     def release(ctx):  # the component checks' model is not needed any more: free it before the training runs
-        for k in ("model", "tokenizer", "datasets"):
-            ctx.pop(k, None)
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-
-    def then(fn, before):
-        return lambda ctx: (before(ctx), fn(ctx))[1]
-
+        for k in ("model", "tokenizer", "datasets"): ctx.pop(k, None)
+        if torch.cuda.is_available(): torch.cuda.empty_cache()
+    def then(fn, before): return lambda ctx: (before(ctx), fn(ctx))[1]
     return [
         Check("preflight", smoke_preflight, stop=True),
         *component_checks(),
@@ -347,43 +284,28 @@ def smoke_checks(
     ]
 
 # %% ../nbs/09_smoke.ipynb #ea09001c
-def run_smoke_test(
-    cfg: Config,
-    output_dir="runs/smoke",
-    remote_dir: str | None = None,
-    compare: bool = True,
-    min_valid_sql_rate: float | None = None,
-    n_inference: int | None = None,
-    loss_tolerance: float | None = None,
-    timeout: float = 1800,
-) -> Report:
+def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None = None, compare: bool = True,
+                   min_valid_sql_rate: float | None = None, n_inference: int | None = None,
+                   loss_tolerance: float | None = None, timeout: float = 1800) -> Report:
     "Run the smoke protocol for `cfg`: report.json, report.md and loss_curve.png go into `output_dir`."
     out, t0 = Path(output_dir), time.time()
     with RunLock(out):  # a second smoke in the same directory fails at once, naming this one
-        for sub in ("reference", "interrupted", "resumed", "final", "remote"):
+        for sub in ("reference", "interrupted", "resumed", FINAL, "remote"):
             shutil.rmtree(out / sub, ignore_errors=True)
-        remote = (
-            check_url(remote_dir).rstrip("/") + "/" + time.strftime("smoke-%Y%m%d-%H%M%S")
-            if remote_dir
-            else str((out / "remote").resolve())
-        )
+        remote = (check_url(remote_dir).rstrip("/") + "/" + time.strftime("smoke-%Y%m%d-%H%M%S") if remote_dir
+                  else str((out / "remote").resolve()))
         tol = loss_tolerance if loss_tolerance is not None else (1e-6 if not torch.cuda.is_available() else 5e-2)
         rate = min_valid_sql_rate if min_valid_sql_rate is not None else 0.5 if cfg.model.name == "tiny" else 0.0
         rep = Report("smoke", cfg.model.name, device_name())
         rep.extra["remote"] = remote
         run = SmokeRun(cfg, out, remote, timeout, tol)
-        rep.add(
-            *run_checks(
-                smoke_checks(run, rate, n_inference, compare),
-                dict(cfg=cfg, remote=remote, remote_given=bool(remote_dir)),
-            )
-        )
+        rep.add(*run_checks(smoke_checks(run, rate, n_inference, compare),
+                            dict(cfg=cfg, remote=remote, remote_given=bool(remote_dir))))
         if run.summary:  # the resumed run finished: the full-run estimate and the loss plot
             rep.extra["estimate"] = _full_run_estimate()
-            rep.extra["sql_metrics"] = [{k: h[k] for k in ("step", *SQL_KEYS)} for h in run.summary["log_history"]
+            rep.extra["sql_metrics"] = [{k: h[k] for k in ("step", *SQL_KEYS)} for h in run.summary.log_history
                                         if "eval_execution_accuracy" in h]  # the resumed run's, by step
-            if run.ref and (why := run.plot()):
-                rep.extra["loss_curve"] = why
+            if run.ref and (why := run.plot()): rep.extra["loss_curve"] = why
         rep.extra["wall_s_training_side"] = round(time.time() - t0, 2)
         rep.save(out)
     return rep

@@ -4,38 +4,34 @@
 
 # %% ../nbs/06_train.ipynb #7a7fc774
 from __future__ import annotations
-import argparse, copy, importlib.util, json, logging, math, os, shutil, signal, sys, threading, time, warnings
+import argparse, copy, importlib.util, json, logging, math, signal, sys, threading, time, warnings
+from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from pathlib import Path
 import torch
-from transformers import (
-    Trainer,
-    TrainingArguments,
-    TrainerCallback,
-    DataCollatorForSeq2Seq,
-    EarlyStoppingCallback,
-    set_seed,
-)
-from transformers.trainer_utils import get_last_checkpoint
+from transformers import (Trainer, TrainingArguments, TrainerCallback, DataCollatorForSeq2Seq, EarlyStoppingCallback,
+                          set_seed)
 from .config import Config, ConfigError, load_config, check_url, resolve_bucket
 from .callbacks import (CheckpointMirrorCallback, MemoryCallback, ProgressLogCallback, RedFlagCallback,
-                                       RunLogCallback, flush_run_logs)
+                                       RunLog, collected, ddp_callbacks, flush_run_logs)
 from .data import OVERLAP_WARN, DataFetchError, RecordError, build_datasets, data_name
 from .packing import enable_packed_attention, packed_collator
 from .model import ModelLoadError, load_model, load_tokenizer, compute_dtype
 from .prompts import PromptFormatError
-from . import storage
-from .runlock import RunLock, RunLocked
-from .distributed import (MainProcessLock, barrier, ddp_args, ddp_callbacks, is_distributed, run_on_main,
+from .remote import probe_url
+from .run import CONFIG, FINAL, ResumeError, RunDir, RunExists
+from .runlock import RunLocked
+from .storage import TRAINER_STATE
+from .distributed import (MainProcessLock, barrier, ddp_args, is_distributed, run_on_main,
                                          start_process_group, world)
 from .representations import RepresentationCallback
 from .redflags import Thresholds
 from .sql_metrics import attach_sql_metrics
 
 # %% auto #0
-__all__ = ['FINISHED', 'EXIT_INTERRUPTED', 'STOP_UPLOAD_S', 'EXIT_NOT_MIRRORED', 'training_args', 'make_collator',
-           'prepare_for_training', 'save_args_redacted', 'SaveConfigCallback', 'default_callbacks', 'build_trainer',
-           'RunExists', 'ResumeError', 'resolve_resume', 'eval_loss', 'final_metrics', 'final_save', 'finished_run',
-           'Interrupted', 'StopOnSignal', 'RemoteUnavailable', 'train', 'plot_losses', 'main']
+__all__ = ['EXIT_INTERRUPTED', 'STOP_UPLOAD_S', 'EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training',
+           'save_args_redacted', 'SaveConfigCallback', 'default_callbacks', 'build_trainer', 'eval_loss',
+           'final_metrics', 'final_save', 'finished_run', 'Interrupted', 'StopOnSignal', 'TrainResult',
+           'RemoteUnavailable', 'train', 'plot_losses', 'main']
 
 # %% ../nbs/06_train.ipynb #ab00d888
 def training_args(cfg: Config, **overrides) -> TrainingArguments:
@@ -43,27 +39,19 @@ def training_args(cfg: Config, **overrides) -> TrainingArguments:
     kw = dict(cfg.training)
     for k in ("activation_checkpointing", "gradient_checkpointing", "gradient_checkpointing_kwargs"):
         kw.pop(k, None)  # load_model applies the dial; a Trainer told to would checkpoint every layer on top of it
-    kw.update(
-        logging_steps=cfg.logging.logging_steps,
-        report_to=cfg.logging.report_to,
-        label_names=["labels"],
-        remove_unused_columns=False,
-    )
+    kw.update(logging_steps=cfg.logging.logging_steps, report_to=cfg.logging.report_to, label_names=["labels"],
+              remove_unused_columns=False)
     if torch.cuda.is_available():
         dt = compute_dtype(cfg)
         kw.setdefault("bf16", dt == torch.bfloat16); kw.setdefault("fp16", dt == torch.float16)
     else: kw["use_cpu"] = True
     if kw.get("use_liger_kernel"):  # fail here, before the model loads, not in trainer.train()
         if not torch.cuda.is_available():
-            warnings.warn(
-                "training.use_liger_kernel: Liger's Triton kernels need CUDA; training without them on this machine"
-            )
+            warnings.warn("training.use_liger_kernel: Liger's Triton kernels need CUDA; training without them here")
             kw["use_liger_kernel"] = False
         elif importlib.util.find_spec("liger_kernel") is None:
-            raise ValueError(
-                'training.use_liger_kernel is true but liger-kernel is not installed: pip install -e ".[gpu]" '
-                "(or pip install liger-kernel), or set training.use_liger_kernel=false"
-            )
+            raise ValueError('training.use_liger_kernel is true but liger-kernel is not installed: pip install -e '
+                             '".[gpu]" (or pip install liger-kernel), or set training.use_liger_kernel=false')
     if cfg.logging.early_stopping_patience:
         kw.update(load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False)
     kw.update(ddp_args())  # under torchrun / accelerate launch: gloo on CPU, no unused-parameter search
@@ -73,17 +61,14 @@ def training_args(cfg: Config, **overrides) -> TrainingArguments:
 # %% ../nbs/06_train.ipynb #572c5460
 def make_collator(cfg: Config, tokenizer):
     "The data collator for the config: rows packed into one (padding-free), or padded to the longest row."
-    if cfg.model.padding_free:
-        return packed_collator()
-    return DataCollatorForSeq2Seq(
-        tokenizer, padding=True, label_pad_token_id=-100, pad_to_multiple_of=8 if torch.cuda.is_available() else None
-    )
+    if cfg.model.padding_free: return packed_collator()
+    return DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100,
+                                  pad_to_multiple_of=8 if torch.cuda.is_available() else None)
 
 # %% ../nbs/06_train.ipynb #13dd7b70
 def prepare_for_training(model, cfg: Config):
     "Switch `model` to what its collator needs: exact per-row attention (`varlen_packed`) when rows are packed."
-    if cfg.model.padding_free:
-        enable_packed_attention(model)
+    if cfg.model.padding_free: enable_packed_attention(model)
     return model
 
 # %% ../nbs/06_train.ipynb #f3acb364
@@ -93,8 +78,7 @@ def save_args_redacted(args: TrainingArguments, d) -> None:
     if not f.exists(): return
     safe = copy.copy(args)
     for k in vars(safe):
-        if k.endswith("_token") and getattr(safe, k):
-            setattr(safe, k, None)  # the names TrainingArguments.to_dict hides
+        if k.endswith("_token") and getattr(safe, k): setattr(safe, k, None)  # what TrainingArguments.to_dict hides
     torch.save(safe, f)
 
 # %% ../nbs/06_train.ipynb #fc980cab
@@ -103,25 +87,25 @@ class SaveConfigCallback(TrainerCallback):
     def __init__(self, cfg: Config): self.cfg = cfg
     def on_save(self, args, state, control, **kw):
         if not state.is_world_process_zero: return  # one writer per file under DDP
-        d = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        if d.exists(): self.cfg.save(d / "config.yaml"); save_args_redacted(args, d)
+        d = RunDir(args.output_dir).checkpoint(state.global_step)
+        if d.exists(): self.cfg.save(d / CONFIG); save_args_redacted(args, d)
 
 # %% ../nbs/06_train.ipynb #9a24a9f7
-def default_callbacks(cfg: Config, remote_dir: str | None = None, mirror_timeout: float = 120.0) -> list:
+def default_callbacks(cfg: Config, run: RunDir | None = None, mirror_timeout: float = 120.0) -> list:
     "Config saving, mirroring (with a remote), memory, red flags, progress/ETA, representations, early stopping."
     before, after = ddp_callbacks()  # under DDP: a barrier before the mirror; rank 0's stop decisions after all
     cbs = [*before, SaveConfigCallback(cfg)]
-    if remote_dir: cbs.append(CheckpointMirrorCallback(check_url(remote_dir), final_timeout=mirror_timeout))
+    if run and check_url(run.remote): cbs.append(CheckpointMirrorCallback(run, final_timeout=mirror_timeout))
     th = Thresholds.from_logging(cfg.logging)  # the config's expected SQL ranges
     cbs += [MemoryCallback(), RedFlagCallback(th), ProgressLogCallback()]  # memory first: flags read it
-    if cfg.logging.extract_representations_every_steps: cbs.append(RepresentationCallback(cfg, remote_dir))
+    if cfg.logging.extract_representations_every_steps: cbs.append(RepresentationCallback(cfg, run))
     if cfg.logging.early_stopping_patience: cbs.append(EarlyStoppingCallback(cfg.logging.early_stopping_patience))
     return cbs + after
 
 # %% ../nbs/06_train.ipynb #9ab3d047
-def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adapter: str | None = None,
+def build_trainer(cfg: Config, run: RunDir | None = None, callbacks=(), adapter: str | None = None,
                   mirror_timeout: float = 120.0, **arg_overrides):
-    "A ready `Trainer` for the config; returns (trainer, info) with the model and data reports."
+    "A ready `Trainer` for the config (and `run`, where it mirrors to); returns (trainer, info): model, data reports."
     set_seed(cfg.training.get("seed", 42))
     args, tok = training_args(cfg, **arg_overrides), load_tokenizer(cfg.model.name, cfg.data.prompt_format)
     train_ds, val_ds, stats = build_datasets(cfg, tok)  # first: `auto` checkpointing sizes for the data's largest batch
@@ -131,121 +115,11 @@ def build_trainer(cfg: Config, remote_dir: str | None = None, callbacks=(), adap
     model_info["load_s"] = round(time.time() - t0, 2)
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                       data_collator=make_collator(cfg, tok), processing_class=tok,
-                      callbacks=[*default_callbacks(cfg, remote_dir, mirror_timeout), *callbacks])
+                      callbacks=[*default_callbacks(cfg, run, mirror_timeout), *callbacks])
     attach_sql_metrics(trainer, cfg)  # first in the list: the log history, TensorBoard and red flags see its figures
     for cb in trainer.callback_handler.callbacks:  # the mirror flushes TensorBoard's writer before each upload
         if isinstance(cb, CheckpointMirrorCallback): cb.peers = trainer.callback_handler.callbacks
     return trainer, dict(model=model_info, data=stats)
-
-# %% ../nbs/06_train.ipynb #1a45b451
-class RunExists(RuntimeError):
-    "Starting from scratch would overwrite an existing run."
-
-class ResumeError(ValueError):
-    "`resume_from_checkpoint` names something that cannot be resumed from; the message says what and what to do."
-
-# %% ../nbs/06_train.ipynb #a33f6639
-def _local_steps(out: Path) -> dict:
-    return {int(d.name.rsplit("-", 1)[1]): d for d in out.glob("checkpoint-*") if d.is_dir() and d.name[11:].isdigit()}
-
-# %% ../nbs/06_train.ipynb #28057e2e
-def _set_aside(d: Path, out: Path) -> Path:
-    "Move a damaged checkpoint to `out/.corrupt/` (evidence, and out of the Trainer's way)."
-    dest = out / ".corrupt" / f"{d.name}.{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
-    dest.parent.mkdir(parents=True, exist_ok=True); shutil.move(str(d), str(dest))
-    return dest
-
-# %% ../nbs/06_train.ipynb #cd90f08f
-def _try_remote(url: str, step: int, out: Path, msgs: list) -> str | None:
-    "Download checkpoint `step` from `url` and return its local path when it is whole and loadable; else say why."
-    dest = out / f"checkpoint-{step}"
-    src = f"{url.rstrip('/')}/{dest.name}"
-    try: why = storage.checkpoint_problem(url, step)
-    except Exception as e: why = f"cannot be read ({type(e).__name__}: {e})"
-    if why is None:
-        try: storage.download_checkpoint(src, dest)
-        except Exception as e: why = f"download failed ({type(e).__name__}: {e})"
-        else:
-            if not (probs := storage.checkpoint_problems(dest)):
-                msgs.append(f"resuming from {src} (downloaded to {dest})"); return str(dest)
-            why = "; ".join(probs) + f" (downloaded copy moved to {_set_aside(dest, out)})"
-    msgs.append(f"skipped remote {dest.name}: {why}")
-    return None
-
-# %% ../nbs/06_train.ipynb #be910ff4
-def _latest(out: Path, remote_dir: str | None) -> tuple[str | None, list[str]]:
-    "The newest checkpoint, local or remote, that can be resumed from; messages name the ones skipped."
-    local = _local_steps(out) if out.is_dir() else {}
-    remote = {c["step"] for c in storage.list_checkpoints(remote_dir)} if remote_dir else set()
-    msgs = []
-    for step in sorted(set(local) | remote, reverse=True):
-        if step in local:
-            if not (probs := storage.checkpoint_problems(local[step])):
-                msgs.append(f"resuming from local {local[step]}"); return str(local[step]), msgs
-            msgs.append(
-                f"skipped local checkpoint-{step}: {'; '.join(probs)} (moved to {_set_aside(local[step], out)})"
-            )
-        if step in remote and (got := _try_remote(remote_dir, step, out, msgs)): return got, msgs
-    msgs.append(
-        "no usable checkpoint: starting from scratch"
-        if local or remote
-        else "no checkpoint found: starting from scratch"
-    )
-    return None, msgs
-
-# %% ../nbs/06_train.ipynb #dc446b90
-def _archive(out: Path, remote_dir: str | None) -> list[str]:
-    "Move an existing run's files aside (`.archived-STAMP`), keeping this run's lock and lease in place."
-    stamp, msgs = time.strftime("%Y%m%d-%H%M%S", time.gmtime()), []
-    keep = {".run.lock", "_LEASE.json"}
-    items = [p for p in out.iterdir() if p.name not in keep] if out.is_dir() else []
-    if items:
-        dest = out.with_name(f"{out.name}.archived-{stamp}"); dest.mkdir(parents=True)
-        for p in items: shutil.move(str(p), str(dest / p.name))
-        msgs.append(f"start_fresh: moved the previous run in {out} to {dest}")
-    if remote_dir:
-        fs, root = storage.fs_for(remote_dir); fs.invalidate_cache()
-        names = [
-            p
-            for p in (fs.ls(root, detail=False) if fs.exists(root) else [])
-            if p.rstrip("/").rsplit("/", 1)[-1] not in keep
-        ]
-        for p in names: fs.mv(p, f"{root}.archived-{stamp}/{p.rstrip('/').rsplit('/', 1)[-1]}", recursive=True)
-        if names:
-            msgs.append(
-                f"start_fresh: moved the previous run in {remote_dir} to {remote_dir.rstrip('/')}.archived-{stamp}"
-            )
-    return msgs
-
-# %% ../nbs/06_train.ipynb #de89c11f
-def resolve_resume(resume: str | None, output_dir, remote_dir: str | None = None,
-                   start_fresh: bool = False) -> tuple[str | None, list[str]]:
-    "Local checkpoint path to resume from (downloading a remote one if needed), and messages saying what was chosen."
-    out = Path(output_dir)
-    if start_fresh: return None, _archive(out, remote_dir)
-    if resume in (None, "", "none", "None"):
-        have = sorted(_local_steps(out)) if out.is_dir() else []
-        have_remote = [c["step"] for c in storage.list_checkpoints(remote_dir)] if remote_dir else []
-        if have or have_remote:
-            where = ", ".join(x for x in (f"{out} has checkpoints {have}" if have else "",
-                                          f"{remote_dir} has checkpoints {have_remote}" if have_remote else "") if x)
-            raise RunExists(
-                f"starting from scratch would overwrite an existing run: {where}. Resume it with "
-                "resume_from_checkpoint='latest' (the default), or pass start_fresh=True (--start_fresh) to "
-                "move the old run aside first, or choose another output_dir / remote_dir"
-            )
-        return None, []
-    if resume == "latest": return _latest(out, remote_dir)
-    local = Path(resume)
-    if "://" in resume and not resume.startswith("file://"):
-        local = storage.download_checkpoint(resume, out / Path(resume.rstrip("/")).name)
-    if not local.is_dir():
-        raise ResumeError(f"resume_from_checkpoint: {resume} is not a checkpoint directory: pass a checkpoint-N "
-                          "directory or URL, or 'latest'")
-    if probs := storage.checkpoint_problems(local):
-        raise ResumeError(f"resume_from_checkpoint: {resume} cannot be resumed from: {'; '.join(probs)}. "
-                          "Use 'latest' to take the newest checkpoint that can")
-    return str(local), ([f"downloaded {resume} to {local}"] if str(local) != resume else [])
 
 # %% ../nbs/06_train.ipynb #d046a70d
 def eval_loss(trainer) -> dict:
@@ -255,14 +129,15 @@ def eval_loss(trainer) -> dict:
 
 # %% ../nbs/06_train.ipynb #2108a298
 def final_metrics(trainer, eval_loss: float) -> dict:
-    "What `final/` holds — the best checkpoint when `load_best_model_at_end` — with its eval loss, and why training stopped."
+    "What `final/` holds — the best checkpoint when `load_best_model_at_end` — with its eval loss, and why training "
+    "stopped."
     st, args, cbs = trainer.state, trainer.args, trainer.callback_handler.callbacks
     best = st.best_model_checkpoint if args.load_best_model_at_end else None
     evals = {h["step"]: h["eval_loss"] for h in st.log_history if "eval_loss" in h}
     step = int(str(best).rstrip("/").rsplit("-", 1)[1]) if best else st.global_step
     loss = evals.get(step, eval_loss) if best else eval_loss
     es = next((c for c in cbs if isinstance(c, EarlyStoppingCallback)), None)
-    fatal = [f for c in cbs for f in getattr(c, "fatal", [])]
+    fatal = [f for c in cbs if isinstance(c, RedFlagCallback) for f in c.fatal]
     if st.global_step >= st.max_steps: why = f"the planned {st.max_steps} steps were done"
     elif es and es.early_stopping_patience_counter >= es.early_stopping_patience:
         why = f"early stopping: eval_loss did not improve in {es.early_stopping_patience} evaluations"
@@ -290,7 +165,7 @@ LoRA adapter that writes PostgreSQL from a question and a schema, trained with
 
 Prompt format: {prompt_format} (the tokenizer's chat template beside this card: `apply_chat_template` with
 `add_generation_prompt=True` writes the prompt) — the model answers with the SQL.
-The resolved training config is in `config.yaml` beside this card.
+The resolved training config is in `{config}` beside this card.
 """
 
 def _overlap_words(ov: dict) -> str:
@@ -300,37 +175,25 @@ def _overlap_words(ov: dict) -> str:
     return (f"{ov['exact']} records identical to training records and {ov['question']} asking a training question "
             f"({ov['share']:.0%}): its figures measure memory as much as skill")
 
+# %% ../nbs/06_train.ipynb #f1cf4b1f
 def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) -> Path:
     "Save adapter, tokenizer, resolved config and model card to `output_dir/final`."
-    out = Path(out_dir or Path(trainer.args.output_dir) / "final")
+    out = Path(out_dir or RunDir(trainer.args.output_dir).final)
     trainer.save_model(str(out))
     if not trainer.is_world_process_zero(): return out  # the other ranks of a DDP run write nothing
     save_args_redacted(trainer.args, out)
-    cfg.save(out / "config.yaml")
+    cfg.save(out / CONFIG)
     d, t, files = info["data"], cfg.lora.target_modules, cfg.data.train_file
-    (out / "README.md").write_text(
-        _CARD.format(
-            base=cfg.model.name,
-            name=out.name,
-            quant=info["model"]["quantization"],
-            r=cfg.lora.r,
-            alpha=cfg.lora.lora_alpha,
-            dropout=cfg.lora.lora_dropout,
-            targets="every projection (auto)" if t == "auto" else ", ".join(t),
-            train=", ".join(files) if isinstance(files, list) else files,
-            n_train=d.n_train,
-            val=cfg.data.val_file,
-            n_val=d.n_val,
-            overlap=_overlap_words(d.overlap),
-            prompt_format=info["model"].get("prompt_format", "the tokenizer's chat template"),
-            saved_step=metrics["saved_step"],
-            best=" (the best evaluation)" if metrics["best_checkpoint"] else "",
-            stopped_at=metrics["stopped_at_step"],
-            stop_reason=metrics["stop_reason"],
-            eval_loss=metrics["eval_loss"],
-            ppl=metrics["perplexity"],
-        )
-    )
+    (out / "README.md").write_text(_CARD.format(
+        base=cfg.model.name, name=out.name, quant=info["model"]["quantization"], r=cfg.lora.r,
+        alpha=cfg.lora.lora_alpha, dropout=cfg.lora.lora_dropout,
+        targets="every projection (auto)" if t == "auto" else ", ".join(t),
+        train=", ".join(files) if isinstance(files, list) else files, n_train=d.n_train, val=cfg.data.val_file,
+        n_val=d.n_val, overlap=_overlap_words(d.overlap), config=CONFIG,
+        prompt_format=info["model"].get("prompt_format", "the tokenizer's chat template"),
+        saved_step=metrics["saved_step"], best=" (the best evaluation)" if metrics["best_checkpoint"] else "",
+        stopped_at=metrics["stopped_at_step"], stop_reason=metrics["stop_reason"], eval_loss=metrics["eval_loss"],
+        ppl=metrics["perplexity"]))
     sql = [h for h in trainer.state.log_history if "eval_execution_accuracy" in h]
     if sql:  # the SQL metrics callback's last figures (a fixed validation subset, judged on PostgreSQL)
         h = sql[-1]
@@ -340,57 +203,42 @@ def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) ->
                     f"{h['eval_exact_match']:.1%}.\n")
         metrics = dict(metrics, sql_metrics={k: h[k] for k in h if k.startswith("eval_") and k != "eval_loss"})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    trainer.state.save_to_json(str(out / "trainer_state.json"))  # the whole log history, for the monitor
+    trainer.state.save_to_json(str(out / TRAINER_STATE))  # the whole log history, for the monitor
     return out
 
 # %% ../nbs/06_train.ipynb #72accd20
-FINISHED = "FINISHED.json"  # in final/, written last: the run did what it planned
-
 def _plan(cfg: Config) -> dict:
     "What a config asks of training: the step count, else the epochs (the Trainer's defaults where unset)."
     t = cfg.training
     return dict(max_steps=int(t.get("max_steps", -1) or -1), num_train_epochs=float(t.get("num_train_epochs", 3.0)))
 
-def _mark_finished(final: Path, cfg: Config, metrics: dict, train_loss) -> None:
+# %% ../nbs/06_train.ipynb #104f2972
+def _mark_finished(run: RunDir, cfg: Config, metrics: dict, train_loss) -> None:
     "Write `final/FINISHED.json` when training stopped because its plan was done (or early stopping said so)."
-    why = metrics["stop_reason"]
-    if why.startswith(("the planned", "early stopping")):
-        (final / FINISHED).write_text(json.dumps(dict(metrics, train_loss=train_loss, plan=_plan(cfg)), indent=1))
+    if metrics["stop_reason"].startswith(("the planned", "early stopping")):
+        run.mark_finished(dict(metrics, train_loss=train_loss, plan=_plan(cfg)))
 
 # %% ../nbs/06_train.ipynb #db339cb5
-def finished_run(cfg: Config, remote_dir: str | None = None) -> dict | None:
-    "The finished marker of the run in `training.output_dir` (or the remote) when this config asks for nothing more."
-    out, mark = Path(cfg.training["output_dir"]), None
-    if (out / "final" / FINISHED).is_file(): mark = json.loads((out / "final" / FINISHED).read_text())
-    elif remote_dir:
-        try:
-            fs, root = storage.fs_for(remote_dir)
-            mark = json.loads(fs.cat_file(f"{root}/final/{FINISHED}"))
-        except Exception: mark = None  # none there, or the remote is unreachable: the probe that follows says which
-    if not mark: return None
+def finished_run(cfg: Config, run: RunDir | None = None) -> dict | None:
+    "The finished marker of the run (`training.output_dir`, or its remote) when this config asks for nothing more."
+    if not (mark := (run or RunDir(cfg.training["output_dir"])).finished_mark()): return None
     plan, done = _plan(cfg), mark["stopped_at_step"]
     if plan["max_steps"] > 0: more = plan["max_steps"] > done
     else: more = mark["plan"]["max_steps"] <= 0 and plan["num_train_epochs"] > mark["plan"]["num_train_epochs"]
     return None if more else mark
 
 # %% ../nbs/06_train.ipynb #6449e18e
-def _finished_summary(mark: dict, out: Path, remote_dir: str | None) -> dict:
-    "`train`'s summary of a run found finished: nothing trained, nothing written."
-    local = (out / "final").is_dir()
-    state = out / "final" / "trainer_state.json"
-    msg = (f"{out if local else remote_dir} already finished at step {mark['stopped_at_step']} "
+def _finished_result(mark: dict, run: RunDir) -> TrainResult:
+    "`train`'s result for a run found finished: nothing trained, nothing written."
+    local, state = run.final.is_dir(), run.final / TRAINER_STATE
+    msg = (f"{run.local if local else run.remote} already finished at step {mark['stopped_at_step']} "
            f"({mark['stop_reason']}): nothing to do. Raise training.max_steps (or num_train_epochs) to train on, or "
            "start over with start_fresh=True (--start_fresh)")
     print(msg, file=sys.stderr)
-    return dict(
-        process_index=world()[0], output_dir=str(out), final_dir=str(out / "final") if local else None,
-        remote_final=remote_dir and remote_dir.rstrip("/") + "/final", resumed_from=None, resume_messages=[msg],
-        already_finished=True, global_step=mark["stopped_at_step"],
-        **{k: mark.get(k) for k in ("train_loss", "eval_loss", "perplexity", "saved_step", "best_checkpoint",
-                                    "stopped_at_step", "stop_reason")},
-        wall_s=0.0, log_history=json.loads(state.read_text())["log_history"] if state.is_file() else [],
-        data=None, model=None, uploaded_bytes=0, final_bytes_uploaded=0, log_bytes_uploaded={}, run_log=None,
-        not_mirrored=[])
+    return TrainResult(process_index=world()[0], output_dir=str(run.local), final_dir=str(run.final) if local else None,
+        remote_final=run.url(FINAL), resumed_from=None, resume_messages=[msg], already_finished=True,
+        global_step=mark["stopped_at_step"], wall_s=0.0, **{k: mark.get(k) for k in _MARK_KEYS},
+        log_history=json.loads(state.read_text())["log_history"] if state.is_file() else [])
 
 # %% ../nbs/06_train.ipynb #afc245f9
 EXIT_INTERRUPTED = 75  # EX_TEMPFAIL: stopped by SIGTERM or Ctrl-C; the same command resumes
@@ -425,125 +273,140 @@ class StopOnSignal(TrainerCallback):
         return control
 
 # %% ../nbs/06_train.ipynb #54fd5d7b
-def _interrupted(trainer, sig: str, out: Path, remote_dir: str | None, run_log) -> None:
+def _interrupted(trainer, sig: str, run: RunDir, run_log) -> None:
     "After a stop by signal: uploads in flight finished (or abandoned after `STOP_UPLOAD_S`), logs flushed; raises."
     cbs, step = trainer.callback_handler.callbacks, trainer.state.global_step
     done = all(cb.wait(STOP_UPLOAD_S) for cb in cbs if isinstance(cb, CheckpointMirrorCallback))
-    flush_run_logs(cbs, trainer.state, out)
-    msg = f"{sig} at step {step}: checkpoint-{step} saved in {out}"
-    if remote_dir and done: msg += f" and {remote_dir}"
-    if remote_dir and not done:
-        msg += (f" (not all of it reached {remote_dir} within {STOP_UPLOAD_S:.0f} s: "
-                f"python -m sql_codegen_slm.storage sync {out} {remote_dir})")
+    flush_run_logs(cbs, trainer.state, run.local)
+    msg = f"{sig} at step {step}: {run.checkpoint(step).name} saved in {run.local}"
+    if run.remote and done: msg += f" and {run.remote}"
+    if run.remote and not done:
+        msg += f" (not all of it reached {run.remote} within {STOP_UPLOAD_S:.0f} s: {run.sync_command})"
     msg += "; run the same command again to resume from it"
     run_log.note(msg)
     raise Interrupted(msg)
+
+# %% ../nbs/06_train.ipynb #eada5fbe
+_MARK_KEYS = ("train_loss", "eval_loss", "perplexity", "saved_step", "best_checkpoint", "stopped_at_step",
+              "stop_reason")
+_CLI_KEYS = ("final_dir", "remote_final", "resumed_from", "global_step", "train_loss", "eval_loss", "perplexity",
+             "wall_s", "not_mirrored", "sync_command")
+
+@dataclass
+class TrainResult:
+    "What `train` returns: where the run is, what it resumed from, its figures, what reached the remote and what not."
+    process_index: int; output_dir: str; final_dir: str | None; remote_final: str | None
+    resumed_from: str | None; resume_messages: list; global_step: int; wall_s: float; log_history: list
+    train_loss: float | None = None; eval_loss: float | None = None; perplexity: float | None = None
+    saved_step: int | None = None; best_checkpoint: str | None = None; stopped_at_step: int | None = None
+    stop_reason: str | None = None
+    data: object = None; model: dict | None = None  # `data.DataStats` and `load_model`'s report (None: found finished)
+    uploaded_bytes: int = 0; final_bytes_uploaded: int = 0; log_bytes_uploaded: dict = field(default_factory=dict)
+    run_log: str | None = None; not_mirrored: list = field(default_factory=list); sync_command: str | None = None
+    already_finished: bool | None = None
+    extra: dict = field(default_factory=dict)  # what a caller adds to the record (the smoke: peak memory, a digest)
+
+    def summary(self) -> dict:
+        "What the command prints."
+        return {k: getattr(self, k) for k in _CLI_KEYS if k != "sync_command" or self.sync_command}
+    def to_json(self) -> str:
+        "One JSON object: every field (`data` as a dict), `extra`'s keys beside them."
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"} | self.extra
+        return json.dumps(d, indent=1, default=lambda o: asdict(o) if is_dataclass(o) else str(o))
+    @classmethod
+    def from_json(cls, text: str) -> TrainResult:
+        "The result `to_json` wrote (in another process); keys that are no field go to `extra`."
+        d, names = json.loads(text), {f.name for f in fields(cls)} - {"extra"}
+        return cls(**{k: v for k, v in d.items() if k in names}, extra={k: v for k, v in d.items() if k not in names})
+
 
 # %% ../nbs/06_train.ipynb #6135a40a
 class RemoteUnavailable(ConnectionError):
     "The remote named by `logging.remote_dir` / `--remote_dir` cannot be written."
 
-# %% ../nbs/06_train.ipynb #33b8f023
-def _mirror_final(final: Path, remote_dir: str, timeout: float) -> tuple[int, str | None]:
-    "Upload `final/` within `timeout` s: (bytes, None) or (0, why not)."
-    n, e = storage.within(lambda: storage.upload_dir(final, remote_dir.rstrip("/") + "/final"), timeout)
-    return (n, None) if e is None else (0, f"{type(e).__name__}: {str(e)[:200]}")
+# %% ../nbs/06_train.ipynb #404d924e
+def _announce(trainer, cfg: Config, info: dict, run_log) -> None:
+    "What the checkpointing dial chose, and why, and validation that is training data: in the output and the run log."
+    if not trainer.is_world_process_zero(): return
+    lines = [f"activation checkpointing: {info['model']['activation_checkpointing_why']}"]
+    if info["data"].overlap.get("share", 0) > OVERLAP_WARN:
+        lines.append(f"warning: validation {data_name(cfg.data.val_file)}: {_overlap_words(info['data'].overlap)}")
+    for m in lines: print(m, file=sys.stderr); run_log.note(m)
 
-# %% ../nbs/06_train.ipynb #53cc5b7e
-class _RunLog:
-    "`RunLogCallback` on `out/run.log` (continuing the remote's on an empty disk) for a `with` block; `note` adds a line."
-    def __init__(self, out: Path, remote_dir: str | None = None): self.out, self.remote_dir = out, remote_dir
-    def __enter__(self):
-        rank = world()[0]  # under DDP each other rank keeps its own local log; rank 0's is the run's, mirrored
-        local = self.out / ("run.log" if rank == 0 else f"run.rank{rank}.log")
-        if self.remote_dir and rank == 0 and not local.exists():  # a new runtime: the log goes on where it stopped
-            fs, root = storage.fs_for(self.remote_dir)
-            try: local.parent.mkdir(parents=True, exist_ok=True); fs.get_file(f"{root}/run.log", str(local))
-            except (FileNotFoundError, OSError): local.unlink(missing_ok=True)
-        self.cb = RunLogCallback(local)
-        self.cb.note = logging.getLogger("sql_codegen_slm.run").info
-        return self.cb
-    def __exit__(self, *exc):
-        if exc[0] is not None: logging.getLogger("sql_codegen_slm.run").error(f"run failed: {exc[0].__name__}: {exc[1]}")
-        self.cb.close()
+# %% ../nbs/06_train.ipynb #8b2b437d
+def _resume_point(run: RunDir, lock, run_log, resume: str | None, start_fresh: bool) -> tuple[str | None, list]:
+    "The checkpoint to resume from (rank 0 decides for all) and the messages, said once: lock take-overs first."
+    resume, msgs = run_on_main(run.resolve_resume, resume, start_fresh)
+    msgs = lock.warnings + msgs
+    for m in msgs if lock.lock else []: print(m, file=sys.stderr); run_log.note(m)
+    return resume, msgs
+
+# %% ../nbs/06_train.ipynb #cca2908c
+def _final_eval_loss(trainer) -> float:
+    "The Trainer's own eval loss at the final step, when it ran one; else a new evaluation."
+    last, step = trainer.state.log_history[-2:], trainer.state.global_step
+    ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == step), None)
+    return ev if ev is not None else eval_loss(trainer)["eval_loss"]
+
+# %% ../nbs/06_train.ipynb #dbe9260b
+def _finish(trainer, cfg: Config, run: RunDir, info: dict, train_loss, run_log, timeout: float) -> dict:
+    "Evaluate, save `final/`, mark it finished, mirror it and then the logs: what the result needs of the end."
+    metrics = final_metrics(trainer, _final_eval_loss(trainer))
+    final, main = final_save(trainer, cfg, info, metrics), trainer.is_world_process_zero()
+    if main: _mark_finished(run, cfg, metrics, train_loss)  # last, and before final/ is mirrored
+    up = bool(run.remote) and main
+    final_bytes, why = run.mirror_final(timeout) if up else (0, None)
+    run_log.note(f"final model saved to {final}" + (f" and {run.url(FINAL)}" if run.remote and not why else ""))
+    flush_run_logs(trainer.callback_handler.callbacks, trainer.state, run.local)  # the logs up to the end
+    # the logs after final/; when final/ could not go, neither can they: the sync command catches both up
+    log_bytes, why_logs = run.mirror_logs(timeout) if up and not why else (0, None)
+    return dict(metrics=metrics, final=final, final_bytes=final_bytes, log_bytes=log_bytes, why=why or why_logs)
+
+# %% ../nbs/06_train.ipynb #4427eb3e
+def _result(trainer, run: RunDir, resume, msgs, result, info, end: dict, t0: float, run_log) -> TrainResult:
+    "The `TrainResult` of a run that trained: the Trainer's figures, the end's, what the callbacks collected."
+    got = collected(trainer.callback_handler.callbacks)  # uploaded_bytes, log_bytes, pending checkpoints
+    not_mirrored = got.get("pending", []) + ([FINAL] if end["why"] else [])
+    return TrainResult(
+        process_index=trainer.args.process_index, output_dir=str(run.local), final_dir=str(end["final"]),
+        remote_final=run.url(FINAL), resumed_from=resume, resume_messages=msgs, global_step=trainer.state.global_step,
+        train_loss=result.training_loss, **end["metrics"], wall_s=round(time.time() - t0, 2),
+        log_history=trainer.state.log_history, data=info["data"], model=info["model"],
+        uploaded_bytes=got.get("uploaded_bytes", 0), final_bytes_uploaded=end["final_bytes"],
+        log_bytes_uploaded=dict(sorted(got.get("log_bytes", {}).items()), final=end["log_bytes"]),
+        run_log=str(run_log.path), not_mirrored=not_mirrored, sync_command=run.sync_command if not_mirrored else None)
+
+# %% ../nbs/06_train.ipynb #7019127c
+def _say_not_mirrored(r: TrainResult, run: RunDir, why: str | None) -> None:
+    print(f"training finished, but {', '.join(r.not_mirrored)} could not be mirrored to {run.remote}"
+          f"{f' ({why})' if why else ''}. Nothing is lost: the final model is at {r.final_dir}, the checkpoints under "
+          f"{run.local}. When the remote is reachable again, run: {r.sync_command}", file=sys.stderr)
 
 # %% ../nbs/06_train.ipynb #ed5983be
 def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir: str | None = None, callbacks=(),
-          start_fresh: bool = False, mirror_timeout: float = 120.0) -> dict:
-    "Train (or resume), evaluate, save the final model locally and to `remote_dir`; returns a summary."
-    remote_dir = check_url(remote_dir or cfg.logging.remote_dir)
-    out = Path(cfg.training["output_dir"])
+          start_fresh: bool = False, mirror_timeout: float = 120.0) -> TrainResult:
+    "Train (or resume), evaluate, save the final model locally and to `remote_dir`; returns a `TrainResult`."
+    run = RunDir(cfg.training["output_dir"], check_url(remote_dir or cfg.logging.remote_dir))
     if is_distributed(): start_process_group(training_args(cfg))  # now: rank 0 decides what follows for all ranks
     if not start_fresh and resume_from_checkpoint not in (None, "", "none", "None"):  # finished: say so, write nothing
-        if mark := run_on_main(finished_run, cfg, remote_dir): return _finished_summary(mark, out, remote_dir)
-    if remote_dir:  # a wrong bucket or missing credentials: say so now, not after hours of training
-        ok, msg = run_on_main(storage.probe_url, remote_dir)
+        if mark := run_on_main(finished_run, cfg, run): return _finished_result(mark, run)
+    if run.remote:  # a wrong bucket or missing credentials: say so now, not after hours of training
+        ok, msg = run_on_main(probe_url, run.remote)
         if not ok: raise RemoteUnavailable(f"remote_dir {msg}")
-    with MainProcessLock(out, remote_dir) as lock, _RunLog(out, remote_dir) as run_log:  # lock: rank 0 for the group
-        resume, msgs = run_on_main(resolve_resume, resume_from_checkpoint, out, remote_dir, start_fresh)
-        msgs = lock.warnings + msgs
-        for m in msgs if lock.lock else []: print(m, file=sys.stderr); run_log.note(m)
-        t0 = time.time()
-        stopper = StopOnSignal()
-        trainer, info = build_trainer(cfg, remote_dir=remote_dir, callbacks=[*callbacks, run_log, stopper],
-                                      mirror_timeout=mirror_timeout)
-        if trainer.is_world_process_zero():  # what the dial chose, and why, in the output and the run log
-            ckpt = f"activation checkpointing: {info['model']['activation_checkpointing_why']}"
-            print(ckpt, file=sys.stderr); run_log.note(ckpt)
-            if info["data"].overlap.get("share", 0) > OVERLAP_WARN:  # validation that is training data: say so
-                w = f"warning: validation {data_name(cfg.data.val_file)}: {_overlap_words(info['data'].overlap)}"
-                print(w, file=sys.stderr); run_log.note(w)
+    with MainProcessLock(run) as lock, RunLog(run, world()[0]) as run_log:  # lock: rank 0 for the group
+        resume, msgs = _resume_point(run, lock, run_log, resume_from_checkpoint, start_fresh)
+        t0, stopper = time.time(), StopOnSignal()
+        trainer, info = build_trainer(cfg, run, callbacks=[*callbacks, run_log, stopper], mirror_timeout=mirror_timeout)
+        _announce(trainer, cfg, info, run_log)
         with stopper: result = trainer.train(resume_from_checkpoint=resume)
         if sig := run_on_main(lambda: stopper.signal):  # rank 0's word, for every rank
-            _interrupted(trainer, sig, out, remote_dir, run_log)  # raises Interrupted
-        last = trainer.state.log_history[-2:]  # the Trainer's own eval at the final step, if it ran one
-        ev = next((h["eval_loss"] for h in last if "eval_loss" in h and h["step"] == trainer.state.global_step), None)
-        metrics = final_metrics(trainer, ev if ev is not None else eval_loss(trainer)["eval_loss"])
-        final = final_save(trainer, cfg, info, metrics)
-        main = trainer.is_world_process_zero()
-        if main: _mark_finished(final, cfg, metrics, result.training_loss)  # last, and before final/ is mirrored
-        uploaded, why = _mirror_final(final, remote_dir, mirror_timeout) if remote_dir and main else (0, None)
-        cbs = trainer.callback_handler.callbacks
-        run_log.note(f"final model saved to {final}" + (f" and {remote_dir}/final" if remote_dir and not why else ""))
-        flush_run_logs(cbs, trainer.state, out)  # the run log and TensorBoard's events up to the end, beside final/
-        # the logs after final/; when final/ could not go, neither can they: the sync command catches both up
-        up = remote_dir and main and not why
-        logs = storage.within(lambda: storage.upload_logs(out, remote_dir), mirror_timeout) if up else (0, None)
-        why = why or (logs[1] and f"logs: {type(logs[1]).__name__}: {str(logs[1])[:200]}")
-        pending = [f"checkpoint-{s}" for cb in cbs for s in getattr(cb, "pending", [])]
-        not_mirrored = pending + (["final"] if why else [])
+            _interrupted(trainer, sig, run, run_log)  # raises Interrupted
+        end = _finish(trainer, cfg, run, info, result.training_loss, run_log, mirror_timeout)
     barrier()  # the other ranks of a DDP run return once rank 0 has uploaded the final model and released the lock
-    r = dict(
-        process_index=trainer.args.process_index,
-        output_dir=str(out),
-        final_dir=str(final),
-        remote_final=remote_dir and remote_dir.rstrip("/") + "/final",
-        resumed_from=resume,
-        resume_messages=msgs,
-        global_step=trainer.state.global_step,
-        train_loss=result.training_loss,
-        **metrics,
-        wall_s=round(time.time() - t0, 2),
-        log_history=trainer.state.log_history,
-        data=info["data"],
-        model=info["model"],
-        uploaded_bytes=sum(getattr(cb, "bytes_uploaded", 0) for cb in cbs),
-        final_bytes_uploaded=uploaded,
-        log_bytes_uploaded=dict(sorted({s: n for cb in cbs for s, n in getattr(cb, "log_bytes", {}).items()}.items()),
-                                final=logs[0] or 0),
-        run_log=str(run_log.path),
-        not_mirrored=not_mirrored
-    )
-    if not_mirrored:
-        r["sync_command"] = f"python -m sql_codegen_slm.storage sync {out} {remote_dir}"
-        print(
-            f"training finished, but {', '.join(not_mirrored)} could not be mirrored to {remote_dir}"
-            f"{f' ({why})' if why else ''}. Nothing is lost: the final model is at {final}, "
-            f"the checkpoints under {out}. "
-            f"When the remote is reachable again, run: {r['sync_command']}",
-            file=sys.stderr,
-        )
+    r = _result(trainer, run, resume, msgs, result, info, end, t0, run_log)
+    if r.not_mirrored: _say_not_mirrored(r, run, end["why"])
     return r
+
 
 # %% ../nbs/06_train.ipynb #30f87a2c
 def plot_losses(histories: dict, path=None, title: str = "loss"):
@@ -557,14 +420,10 @@ def plot_losses(histories: dict, path=None, title: str = "loss"):
     for i, (label, hist) in enumerate(histories.items()):
         tr = [(h["step"], h["loss"]) for h in hist if "loss" in h]
         ev = [(h["step"], h["eval_loss"]) for h in hist if "eval_loss" in h]
-        style = (
-            dict(linewidth=4, alpha=0.35) if i == 0 else dict(linewidth=1.2, marker="x")
-        )  # later runs drawn over the first, visibly
+        style = dict(linewidth=4, alpha=0.35) if i == 0 else dict(linewidth=1.2, marker="x")  # later runs: over it
         if tr: ax.plot(*zip(*tr), label=f"{label} train", color=f"C{i}", **style)
-        if ev:
-            ax.plot(
-                *zip(*ev), linestyle="--", marker="o", label=f"{label} eval", color=f"C{i + 2}", alpha=0.7 if i else 0.4
-            )
+        if ev: ax.plot(*zip(*ev), linestyle="--", marker="o", label=f"{label} eval", color=f"C{i + 2}",
+                       alpha=0.7 if i else 0.4)
     ax.set_xlabel("step"); ax.set_ylabel("loss"); ax.set_title(title); ax.legend(fontsize=8); ax.grid(alpha=0.3)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=100)
@@ -591,6 +450,7 @@ def _seconds(s: str) -> float:
     if not (math.isfinite(v) and v > 0): raise argparse.ArgumentTypeError(f"{s!r} is not a positive number of seconds")
     return v
 
+# %% ../nbs/06_train.ipynb #8771593b
 def _parser():
     p = argparse.ArgumentParser(prog="sql-codegen-train", description="Fine-tune a LoRA adapter for text-to-SQL.")
     p.add_argument("--config", default="smoke", help="preset name (smoke, full) or YAML path")
@@ -604,9 +464,8 @@ def _parser():
     p.add_argument("--output_dir", default=None, help="local output directory (overrides training.output_dir)")
     p.add_argument("--remote_dir", default=None, help="fsspec URL to mirror checkpoints to, e.g. gs://bucket/run")
     p.add_argument("--bucket", default=None, help="replaces YOUR-BUCKET-NAME in the config")
-    p.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="config override, repeatable"
-    )
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="config override, repeatable")
     return p
 
 # %% ../nbs/06_train.ipynb #1725e586
@@ -618,7 +477,8 @@ def main(argv=None) -> int:
     ov = a.overrides + ([f"training.output_dir={a.output_dir}"] if a.output_dir else [])
     try:  # what the user can fix is said in one line, without a traceback
         cfg = resolve_bucket(load_config(a.config, ov), a.bucket)
-        r = train(cfg, a.resume_from_checkpoint, a.remote_dir, start_fresh=a.start_fresh, mirror_timeout=a.mirror_timeout)
+        r = train(cfg, a.resume_from_checkpoint, a.remote_dir, start_fresh=a.start_fresh,
+                  mirror_timeout=a.mirror_timeout)
     except (ConfigError, ModelLoadError, RunLocked, RunExists, RemoteUnavailable, RecordError, DataFetchError,
             PromptFormatError, ResumeError) as e:
         print(f"sql-codegen-train: error: {e}", file=sys.stderr)
@@ -630,20 +490,8 @@ def main(argv=None) -> int:
         print("sql-codegen-train: stopped at once (Ctrl-C twice), without a save at this step: run the same command "
               "again to resume from the newest checkpoint", file=sys.stderr)
         return EXIT_INTERRUPTED
-    keys = (
-        "final_dir",
-        "remote_final",
-        "resumed_from",
-        "global_step",
-        "train_loss",
-        "eval_loss",
-        "perplexity",
-        "wall_s",
-        "not_mirrored",
-        "sync_command",
-    )
-    if r["process_index"] == 0: print(json.dumps({k: r[k] for k in keys if k in r}, indent=1))  # once under DDP
-    return EXIT_NOT_MIRRORED if r["not_mirrored"] else 0
+    if r.process_index == 0: print(json.dumps(r.summary(), indent=1))  # once under DDP
+    return EXIT_NOT_MIRRORED if r.not_mirrored else 0
 
 # %% ../nbs/06_train.ipynb #19ed1d4b
 from fastcore.imports import in_ipython

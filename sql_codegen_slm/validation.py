@@ -21,7 +21,7 @@ from .model import load_model
 from .sql import is_valid_sql
 from .generate import generate_sql
 from .judge import evaluate
-from .storage import fs_for
+from .remote import fs_for
 from .train import make_collator, prepare_for_training, train
 
 # %% auto #0
@@ -367,7 +367,7 @@ def _saved_and_resumed(ctx: dict, out: Path) -> Finding:
         resume_from_checkpoint=str(ckpt),
         callbacks=[RestoreCheck(ckpt, out / "restore.json")],
     )
-    ctx.update(final=r["final_dir"], restore=json.loads((out / "restore.json").read_text()))
+    ctx.update(final=r.final_dir, restore=json.loads((out / "restore.json").read_text()))
     return f
 
 # %% ../nbs/08_validation.ipynb #fd6953ac

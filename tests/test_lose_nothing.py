@@ -11,7 +11,8 @@ import pytest
 from sql_codegen_slm import storage
 from sql_codegen_slm.config import load_config
 from sql_codegen_slm.runlock import RunLock, RunLocked
-from sql_codegen_slm.train import RunExists, RemoteUnavailable, resolve_resume, train, _parser, EXIT_NOT_MIRRORED
+from sql_codegen_slm.run import RunDir, sync_run
+from sql_codegen_slm.train import RunExists, RemoteUnavailable, train, _parser, EXIT_NOT_MIRRORED
 
 
 def _cfg(out, steps=4, *extra):
@@ -29,7 +30,7 @@ def base_run(tmp_path_factory):
     "A finished 4-step run (checkpoints 2 and 4) mirrored to a local-path remote."
     d = tmp_path_factory.mktemp("base")
     r = train(_cfg(d / "run"), remote_dir=str(d / "remote"))
-    assert r["global_step"] == 4 and not r["not_mirrored"]
+    assert r.global_step == 4 and not r.not_mirrored
     return d
 
 
@@ -53,7 +54,7 @@ DAMAGE = {
 def test_damaged_local_checkpoint_resumes_from_remote_copy(run, damage):
     out, remote = run
     DAMAGE[damage](out / "checkpoint-4")
-    path, msgs = resolve_resume("latest", out, remote)
+    path, msgs = RunDir(out, remote).resolve_resume("latest")
     assert Path(path) == out / "checkpoint-4" and storage.checkpoint_problems(path) == []
     assert msgs[0].startswith("skipped local checkpoint-4: ") and "moved to" in msgs[0], msgs
     assert msgs[-1].startswith(f"resuming from {remote}/checkpoint-4"), msgs
@@ -65,9 +66,9 @@ def test_damaged_local_without_remote_falls_back_and_training_continues(run):
     out, _ = run
     DAMAGE["garbage optimizer"](out / "checkpoint-4")
     r = train(_cfg(out, 6))  # the same command, more steps: resumes from checkpoint-2, the newest that can be resumed
-    assert r["resumed_from"] == str(out / "checkpoint-2"), r["resume_messages"]
-    assert "optimizer.pt corrupt: cannot be loaded safely" in r["resume_messages"][0]
-    assert r["global_step"] == 6
+    assert r.resumed_from == str(out / "checkpoint-2"), r.resume_messages
+    assert "optimizer.pt corrupt: cannot be loaded safely" in r.resume_messages[0]
+    assert r.global_step == 6
 
 
 def test_damaged_remote_copy_is_skipped_too(run):
@@ -77,7 +78,7 @@ def test_damaged_remote_copy_is_skipped_too(run):
     good = fs.cat_file(f"{root}/checkpoint-4/optimizer.pt")
     shutil.copy(out / "checkpoint-4" / "optimizer.pt", Path(root) / "checkpoint-4" / "optimizer.pt")  # garbage, same size? no:
     storage.upload_checkpoint(out / "checkpoint-4", remote)  # the garbage uploaded with a marker that agrees with it
-    path, msgs = resolve_resume("latest", out, remote)
+    path, msgs = RunDir(out, remote).resolve_resume("latest")
     assert Path(path) == out / "checkpoint-2", msgs
     assert [m.split(":")[0] for m in msgs[:2]] == ["skipped local checkpoint-4", "skipped remote checkpoint-4"], msgs
     assert len(good) > 0
@@ -89,7 +90,7 @@ def test_rerun_resumes_by_default_and_keeps_old_checkpoints(run):
     assert _parser().parse_args([]).resume_from_checkpoint == "latest"
     before, before_remote = _digest(out / "checkpoint-2"), _digest(Path(remote) / "checkpoint-2")
     r = train(_cfg(out, 6), remote_dir=remote)  # no resume argument
-    assert r["resumed_from"] == str(out / "checkpoint-4") and r["global_step"] == 6
+    assert r.resumed_from == str(out / "checkpoint-4") and r.global_step == 6
     assert _digest(out / "checkpoint-2") == before and _digest(Path(remote) / "checkpoint-2") == before_remote
 
 
@@ -99,7 +100,7 @@ def test_start_over_needs_the_flag_and_archives(run):
         train(_cfg(out), resume_from_checkpoint=None, remote_dir=remote)
     old, old_remote = _digest(out), _digest(Path(remote))
     r = train(_cfg(out, 2), remote_dir=remote, start_fresh=True)
-    assert r["resumed_from"] is None and any("moved the previous run" in m for m in r["resume_messages"])
+    assert r.resumed_from is None and any("moved the previous run" in m for m in r.resume_messages)
     arch = [p for p in out.parent.iterdir() if p.name.startswith("run.archived-")]
     arch_remote = [p for p in out.parent.iterdir() if p.name.startswith("remote.archived-")]
     assert len(arch) == 1 and _digest(arch[0]) == old
@@ -192,7 +193,7 @@ def test_remote_gone_at_the_end_finishes_locally_with_a_sync_command(tmp_path):
         assert code == EXIT_NOT_MIRRORED and wall < 120, (code, wall)
         assert (out / "final" / "adapter_model.safetensors").exists()
         emu = start_emulator(port, data)  # the remote is back: the printed command catches up
-        storage.sync_run(out, remote)
+        sync_run(out, remote)
         steps = [c["step"] for c in storage.list_checkpoints(remote) if c["complete"]]
         assert steps == [2, 4] and storage.fs_for(remote + "/final/_COMPLETE")[0].exists(storage.fs_for(remote + "/final/_COMPLETE")[1])
     finally:

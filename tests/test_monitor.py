@@ -188,7 +188,7 @@ def real_run(tmp_path_factory):
     t0 = time.time()
     res = train(cfg)
     print(f"4-step run: {time.time() - t0:.1f} s, model {model}")
-    return Path(res["output_dir"]), model
+    return Path(res.output_dir), model
 
 
 def test_real_run_healthy_and_every_checkpoint_loads(real_run):
@@ -222,9 +222,10 @@ def test_truncated_checkpoint_is_named(real_run, tmp_path):
 def test_gcs_run_status_and_checkpoints(real_run, gcs):
     "The same run mirrored to gs:// (with _COMPLETE markers); one upload cut short (no marker) is named."
     from sql_codegen_slm import storage
+    from sql_codegen_slm.run import sync_run
     run, _ = real_run
     url = f"{gcs}/real"
-    storage.sync_run(run, url)  # the checkpoints, final/ and the representations, as the callbacks mirror them
+    sync_run(run, url)  # the checkpoints, final/ and the representations, as the callbacks mirror them
     r = check_run(url)
     assert exit_code(r) == 0 and status(r)["checkpoints"] == [2, 4] and status(r)["final_saved"], flags(r)
     ck = check_checkpoints(url)

@@ -66,9 +66,9 @@ def test_a_few_training_steps_lower_the_loss(tmp_path):
                                "data.max_samples_train=32", "data.max_samples_val=4", "logging.sql_eval_samples=0",
                                "logging.report_to=[]", "data.train_file=sample:train.jsonl"])
     r = train(cfg, resume_from_checkpoint=None)
-    losses = [h["loss"] for h in r["log_history"] if "loss" in h]
+    losses = [h["loss"] for h in r.log_history if "loss" in h]
     assert len(losses) == 8 and sum(losses[-2:]) / 2 < 0.8 * sum(losses[:2]) / 2, losses
-    assert r["model"]["prompt_format"] == "chat_template, the answer ends with <|im_end|>"
+    assert r.model["prompt_format"] == "chat_template, the answer ends with <|im_end|>"
     saved = (tmp_path / "run" / "final" / "chat_template.jinja").read_text()
     assert "<|im_start|>" in saved  # the adapter carries the format it was trained in, for evaluation
 

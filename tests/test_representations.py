@@ -29,7 +29,7 @@ def run(tmp_path_factory):
     t0 = time.time()
     res = train(_cfg(d / "run"), remote_dir=str(d / "remote"))
     print(f"4-step run with representations: {time.time() - t0:.1f} s")
-    return Path(res["output_dir"]), d / "remote"
+    return Path(res.output_dir), d / "remote"
 
 
 def _rep_flags(found):
@@ -63,7 +63,8 @@ def test_monitor_names_deleted_and_truncated_layer_files(run, tmp_path, capsys):
 
 
 def test_sync_redoes_a_cut_upload_and_a_resume_writes_nothing_twice(run, tmp_path):
-    from sql_codegen_slm.storage import fs_for, sync_run
+    from sql_codegen_slm.remote import fs_for
+    from sql_codegen_slm.run import sync_run
     from sql_codegen_slm.train import train
     src, remote_src = run
     local, remote = tmp_path / "run", tmp_path / "remote"
@@ -76,7 +77,7 @@ def test_sync_redoes_a_cut_upload_and_a_resume_writes_nothing_twice(run, tmp_pat
     before = {s: json.loads((remote / REP_DIR / step_name(s) / "metadata.json").read_text()) for s in (0, 2, 4)}
     shutil.rmtree(local)
     res = train(_cfg(local, steps=6), remote_dir=str(remote))
-    assert res["resumed_from"].endswith("checkpoint-4") and res["global_step"] == 6
+    assert res.resumed_from.endswith("checkpoint-4") and res.global_step == 6
     after = {s: json.loads((remote / REP_DIR / step_name(s) / "metadata.json").read_text()) for s in (0, 2, 4, 6)}
     assert all(after[s] == before[s] for s in before)  # not rewritten
     assert after[6]["pid"] == os.getpid() and after[6]["adapter_hash"] != after[4]["adapter_hash"]

@@ -12,6 +12,7 @@ from transformers.utils import logging as hf_logging
 
 from sql_codegen_slm import storage
 from sql_codegen_slm.callbacks import CheckpointMirrorCallback, RedFlagCallback
+from sql_codegen_slm.run import RunDir
 
 hf_logging.set_verbosity_error()
 BUCKET = "test-bucket"
@@ -150,7 +151,8 @@ def test_emulator_down_mid_run(tmp_path, monkeypatch, caplog):
     try:
         _make_bucket()
         url = f"gs://{BUCKET}/outage"
-        mirror = CheckpointMirrorCallback(url, retries=2, backoff=0.5, retry_interval=1.0, final_timeout=120)
+        mirror = CheckpointMirrorCallback(RunDir(tmp_path / "out", url), retries=2, backoff=0.5, retry_interval=1.0,
+                                          final_timeout=120)
         outage = _Outage(mirror, lambda: stop_emulator(emu["proc"]))
         restarted = {}
 
@@ -191,7 +193,7 @@ def _nan_from(holder, k):
 @pytest.mark.parametrize("nan_filter,k,kinds", [(False, 5, {"nan_loss"}), (True, 4, {"nan_grad_norm", "nan_weights"})])
 def test_nan_loss_stops_and_keeps_last_good(emulator, tmp_path, nan_filter, k, kinds):
     url = f"{emulator}/nan-{nan_filter}"
-    rf, mirror = RedFlagCallback(), CheckpointMirrorCallback(url)
+    rf, mirror = RedFlagCallback(), CheckpointMirrorCallback(RunDir(tmp_path / "out", url))
     holder = {}
     trainer = holder["trainer"] = _tiny_trainer(tmp_path / "out", [rf, mirror], max_steps=10, save_steps=2,
                                                 logging_nan_inf_filter=nan_filter)
