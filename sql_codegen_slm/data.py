@@ -168,7 +168,7 @@ class Record(dict):
 
 # %% ../nbs/01_data.ipynb #cf70831c
 def load_records(path, on_bad_record: str = "error") -> tuple[list[Record], list[dict]]:
-    "The one reader of data files: JSONL `messages` records as `Record`s, and the bad ones skipped (file, line, "
+    "The one reader of data files: JSONL `messages` records (each a `Record`), and the bad ones skipped (file, line, "
     "reason) with `on_bad_record=skip`; else the first bad one raises `RecordError` naming file and line."
     shown, path = data_name(path), resolve_data_path(path)
     if not path.exists(): raise FileNotFoundError(f"{shown}: data file not found")
@@ -200,7 +200,7 @@ def read_records(path) -> list[Record]:
 OVERLAP_WARN = 0.01  # share of validation records also in training above which preflight and the run warn
 
 def question(rec) -> str:
-    "The question of a record, also of a plain dict: `Record.question`."
+    "The question of a record, also of a plain dict (what a `Record` answers as `.question`)."
     return Record.of(rec).question
 
 # %% ../nbs/01_data.ipynb #9903c9c2
