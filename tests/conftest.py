@@ -2,9 +2,11 @@
 
 - `pytest -q tests` (the README's test command, with `nbdev_test`): the mechanics, in a few minutes on 2 cores.
   The end-to-end tests listed in `SLOW` (real processes, kills, emulators, a real pretrained model, the docs in a
-  browser) are skipped with the reason printed, unless `CI` is set or `--slow` is given; `.ci/run` sets `CI`.
+  browser) are skipped with the reason printed, unless `--slow` is given or their file is named
+  (`pytest -q tests/test_ddp.py` runs it whole). `.ci/run` runs them after the README's command:
+  `OMP_NUM_THREADS=1 pytest -q -n 2 --slow -m slow tests`.
 - A test that needs a program (`@pytest.mark.needs("chromium", how=...)`) skips with the reason printed where the
-  program is missing — and fails where `CI` is set, so CI never passes by skipping it."""
+  program is missing — and fails where `CI` is set (`.ci/run` sets it), so CI never passes by skipping it."""
 import os, shutil
 from pathlib import Path
 from collections import Counter
