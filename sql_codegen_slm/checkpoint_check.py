@@ -10,7 +10,7 @@ from .findings import Finding
 from .redflags import THRESHOLDS, Thresholds
 from .remote import fs_for, remote_kind
 from .run import FINAL
-from .storage import CKPT_PREFIX, MARKER, checkpoint_problems, file_problem
+from .storage import CKPT_PREFIX, MARKER, checkpoint_problems, checkpoint_step, file_problem
 
 # %% auto #0
 __all__ = ['run_files', 'check_checkpoints']
@@ -18,11 +18,11 @@ __all__ = ['run_files', 'check_checkpoints']
 # %% ../nbs/07c_checkpoints.ipynb #169bf53c
 def run_files(url, root, listing: dict) -> tuple[list[dict], dict | None]:
     "Checkpoints `[{step, url, files: {name: size}, complete}]` and `final/`'s `{name: size}` (or None) in a listing."
-    ckpts, final, n = {}, {}, len(CKPT_PREFIX)
+    ckpts, final = {}, {}
     for path in listing:
         head, _, name = path[len(root):].lstrip("/").partition("/")
-        if head.startswith(CKPT_PREFIX) and head[n:].isdigit() and name and "/" not in name:
-            ckpts.setdefault(int(head[n:]), {})[name] = listing[path].get("size")
+        if (step := checkpoint_step(head)) is not None and name and "/" not in name:
+            ckpts.setdefault(step, {})[name] = listing[path].get("size")
         elif head == FINAL and name: final[name] = listing[path].get("size")
     base = str(url).rstrip("/")
     return [dict(step=s, url=f"{base}/{CKPT_PREFIX}{s}", complete=MARKER in f,

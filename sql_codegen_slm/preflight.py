@@ -6,7 +6,6 @@
 from __future__ import annotations
 import argparse, configparser, importlib.metadata as im, importlib.util, json, logging, math, os, platform, shlex
 import subprocess, sys, time
-from contextlib import contextmanager
 from functools import partial
 from importlib.resources import files
 from pathlib import Path

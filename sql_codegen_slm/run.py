@@ -11,7 +11,7 @@ from fastcore.basics import patch
 from .findings import Parser, cli_error
 from .remote import explain_fs_error, fs_for, probe_url, remote_kind, within
 from .runlock import LEASE_NAME, LOCK_NAME
-from .storage import (CKPT_PREFIX, MARKER, RUN_LOG, TRAINER_STATE, checkpoint_problem,
+from .storage import (CKPT_PREFIX, MARKER, RUN_LOG, TRAINER_STATE, checkpoint_problem, checkpoint_step,
                                      checkpoint_problems, download_checkpoint, file_problem, list_checkpoints,
                                      upload_checkpoint, upload_dir, upload_logs)
 
@@ -58,9 +58,9 @@ def _stamp() -> str: return time.strftime("%Y%m%d-%H%M%S", time.gmtime())
 @patch
 def local_checkpoints(self: RunDir) -> dict[int, Path]:
     "step -> `checkpoint-N` directory of the local run."
-    n = len(CKPT_PREFIX)
     if not self.local.is_dir(): return {}
-    return {int(d.name[n:]): d for d in self.local.glob(f"{CKPT_PREFIX}*") if d.is_dir() and d.name[n:].isdigit()}
+    steps = ((checkpoint_step(d.name), d) for d in self.local.glob(f"{CKPT_PREFIX}*") if d.is_dir())
+    return {s: d for s, d in steps if s is not None}
 
 # %% ../nbs/03c_run.ipynb #f1ada9d2
 @patch
@@ -267,9 +267,9 @@ def _final_problems(d: Path) -> list[str]:
 @patch
 def _sync_checkpoints(self: RunDir, got: Synced) -> None:
     "Upload each checkpoint (live copy first, else the staged one) that the remote lacks and resume could use."
-    done, cands, n = {c["step"] for c in list_checkpoints(self.remote) if c["complete"]}, {}, len(CKPT_PREFIX)
+    done, cands = {c["step"] for c in list_checkpoints(self.remote) if c["complete"]}, {}
     for d in [*sorted(self.local.glob(f"{CKPT_PREFIX}*")), *sorted(self.staging.glob(f"{CKPT_PREFIX}*"))]:
-        if d.is_dir() and d.name[n:].isdigit() and int(d.name[n:]) not in done: cands.setdefault(d.name, []).append(d)
+        if d.is_dir() and checkpoint_step(d.name) not in {None, *done}: cands.setdefault(d.name, []).append(d)
     for name, dirs in cands.items():
         for d in dirs:
             if not (why := checkpoint_problems(d)): got[name] = upload_checkpoint(d, self.remote); break

@@ -19,7 +19,7 @@ from .preflight import run_preflight
 from .runlock import RunLock
 from .remote import fs_for, probe_url
 from .run import CONFIG, FINAL, REP_DIR, RunDir, remote_steps, step_name
-from .storage import CKPT_PREFIX, download_dir, list_checkpoints, remote_bytes
+from .storage import CKPT_PREFIX, checkpoint_step, download_dir, list_checkpoints, remote_bytes
 from .representations import check_representations
 from .distributed import world
 from .drift import drift_report
@@ -161,7 +161,7 @@ def resumed(self: SmokeRun, ctx=None) -> Finding:
 def comparison(self: SmokeRun, ctx=None) -> Finding:
     "The resumed run's losses after the checkpoint equal the uninterrupted run's."
     s, first, last = self.summary, self.save_steps + 1, self.max_steps
-    resumed_step = int(Path(s.resumed_from).name[len(CKPT_PREFIX):]) if s.resumed_from else 0
+    resumed_step = checkpoint_step(Path(s.resumed_from).name) if s.resumed_from else 0
     diff = max_loss_diff(self.ref.log_history, s.log_history, range(first, last + 1)) if self.ref else None
     ok = resumed_step == self.save_steps and s.global_step == last and (diff is None or diff <= self.tol)
     return Finding("resume", "passed" if ok else "failed",
