@@ -468,6 +468,12 @@ def _parser():
                    help="config override, repeatable")
     return p
 
+# %% ../nbs/06_train.ipynb #7a615c9f
+def _close_progress_bars():
+    "Close the progress bars a Ctrl-C left open, now: closed later (at exit) they would print after our last line."
+    from tqdm import tqdm
+    for bar in list(getattr(tqdm, "_instances", ())): bar.close()
+
 # %% ../nbs/06_train.ipynb #1725e586
 EXIT_NOT_MIRRORED = 3  # training finished and everything is on the local disk, but not (all) in the remote
 
@@ -487,6 +493,7 @@ def main(argv=None) -> int:
         print(f"sql-codegen-train: {e}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
+        _close_progress_bars()
         print("sql-codegen-train: stopped at once (Ctrl-C twice), without a save at this step: run the same command "
               "again to resume from the newest checkpoint", file=sys.stderr)
         return EXIT_INTERRUPTED
