@@ -121,7 +121,7 @@ def _check_messages(msgs) -> list:
         raise ValueError(f"roles are {roles}; expected [system,] user, assistant")
     return msgs
 
-# %% ../nbs/01_data.ipynb #690e38f5
+# %% ../nbs/01_data.ipynb #fd410891
 CORPUS_FORMATS = {  # the columns that say which known corpus a table is, in the order `detect_format` tries them
     "spider": ("question", "query", "db_id"), "bird": ("question", "SQL", "db_id"),
     "sql-create-context": ("question", "context", "answer"),
@@ -132,7 +132,7 @@ def detect_format(columns) -> str | None:
     cols = set(columns)
     return next((k for k, need in CORPUS_FORMATS.items() if set(need) <= cols), None)
 
-# %% ../nbs/01_data.ipynb #f1cdadd4
+# %% ../nbs/01_data.ipynb #9265f351
 def database_dir_near(path) -> Path | None:
     "The directory of SQLite databases (`<db_id>/<db_id>.sqlite`) beside a Spider/BIRD file (`database/`, "
     "`*_databases/`), or None."
@@ -141,12 +141,12 @@ def database_dir_near(path) -> Path | None:
         if d.is_dir() and next(d.glob("*/*.sqlite"), None): return d
     return None
 
-# %% ../nbs/01_data.ipynb #466d1b75
+# %% ../nbs/01_data.ipynb #d7670532
 class ForeignDataError(RecordError):
     "A data file that is a table of another shape (Spider, BIRD, CSV, Parquet…); the message gives the import "
     "command."
 
-# %% ../nbs/01_data.ipynb #f4912e68
+# %% ../nbs/01_data.ipynb #777ad814
 def _table_columns(path: Path) -> tuple[str, list] | None:
     "(what the file is, its columns) when it is a table rather than JSONL records: Parquet, CSV, a JSON array, or "
     "JSONL rows."
@@ -168,7 +168,7 @@ def _table_columns(path: Path) -> tuple[str, list] | None:
     except json.JSONDecodeError: return None
     return ("a JSONL table", list(obj)) if isinstance(obj, dict) and "messages" not in obj else None
 
-# %% ../nbs/01_data.ipynb #fce2b8cb
+# %% ../nbs/01_data.ipynb #ca6607dd
 _FORMAT_NAMES = {"spider": "a Spider-format dataset", "bird": "a BIRD-format dataset",
                  "sql-create-context": "a sql-create-context-style table", "synthetic-text-to-sql":
                  "a synthetic_text_to_sql-style table"}
