@@ -16,8 +16,8 @@ from .teacher import FEATURES, content_hash, normalize_question, schema_ddl, sql
 
 # %% auto #0
 __all__ = ['PRESETS', 'BadRow', 'read_table', 'column_mapping', 'pg_name', 'ImportedDatabase', 'sqlite_to_postgres',
-           'to_postgres', 'same_result', 'pg_reason', 'context_schema', 'ImportSettings', 'format_report',
-           'import_corpus', 'main']
+           'to_postgres', 'same_result', 'pg_reason', 'context_schema', 'ImportSettings', 'tables_json_near',
+           'read_tables_json', 'tables_json_schema', 'format_report', 'import_corpus', 'main']
 
 # %% ../nbs/10b_import.ipynb #d399d070
 class BadRow(ValueError):
@@ -408,6 +408,7 @@ class ImportSettings:
     limit: int | None = None  # only the first rows
     on_bad_row: str = "error"  # or skip (counted as bad_row)
     overwrite: bool = False
+    tables: str | None = None  # Spider/BIRD tables.json: schemas (no rows) of databases without a SQLite file
 
 # %% ../nbs/10b_import.ipynb #41bea298
 _NUMBERS = dict(max_rows=("--max-rows", 1, 10**7, True), val_fraction=("--val-fraction", 0, 0.99, False),
@@ -449,6 +450,7 @@ class _Import:
         self.rejected, self.per_schema, self.examples = Counter(), defaultdict(Counter), defaultdict(list)
         self.records, self.seen, self.notes, self.t0 = [], set(), {}, time.perf_counter()
         self.compared = self.agreed = 0
+        self.disagreed = Counter()  # why PostgreSQL did not give SQLite's result, of the pairs SQLite answered
 
     def reject(self, db, reason, detail=""):
         self.rejected[reason] += 1
@@ -499,12 +501,57 @@ def _sqlite_file(db_dir: Path, db_id: str) -> Path | None:
     return next((p for p in (db_dir / db_id / f"{db_id}.sqlite", db_dir / f"{db_id}.sqlite",
                              db_dir / db_id / f"{db_id}.db", db_dir / f"{db_id}.db") if p.is_file()), None)
 
+# %% ../nbs/10b_import.ipynb #b7ff73d9
+def tables_json_near(path) -> Path | None:
+    "Spider's `tables.json` or BIRD's `*_tables.json` beside a dataset file, or None."
+    here = Path(path).expanduser().parent
+    return next((p for p in [here / "tables.json", *sorted(here.glob("*tables.json"))] if p.is_file()), None)
+
+# %% ../nbs/10b_import.ipynb #8431e8c0
+def read_tables_json(path) -> dict:
+    "`{db_id: entry}` of a Spider/BIRD `tables.json`; a `ValueError` naming the file and item when it is not one."
+    try: items = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"--tables {path}: not JSON ({e})") from None
+    if not isinstance(items, list): raise ValueError(f"--tables {path}: not a list of databases")
+    need = ("db_id", "table_names_original", "column_names_original", "column_types")
+    for i, e in enumerate(items):
+        if not isinstance(e, dict) or (k := next((k for k in need if k not in e), None)):
+            raise ValueError(f"--tables {path}: item {i} has no {k!r} (Spider's tables.json has {', '.join(need)})")
+    return {e["db_id"]: e for e in items}
+
+# %% ../nbs/10b_import.ipynb #d286e563
+_SPIDER_TYPES = {"number": "numeric", "text": "text", "time": "text", "boolean": "boolean"}
+
+def tables_json_schema(entry: dict) -> tuple[str, set]:
+    "The PostgreSQL DDL (no rows) of one `tables.json` database, and its names."
+    tables, cols = entry["table_names_original"], entry["column_names_original"]
+    types = [_SPIDER_TYPES.get(t, "text") for t in entry["column_types"]]
+    pks = {cols[k[0]][0]: [cols[i][1] for i in k] for k in (k if isinstance(k, list) else [k]
+                                                             for k in entry.get("primary_keys", []))}
+    out = []
+    for t, name in enumerate(tables):
+        defs = [f"{pg_name(c)} {ty}" for (ti, c), ty in zip(cols, types) if ti == t]
+        if t in pks: defs.append(f"PRIMARY KEY ({', '.join(map(pg_name, pks[t]))})")
+        out.append(f"CREATE TABLE {pg_name(name)} ({', '.join(defs)});")
+    for c, p in entry.get("foreign_keys", []):
+        if pks.get(cols[p][0]) == [cols[p][1]] and types[c] == types[p]:
+            out.append(f"ALTER TABLE {pg_name(tables[cols[c][0]])} ADD FOREIGN KEY ({pg_name(cols[c][1])}) "
+                       f"REFERENCES {pg_name(tables[cols[p][0]])} ({pg_name(cols[p][1])});")
+    return "\n".join(out) + "\n", {n.lower() for n in tables} | {c.lower() for _, c in cols[1:]}
+
 # %% ../nbs/10b_import.ipynb #065463b8
-def _databases(run, items, db_dir: Path, s: ImportSettings, log) -> dict:
-    "`{db_id: ImportedDatabase}` for the databases the items name that `db_dir` holds; their schema files written."
-    dbs = {}
+def _databases(run, items, db_dir: Path | None, tables: dict, s: ImportSettings, log) -> tuple[dict, dict]:
+    "`{db_id: ImportedDatabase}` for the databases the items name that `db_dir` holds, and `{db_id: names}` for those "
+    "only `tables` (a tables.json) has; their schema files written."
+    dbs, bare = {}, {}
     for db_id in dict.fromkeys(it["db"] for it in items if it["db"]):
-        if (p := _sqlite_file(db_dir, db_id)) is None: continue
+        if (p := db_dir and _sqlite_file(db_dir, db_id)) is None:
+            if db_id in tables and re.fullmatch(r"\w[\w.-]*", db_id):
+                ddl, bare[db_id] = tables_json_schema(tables[db_id])
+                (run.out / "schemas" / f"{db_id}.sql").write_text(f"-- Database {db_id} from {s.tables}: tables "
+                                                                   "without rows (no SQLite file).\n" + ddl)
+            continue
         try: db = dbs[db_id] = sqlite_to_postgres(p, db_id, s.max_rows)
         except sqlite3.Error as e: run.notes.setdefault("unreadable_databases", {})[db_id] = f"{p}: {e}"; continue
         (run.out / "schemas" / f"{db_id}.sql").write_text(db.sql)
@@ -512,7 +559,7 @@ def _databases(run, items, db_dir: Path, s: ImportSettings, log) -> dict:
                                                                                          db.nul_bytes)):
             if v: run.notes.setdefault(k, {})[db_id] = v
         log(f"{db_id}: {len(db.names)} names, {sum(db.capped.values()) and len(db.capped)} tables capped")
-    return dbs
+    return dbs, bare
 
 # %% ../nbs/10b_import.ipynb #8e809319
 def _check_sqlite_pair(run, it, db, pg: PostgresDatabases, s: ImportSettings):
@@ -520,29 +567,42 @@ def _check_sqlite_pair(run, it, db, pg: PostgresDatabases, s: ImportSettings):
     try: want = _sqlite_run(db.sqlite, it["sql"], s.sql_timeout_s)
     except (sqlite3.Error, sqlite3.Warning) as e: return run.reject(db.db_id, "sqlite_error", f"{it['where']}: {e}")
     run.compared += 1
+    def differ(reason, detail): run.disagreed[reason] += 1; run.reject(db.db_id, reason, f"{it['where']}: {detail}")
     try: sql = to_postgres(it["sql"], run.dialect, db.names)
-    except ValueError as e: return run.reject(db.db_id, "transpile_error", f"{it['where']}: {e}")
+    except ValueError as e: return differ("transpile_error", e)
     try: got = pg.run(db.db_id, sql)
-    except QueryError as e:
-        return run.reject(db.db_id, pg_reason(e.kind, e.message), f"{it['where']}: {e.message} [{sql}]")
-    except ValueError as e: return run.reject(db.db_id, "schema_error", f"{it['where']}: {e}")
+    except QueryError as e: return differ(pg_reason(e.kind, e.message), f"{e.message} [{sql}]")
+    except ValueError as e: return differ("schema_error", e)
     if not same_result(want, got, order_matters(gold_sql=sql)):
-        return run.reject(db.db_id, "result_mismatch", f"{it['where']}: SQLite {want.rows[:3]} vs PostgreSQL "
-                          f"{got.rows[:3]} [{sql}]")
+        return differ("result_mismatch", f"SQLite {want.rows[:3]} vs PostgreSQL {got.rows[:3]} [{sql}]")
     run.agreed += 1
     run.keep(it, db.db_id, schema_ddl(run.out / "schemas" / f"{db.db_id}.sql"), sql, len(got.rows), "sqlite=postgres")
 
+# %% ../nbs/10b_import.ipynb #83fcc2b5
+def _check_runs(run, it, db_id: str, names: set, pg: PostgresDatabases):
+    "A pair on a tables.json schema (no rows, no SQLite): kept when its transpiled query runs on PostgreSQL."
+    try: sql = to_postgres(it["sql"], run.dialect, names)
+    except ValueError as e: return run.reject(db_id, "transpile_error", f"{it['where']}: {e}")
+    try: got = pg.run(db_id, sql)
+    except QueryError as e:
+        return run.reject(db_id, pg_reason(e.kind, e.message), f"{it['where']}: {e.message} [{sql}]")
+    except ValueError as e: return run.reject(db_id, "schema_error", f"{it['where']}: {e}")
+    run.keep(it, db_id, schema_ddl(run.out / "schemas" / f"{db_id}.sql"), sql, len(got.rows),
+             "runs on postgres (tables.json: no rows)")
+
 # %% ../nbs/10b_import.ipynb #d5b295c7
-def _check_sqlite(run, items, pg: PostgresDatabases, db_dir: Path, s: ImportSettings, log):
-    "Spider/BIRD items: each database moved into PostgreSQL, each pair checked against SQLite."
-    dbs = _databases(run, items, db_dir, s, log)
+def _check_sqlite(run, items, pg: PostgresDatabases, db_dir: Path | None, s: ImportSettings, log):
+    "Spider/BIRD items: each database moved into PostgreSQL, each pair checked against SQLite (or, for a database "
+    "only tables.json has, run on its empty tables)."
+    tables = read_tables_json(s.tables) if s.tables else {}
+    dbs, bare = _databases(run, items, db_dir, tables, s, log)
     for it in items:
         db = dbs.get(it["db"])
-        if _empty(run, it, db and db.db_id): continue
-        if db is None:
-            run.reject(it["db"] or None, "no_database", f"{it['where']}: no {it['db'] or '(empty db)'}/"
-                       f"{it['db']}.sqlite in {db_dir}"); continue
-        _check_sqlite_pair(run, it, db, pg, s)
+        if _empty(run, it, it["db"] or None): continue
+        if db is not None: _check_sqlite_pair(run, it, db, pg, s)
+        elif it["db"] in bare: _check_runs(run, it, it["db"], bare[it["db"]], pg)
+        else: run.reject(it["db"] or None, "no_database", f"{it['where']}: database {it['db']!r} is neither in "
+                         f"--db-dir {db_dir} (<db_id>/<db_id>.sqlite) nor in --tables {s.tables}")
 
 # %% ../nbs/10b_import.ipynb #53283725
 def _context_db_id(name: str, context: str) -> str:
@@ -618,9 +678,7 @@ def _report(run, n_rows: int, split: dict, s: ImportSettings, mode: str) -> dict
     "The report of an import."
     recs, seen = run.records, len(run.records) + sum(run.rejected.values())
     agree = dict(compared=run.compared, agreed=run.agreed, rate=round(run.agreed / run.compared, 4) if run.compared
-                 else None, disagreed={k: v for k, v in run.rejected.most_common()
-                                       if k in ("transpile_error", "result_mismatch", "schema_error")
-                                       or k.startswith("pg_error:")}) if mode == "sqlite" else None
+                 else None, disagreed=dict(run.disagreed.most_common())) if mode == "sqlite" else None
     return dict(source=run.name, format=run.fmt, chosen=run.how, dialect=run.dialect, mode=mode, rows_read=n_rows,
                 rows_checked=seen, kept=len(recs), kept_rate=round(len(recs) / seen, 4) if seen else None,
                 rejected=dict(run.rejected.most_common()), duplicates=run.rejected["duplicate"],
@@ -656,16 +714,19 @@ def format_report(rep: dict) -> str:
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/10b_import.ipynb #6e7db9b6
-def _mode(fmt, m, src_name, s) -> tuple[str, Path | None]:
-    "`sqlite` (databases in a directory) or `context` (CREATE TABLE text in a column), and the databases' directory."
-    if "context" in m: return "context", None
-    near = None if src_name.startswith("hf:") or "://" in src_name else database_dir_near(src_name)
-    d = Path(s.db_dir).expanduser() if s.db_dir else near
-    if d is None or not d.is_dir():
-        raise ValueError(f"--db-dir {d}: not a directory" if d else f"no databases found beside {src_name} (a "
-                         "database/ or *_databases/ directory): pass --db-dir DIR, the directory of "
-                         "<db_id>/<db_id>.sqlite")
-    return "sqlite", d
+def _mode(fmt, m, src_name, s) -> tuple[str, Path | None, str | None]:
+    "`sqlite` (databases in a directory, or a tables.json) or `context` (CREATE TABLE text in a column), the "
+    "databases' directory and the tables.json: the flags', else found beside the file."
+    if "context" in m: return "context", None, None
+    local = not (src_name.startswith("hf:") or "://" in src_name)
+    d = Path(s.db_dir).expanduser() if s.db_dir else database_dir_near(src_name) if local else None
+    t = Path(s.tables).expanduser() if s.tables else tables_json_near(src_name) if local else None
+    if s.db_dir and not d.is_dir(): raise ValueError(f"--db-dir {d}: not a directory")
+    if s.tables and not t.is_file(): raise ValueError(f"--tables {t}: no such file")
+    if d is None and t is None:
+        raise ValueError(f"no databases found beside {src_name} (a database/ or *_databases/ directory, or a "
+                         "tables.json): pass --db-dir DIR, the directory of <db_id>/<db_id>.sqlite (or --tables FILE)")
+    return "sqlite", d, t and str(t)
 
 # %% ../nbs/10b_import.ipynb #cd36d18a
 def import_corpus(src, out, settings: ImportSettings | None = None, log=print, **kw) -> dict:
@@ -682,9 +743,10 @@ def import_corpus(src, out, settings: ImportSettings | None = None, log=print, *
     dialect = s.dialect or PRESETS.get(fmt, {}).get("dialect", "postgres")
     run = _Import(name, fmt, how, dialect, out)
     items = _items(rows, m, s, run)  # a bad row is named before anything else is looked at
-    mode, db_dir = _mode(fmt, m, name, s)
+    mode, db_dir, tables = _mode(fmt, m, name, s)
+    s = replace(s, tables=tables)
     log(f"{name}: {len(rows)} rows; format {how}; SQL read as {dialect}"
-        + (f"; databases in {db_dir}" if db_dir else ""))
+        + (f"; databases in {db_dir}" if db_dir else "") + (f"; tables.json {tables}" if tables else ""))
     (out / "schemas").mkdir(parents=True, exist_ok=True)
     with PostgresDatabases(out / "schemas", timeout_s=s.sql_timeout_s) as pg:
         if mode == "sqlite": _check_sqlite(run, items, pg, db_dir, s, log)
@@ -709,6 +771,8 @@ def _parser():
     for role in ("question", "sql", "db", "evidence"): a(f"--{role}", metavar="COL", help=f"the {role} column")
     a("--context", "--schema", dest="context", metavar="COL", help="the column of CREATE TABLE statements")
     a("--db-dir", help="directory of <db_id>/<db_id>.sqlite (default: database/ or *_databases/ beside SOURCE)")
+    a("--tables", metavar="FILE", help="Spider/BIRD tables.json: schemas (no rows) of databases without a SQLite file "
+      "(default: tables.json or *_tables.json beside SOURCE)")
     a("--dialect", help="dialect of the SQL (sqlglot name; default: the format's, postgres for --format columns)")
     a("--max-rows", type=n("max_rows"), default=1000, help="rows copied a table (default 1000)")
     a("--val-fraction", type=n("val_fraction"), default=0.1); a("--split-by", choices=["question", "schema"],
@@ -725,7 +789,7 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     s = ImportSettings(args.format, args.question, args.sql, args.context, args.db, args.evidence, args.db_dir,
                        args.dialect, args.max_rows, args.val_fraction, args.split_by, args.sql_timeout, args.limit,
-                       args.on_bad_row, args.overwrite)
+                       args.on_bad_row, args.overwrite, args.tables)
     try: rep = import_corpus(args.source, args.out, s, log=lambda m: print(m, file=sys.stderr))
     except (OSError, ValueError) as e: return cli_error("sql-codegen-data import", e)
     print(format_report(rep))
