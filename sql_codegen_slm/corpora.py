@@ -367,12 +367,12 @@ def context_schema(context: str, dialect: str = "postgres") -> tuple[str, set]:
 # %% ../nbs/10b_import.ipynb #8d6cca57
 _SCRATCH = "corpora_scratch"
 
-def _run_in_context(dbs: PostgresDatabases, text: str, sqls: list, timeout_s: float) -> list:
-    "Per query of `sqls`: its row count, or a `QueryError`, run as the read-only role on the tables `text` creates in "
-    "a scratch database; all rolled back. A `ValueError` when `text` does not load."
+def _run_in_context(c, text: str, sqls: list, timeout_s: float) -> list:
+    "Per query of `sqls`: its row count, or a `QueryError`, run as the read-only role on the tables `text` creates on "
+    "the scratch database's connection `c`; all rolled back. A `ValueError` when `text` does not load."
     import psycopg
     out = []
-    with psycopg.connect(dbs.admin_conninfo(_SCRATCH)) as c:
+    try:
         try: c.execute(text)
         except psycopg.Error as e: raise ValueError(" ".join(str(e).split())[:300] or type(e).__name__) from None
         c.execute(f"GRANT USAGE ON SCHEMA public TO {READER}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READER}")
@@ -386,7 +386,7 @@ def _run_in_context(dbs: PostgresDatabases, text: str, sqls: list, timeout_s: fl
                 c.execute("ROLLBACK TO SAVEPOINT q")
                 kind = _KINDS.get(type(e).__name__, re.sub(r"(?<!^)(?=[A-Z])", "_", type(e).__name__).lower())
                 out.append(QueryError(kind, " ".join(str(e).split())[:300]))
-        c.rollback()
+    finally: c.rollback()
     return out
 
 # %% ../nbs/10b_import.ipynb #ba584dce
@@ -611,7 +611,7 @@ def _context_db_id(name: str, context: str) -> str:
     return f"{slug}_{content_hash(context)[:8]}"
 
 # %% ../nbs/10b_import.ipynb #220c5305
-def _check_context(run, its, pg: PostgresDatabases, s: ImportSettings):
+def _check_context(run, its, conn, s: ImportSettings):
     "The items of one context: its schema loaded in the scratch database, each query run there."
     db = _context_db_id(its[0]["db"], its[0]["context"])
     try: text, names = context_schema(its[0]["context"], run.dialect)
@@ -623,7 +623,7 @@ def _check_context(run, its, pg: PostgresDatabases, s: ImportSettings):
         try: todo.append((it, to_postgres(it["sql"], run.dialect, names)))
         except ValueError as e: run.reject(db, "transpile_error", f"{it['where']}: {e}")
     if not todo: return
-    try: results = _run_in_context(pg, text, [sql for _, sql in todo], s.sql_timeout_s)
+    try: results = _run_in_context(conn, text, [sql for _, sql in todo], s.sql_timeout_s)
     except ValueError as e:
         for it, _ in todo: run.reject(db, "schema_error", f"{it['where']}: the context does not load: {e}")
         return
@@ -645,7 +645,8 @@ def _check_contexts(run, items, pg: PostgresDatabases, s: ImportSettings, log):
         if not it["context"]: run.reject(None, "empty_context", it["where"]); continue
         groups[(it["db"], it["context"])].append(it)
     log(f"{len(groups)} distinct contexts")
-    for its in groups.values(): _check_context(run, its, pg, s)
+    with psycopg.connect(pg.admin_conninfo(_SCRATCH)) as conn:  # one connection, a transaction per context
+        for its in groups.values(): _check_context(run, its, conn, s)
 
 # %% ../nbs/10b_import.ipynb #4125404f
 def _split(records: list, s: ImportSettings) -> set:
@@ -674,6 +675,9 @@ def _write(run, s: ImportSettings) -> dict:
                 val_schemas=sorted(val_dbs), files={k: str(p) for k, p in files.items()})
 
 # %% ../nbs/10b_import.ipynb #8dee22b8
+_ROWS = ("0", "1", "2-10", "11-100", ">100")
+def _rows_bucket(n): return _ROWS[0 if n == 0 else 1 if n == 1 else 2 if n <= 10 else 3 if n <= 100 else 4]
+
 def _report(run, n_rows: int, split: dict, s: ImportSettings, mode: str) -> dict:
     "The report of an import."
     recs, seen = run.records, len(run.records) + sum(run.rejected.values())
@@ -684,6 +688,7 @@ def _report(run, n_rows: int, split: dict, s: ImportSettings, mode: str) -> dict
                 rejected=dict(run.rejected.most_common()), duplicates=run.rejected["duplicate"],
                 per_schema={d: dict(c) for d, c in sorted(run.per_schema.items())},
                 features={f: sum(f in r["meta"]["features"] for r in recs) for f in FEATURES},
+                result_rows={b: sum(_rows_bucket(r["meta"]["rows"]) == b for r in recs) for b in _ROWS},
                 sqlite_postgres_agreement=agree, split=split,
                 max_rows_per_table=s.max_rows if mode == "sqlite" else None,
                 **run.notes, examples={k: v for k, v in run.examples.items()}, schemas=str(run.out / "schemas"),
@@ -698,6 +703,7 @@ def format_report(rep: dict) -> str:
              f"- kept: **{rep['kept']}** of {rep['rows_checked']} rows checked (kept rate {rep['kept_rate']}; "
              f"{rep['rows_read']} read)", f"- rejected: {kv(rep['rejected'])}",
              f"- duplicates removed: {rep['duplicates']}", f"- features: {kv(rep['features'])}",
+             f"- result rows of the kept queries: {kv(rep['result_rows'])}",
              f"- split by {sp['by']}: train {sp['train']}, val {sp['val']}"
              + (f" (validation schemas: {', '.join(sp['val_schemas'])})" if sp["val_schemas"] else "")]
     if a: lines.append(f"- SQLite/PostgreSQL agreement: {a['agreed']} of {a['compared']} ({a['rate']}); "
