@@ -425,14 +425,19 @@ def _check_settings(s: ImportSettings):
 _OURS = ("train.jsonl", "val.jsonl", "report.json", "report.md", "schemas")
 
 def _check_out(out, overwrite: bool) -> Path:
-    "`out` as a directory that can take an import: new, empty of ours, or `overwrite` (only our files are removed)."
+    "`out` as a directory that can take an import: new, without our files, or `overwrite`; nothing is changed."
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file; pass a directory")
     if (there := [n for n in _OURS if (out / n).exists()]) and not overwrite:
         raise ValueError(f"--out {out} already holds an import ({', '.join(there)}): pass a new directory, or "
                          "--overwrite to replace it")
-    for n in there: shutil.rmtree(out / n) if (out / n).is_dir() else (out / n).unlink()
     return out
+
+def _clear_out(out: Path):
+    "Remove an earlier import's files (only ours) from `out`, once the new input has been read and checked."
+    for n in _OURS:
+        if (out / n).is_dir(): shutil.rmtree(out / n)
+        elif (out / n).exists(): (out / n).unlink()
 
 # %% ../nbs/10b_import.ipynb #8ad36b90
 def _text(row: dict, col: str, role: str, where: str) -> str:
@@ -753,7 +758,7 @@ def import_corpus(src, out, settings: ImportSettings | None = None, log=print, *
     s = replace(s, tables=tables)
     log(f"{name}: {len(rows)} rows; format {how}; SQL read as {dialect}"
         + (f"; databases in {db_dir}" if db_dir else "") + (f"; tables.json {tables}" if tables else ""))
-    (out / "schemas").mkdir(parents=True, exist_ok=True)
+    _clear_out(out); (out / "schemas").mkdir(parents=True)
     with PostgresDatabases(out / "schemas", timeout_s=s.sql_timeout_s) as pg:
         if mode == "sqlite": _check_sqlite(run, items, pg, db_dir, s, log)
         else: _check_contexts(run, items, pg, s, log)

@@ -258,6 +258,8 @@ def test_csv_with_a_column_mapping_and_rows_in_the_context(tmp_path):
     assert "'Electronics'" in recs[0].gold_sql and recs[0]["meta"]["rows"] == 1
     assert evaluate(recs, [r.gold_sql for r in recs], tmp_path / "out" / "schemas")["execution_accuracy"] == 1.0
     assert main(argv) == 2  # the import is there: not overwritten without --overwrite
+    assert main(argv + ["--overwrite", "--sql", "nope"]) == 2 and (tmp_path / "out" / "train.jsonl").exists()
+    assert main(argv + ["--overwrite", "--limit", "1"]) == 0 and len(records(tmp_path / "out")) == 1
 
 
 def test_bad_rows_are_named_by_file_line_or_row_and_column(tmp_path, capsys):

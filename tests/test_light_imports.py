@@ -86,3 +86,12 @@ def test_judge_prints_no_bitsandbytes_line(tmp_path):
              SAMPLE / "schemas", no_torch=True)
     assert r.returncode == 0 and "execution_accuracy    100.0%" in r.stdout, r.stdout + r.stderr[-2000:]
     _no_bnb(r)
+
+
+def test_data_import_runs_without_torch(tmp_path):
+    "sql-codegen-data import: a CSV with CREATE TABLE contexts checked on PostgreSQL, no model, no torch."
+    (tmp_path / "t.csv").write_text("question,context,answer\nHow many heads?,CREATE TABLE head (age INTEGER),"
+                                    "SELECT COUNT(*) FROM head\n")
+    r = _cli("corpora", "import", tmp_path / "t.csv", "--out", tmp_path / "out", no_torch=True)
+    assert r.returncode == 0 and "kept: **1** of 1" in r.stdout, r.stdout + r.stderr[-2000:]
+    _no_bnb(r)
