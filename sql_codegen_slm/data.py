@@ -13,8 +13,9 @@ from .remote import fs_for, explain_fs_error
 from .prompts import PromptFormat
 
 # %% auto #0
-__all__ = ['SYSTEM_PROMPT', 'OVERLAP_WARN', 'MIN_PROMPT_TOKENS', 'sample_data_dir', 'is_url', 'data_cache_dir', 'DataFetchError',
-           'fetch_data', 'data_name', 'resolve_data_path', 'RecordError', 'user_prompt', 'record_messages', 'Record',
+__all__ = ['SYSTEM_PROMPT', 'CORPUS_FORMATS', 'OVERLAP_WARN', 'MIN_PROMPT_TOKENS', 'sample_data_dir', 'is_url', 'data_cache_dir',
+           'DataFetchError', 'fetch_data', 'data_name', 'resolve_data_path', 'RecordError', 'detect_format',
+           'database_dir_near', 'ForeignDataError', 'sniff_data', 'user_prompt', 'record_messages', 'Record',
            'load_records', 'read_records', 'question', 'overlap', 'tokenize_record', 'DataStats', 'build_datasets']
 
 # %% ../nbs/01_data.ipynb #3d2b4dfa
@@ -120,6 +121,81 @@ def _check_messages(msgs) -> list:
         raise ValueError(f"roles are {roles}; expected [system,] user, assistant")
     return msgs
 
+# %% ../nbs/01_data.ipynb #fd410891
+CORPUS_FORMATS = {  # the columns that say which known corpus a table is, in the order `detect_format` tries them
+    "spider": ("question", "query", "db_id"), "bird": ("question", "SQL", "db_id"),
+    "sql-create-context": ("question", "context", "answer"),
+    "synthetic-text-to-sql": ("sql_prompt", "sql_context", "sql")}
+
+def detect_format(columns) -> str | None:
+    "The known corpus format (`CORPUS_FORMATS`) whose columns `columns` has, or None."
+    cols = set(columns)
+    return next((k for k, need in CORPUS_FORMATS.items() if set(need) <= cols), None)
+
+# %% ../nbs/01_data.ipynb #9265f351
+def database_dir_near(path) -> Path | None:
+    "The directory of SQLite databases (`<db_id>/<db_id>.sqlite`) beside a Spider/BIRD file (`database/`, "
+    "`*_databases/`), or None."
+    here = Path(path).expanduser().parent
+    for d in [here / "database", *sorted(here.glob("*_databases")), *sorted(here.glob("*database*"))]:
+        if d.is_dir() and next(d.glob("*/*.sqlite"), None): return d
+    return None
+
+# %% ../nbs/01_data.ipynb #d7670532
+class ForeignDataError(RecordError):
+    "A data file that is a table of another shape (Spider, BIRD, CSV, Parquet…); the message gives the import "
+    "command."
+
+# %% ../nbs/01_data.ipynb #777ad814
+def _table_columns(path: Path) -> tuple[str, list] | None:
+    "(what the file is, its columns) when it is a table rather than JSONL records: Parquet, CSV, a JSON array, or "
+    "JSONL rows."
+    with open(path, "rb") as f: head = f.read(1 << 16)
+    if head[:4] == b"PAR1" or path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+        return "a Parquet table", pq.read_schema(path).names
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if path.suffix in (".csv", ".tsv"):
+        import csv
+        sep = "\t" if path.suffix == ".tsv" else ","
+        return "a CSV table", next(csv.reader(text.splitlines()[:1], delimiter=sep), [])
+    if text.startswith("["):
+        body = text[1:].lstrip()
+        try: first = json.JSONDecoder().raw_decode(body)[0]
+        except json.JSONDecodeError: return None
+        return ("a JSON array", list(first)) if isinstance(first, dict) else None
+    try: obj = json.loads(text.split("\n", 1)[0])
+    except json.JSONDecodeError: return None
+    return ("a JSONL table", list(obj)) if isinstance(obj, dict) and "messages" not in obj else None
+
+# %% ../nbs/01_data.ipynb #ca6607dd
+_FORMAT_NAMES = {"spider": "a Spider-format dataset", "bird": "a BIRD-format dataset",
+                 "sql-create-context": "a sql-create-context-style table", "synthetic-text-to-sql":
+                 "a synthetic_text_to_sql-style table"}
+
+def sniff_data(path, shown: str | None = None) -> str | None:
+    "Why the file at `path` is a table to import, not JSONL records, with the `sql-codegen-data import` command; "
+    "or None."
+    import shlex
+    p = Path(path).expanduser(); shown = shown or str(p)
+    try: got = _table_columns(p)
+    except Exception: return None  # unreadable as a table too: the record reader names what is wrong
+    if got is None: return None
+    what, cols = got
+    fmt = detect_format(cols)
+    if fmt is None and what == "a JSONL table": return None  # JSONL that is neither: a bad record, named by its line
+    out = p.parent / f"{p.stem}-imported"
+    cmd = f"sql-codegen-data import {shlex.quote(shown)} --out {shlex.quote(str(out))}"
+    if fmt in ("spider", "bird"): cmd += f" --db-dir {shlex.quote(str(database_dir_near(p) or 'DIR'))}"
+    if fmt is None: cmd += " --question COL --sql COL --context COL"
+    cols_s = ", ".join(map(str, cols[:8])) + (", …" if len(cols) > 8 else "")
+    desc = f"{_FORMAT_NAMES[fmt]} ({what}; columns {cols_s})" if fmt else f"{what} (columns {cols_s})"
+    return (f"{shown} is {desc}, not the project's JSONL of "
+            f"`messages` records: import it with `{cmd}`"
+            + (" (DIR: the directory of <db_id>/<db_id>.sqlite)" if "--db-dir DIR" in cmd else "")
+            + (" naming its question, SQL and CREATE TABLE columns" if fmt is None else "")
+            + f", then use {out}/train.jsonl and {out}/val.jsonl as data.train_file and data.val_file")
+
 # %% ../nbs/01_data.ipynb #ea695fc4
 def user_prompt(database: str, schema: str, question: str) -> str:
     "The user message of a record: its database, schema (DDL) and question, in the layout every record uses."
@@ -169,10 +245,12 @@ class Record(dict):
 # %% ../nbs/01_data.ipynb #cf70831c
 def load_records(path, on_bad_record: str = "error") -> tuple[list[Record], list[dict]]:
     "The one reader of data files: JSONL `messages` records (each a `Record`), and the bad ones skipped (file, line, "
-    "reason) with `on_bad_record=skip`; else the first bad one raises `RecordError` naming file and line."
+    "reason) with `on_bad_record=skip`; else the first bad one raises `RecordError` naming file and line. A table of "
+    "another shape (`sniff_data`) raises `ForeignDataError` with the command that imports it."
     shown, path = data_name(path), resolve_data_path(path)
     if not path.exists(): raise FileNotFoundError(f"{shown}: data file not found")
     if path.is_dir(): raise DataFetchError(f"{shown} is a directory, not a JSONL file: name the file")
+    if why := sniff_data(path, shown): raise ForeignDataError(why)  # Spider, BIRD, CSV, Parquet: the import command
     records, skipped = [], []
     for n, raw in enumerate(path.read_bytes().splitlines(), start=1):
         if not raw.strip(): continue

@@ -13,8 +13,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from .config import (BUCKET_PLACEHOLDER, ConfigError, activation_checkpointing,
                                     load_config, resolve_bucket)
-from .data import (OVERLAP_WARN, DataFetchError, RecordError, data_name, is_url, load_records, overlap,
-                                  resolve_data_path)
+from .data import (OVERLAP_WARN, DataFetchError, ForeignDataError, RecordError, data_name, is_url,
+                                  load_records, overlap, resolve_data_path)
 from .prompts import PromptFormat
 from .estimate import GPUS, gpu_key, estimate_run
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
@@ -256,6 +256,9 @@ def _data_file(key, path, on_bad_record: str = "error", timeout: float = 120) ->
         msg = str(e) if isinstance(e, DataFetchError) else f"{name}: {explain_fs_error(e)}"
         return Finding(f"data.{key}", "failed", msg, dict(path=name), advice), []
     try: recs, skipped = load_records(path, on_bad_record)  # training's own reader: its message, file and line
+    except ForeignDataError as e:  # a Spider/BIRD/CSV/Parquet file: what it is, and the command that imports it
+        return Finding(f"data.{key}", "failed", str(e), dict(path=name), "run that import, then point data.train_file "
+                       "and data.val_file at the train.jsonl and val.jsonl it writes"), []
     except RecordError as e:
         return Finding(f"data.{key}", "failed", str(e), dict(path=name),
                        "fix that record, or set data.on_bad_record=skip to leave bad ones out (they are counted)"), []

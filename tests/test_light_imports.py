@@ -7,7 +7,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sql_codegen_slm" / "sample_data"
-LIGHT = ("preflight", "monitor", "estimate", "datagen", "judge", "sql_eval", "data", "teacher")
+LIGHT = ("preflight", "monitor", "estimate", "datagen", "judge", "sql_eval", "data", "teacher", "corpora")
 HEAVY = ("torch", "transformers", "peft", "bitsandbytes")
 NO_TORCH = "import sys; sys.modules['torch'] = None\n"
 
@@ -85,4 +85,13 @@ def test_judge_prints_no_bitsandbytes_line(tmp_path):
     r = _cli("sql_eval", "--gold", tmp_path / "g.jsonl", "--predictions", tmp_path / "p.jsonl", "--db-sql",
              SAMPLE / "schemas", no_torch=True)
     assert r.returncode == 0 and "execution_accuracy    100.0%" in r.stdout, r.stdout + r.stderr[-2000:]
+    _no_bnb(r)
+
+
+def test_data_import_runs_without_torch(tmp_path):
+    "sql-codegen-data import: a CSV with CREATE TABLE contexts checked on PostgreSQL, no model, no torch."
+    (tmp_path / "t.csv").write_text("question,context,answer\nHow many heads?,CREATE TABLE head (age INTEGER),"
+                                    "SELECT COUNT(*) FROM head\n")
+    r = _cli("corpora", "import", tmp_path / "t.csv", "--out", tmp_path / "out", no_torch=True)
+    assert r.returncode == 0 and "kept: **1** of 1" in r.stdout, r.stdout + r.stderr[-2000:]
     _no_bnb(r)
