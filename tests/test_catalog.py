@@ -95,3 +95,31 @@ def test_the_connection_is_read_only_and_timed_out(live, monkeypatch):
     assert c.read_only is True and c.closed
     with real(args[0]) as c2:  # the same connection string cannot write, even where the role could
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction): c2.execute("CREATE TABLE t (x int)")
+
+def test_sql_eval_with_db_url_reads_the_schemas_from_the_catalog(live, tmp_path, capsys):
+    import json
+    from sql_codegen_slm.data import record_messages
+    from sql_codegen_slm.sql_eval import main
+    url, _ = live
+    schema = "CREATE TABLE regions (region_id integer PRIMARY KEY, name text NOT NULL UNIQUE);"
+    gold = [dict(db_id="shop_live", messages=record_messages("shop_live", schema, q, sql)) for q, sql in
+            [("How many regions?", "SELECT count(*) FROM regions;"), ("Names?", "SELECT name FROM regions;")]]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (tmp_path / "pred.jsonl").write_text('{"sql": "SELECT COUNT(*) FROM regions"}\n{"sql": "SELECT 1"}\n')
+    base = ["--gold", tmp_path / "gold.jsonl", "--predictions", tmp_path / "pred.jsonl"]
+    assert main([str(a) for a in base + ["--db-url", url]]) == 0  # no --db-sql: the databases are there
+    out, err = capsys.readouterr()
+    assert "databases read from the catalog of postgresql://shop_ro:***@/shop_live" in out
+    assert "shop_live (4 tables)" in out
+    assert "execution_accuracy    50.0%" in out and err == "", (out, err)
+    gold[1]["messages"] = record_messages("shop_live", schema + "\nCREATE TABLE staff (id int);", "Staff?",
+                                          "SELECT * FROM staff")
+    gold.append(dict(db_id="nope", messages=gold[0]["messages"]))
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (tmp_path / "pred.jsonl").write_text('{"sql": "SELECT 1"}\n' * 3)
+    assert main([str(a) for a in base + ["--db-url", url]]) == 2
+    out, err = capsys.readouterr()
+    assert "database 'shop_live' at postgresql://shop_ro:***@/shop_live" in err and "has no table staff" in err, err
+    assert 'cannot read the schema of' in err and 'database "nope" does not exist' in err, err
+    assert PASSWORD not in out + err and PASSWORD.replace("#", "%23") not in out + err
+    assert main([str(a) for a in base]) == 2 and "--db-sql is required" in capsys.readouterr().err
