@@ -533,7 +533,7 @@ def main(argv=None) -> int:
         rep = generate(args.schemas, args.out, args.total, args.budget_usd, args.model, s,
                        log=lambda m: print(m, file=sys.stderr))
     except AuthError as e: cli_error("sql-codegen-datagen", e); return 4
-    except (OSError, ValueError, TeacherUnreachable) as e: return cli_error("sql-codegen-datagen", e)
+    except (OSError, ValueError, RuntimeError) as e: return cli_error("sql-codegen-datagen", e)  # a database gone
     print(format_report(rep))
     if rep["stop_reason"] != "done":
         print(f"{'BudgetExceeded' if rep['stop_reason'] == 'budget' else 'stopped'}: {rep['message']}", file=sys.stderr)

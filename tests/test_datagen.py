@@ -429,3 +429,11 @@ def test_live_database_schema_and_verification_never_show_the_password(tmp_path,
     for f in tmp_path.rglob("*"):
         if f.is_file(): assert PASSWORD.encode() not in f.read_bytes() and enc.encode() not in f.read_bytes(), f
     no_key_on_disk(tmp_path)
+
+
+def test_unreachable_live_database_is_one_line_without_the_password(tmp_path, capsys):
+    url = _dead_url().replace("http://", "postgresql://reader:Sup3r-s3cret@").replace("/v1", "/shop")
+    for extra in (["--dry-run"], ["--teacher-url", "http://127.0.0.1:9/v1"]):
+        rc, err = _main(capsys, *BASE[2:], "--schemas", url, "--out", tmp_path / "d.jsonl", *extra)
+        assert rc == 2 and len(err) == 1 and "cannot read the schema of postgresql://reader:***@127.0.0.1:" in err[0]
+        assert "Sup3r" not in err[0], err
