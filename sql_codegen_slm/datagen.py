@@ -4,7 +4,7 @@
 
 # %% ../nbs/10a_datagen.ipynb #29c8e4d5
 from __future__ import annotations
-import json, math, os, re, sys, threading, time
+import itertools, json, math, os, re, sys, threading, time
 import openai
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
@@ -16,12 +16,14 @@ from .findings import Parser, arg_number, check_number, cli_error
 from .sql import normalize_sql
 from .judge import MAX_TIMEOUT_S, PostgresDatabases
 from .teacher import (FEATURES, PRICES, Budget, BudgetExceeded, Rejected, ResponseCache, append_jsonl,
-                                     content_hash, normalize_question, parse_pairs, plan_requests, prompt_token_bound,
-                                     read_jsonl_resume, read_schemas, sql_features, teacher_messages, verify_pair)
+                                     content_hash, is_db_url, iter_requests, normalize_question, parse_pairs,
+                                     plan_requests, prompt_token_bound, read_jsonl_resume, read_schemas, sql_features,
+                                     teacher_messages, verify_pair)
 
 # %% auto #0
-__all__ = ['UNREACHABLE_AFTER', 'MAX_REQUESTS', 'AuthError', 'TeacherUnreachable', 'check_settings', 'check_out',
-           'DatagenSettings', 'generate', 'quality_report', 'format_report', 'write_report', 'format_plan', 'main']
+__all__ = ['UNREACHABLE_AFTER', 'MAX_REQUESTS', 'KEPT_RATE_WINDOW', 'AuthError', 'TeacherUnreachable', 'check_settings',
+           'check_out', 'DatagenSettings', 'generate', 'quality_report', 'format_report', 'write_report', 'format_plan',
+           'main']
 
 # %% ../nbs/10a_datagen.ipynb #ea66fd9d
 class AuthError(RuntimeError):
@@ -56,8 +58,10 @@ def _fetch(ctx, r):
     if ctx["stop"].is_set(): raise BudgetExceeded(ctx["stop_msg"][0])
     budget = ctx["budget"]
     worst = budget.cost(prompt_token_bound(req["messages"]), req["max_tokens"])
-    try: budget.reserve(worst)
-    except BudgetExceeded as e: ctx["stop_msg"][0] = str(e); ctx["stop"].set(); raise
+    try: budget.reserve(worst)  # waits while requests in flight keep it from fitting
+    except BudgetExceeded as e:
+        if not ctx["stop"].is_set(): ctx["stop_msg"][0] = str(e); ctx["stop"].set()
+        raise BudgetExceeded(ctx["stop_msg"][0]) from None
     resp = None
     try: ctx["limiter"].wait(); resp = ctx["client"].chat.completions.create(**req)
     except openai.BadRequestError as e:  # a server without JSON mode: ask again without it (a new request, a new key)
@@ -65,7 +69,7 @@ def _fetch(ctx, r):
         if ctx["json_mode"].is_set():
             ctx["json_mode"].clear(); ctx["log"]("the server refuses response_format: JSON mode off")
     finally:
-        if resp is None: budget.settle(worst, 0.0)  # not answered: nothing reported, nothing charged
+        if resp is None: budget.settle(worst, 0.0, answered=False)  # not answered: nothing reported or charged
     if resp is None: return _fetch(ctx, r)
     u = resp.usage  # without usage the worst case is charged
     actual = worst if u is None else budget.cost(u.prompt_tokens, u.completion_tokens)
@@ -86,7 +90,8 @@ _NUMBERS = dict(
     concurrency=("--concurrency", 1, 256, True, False), rps=("--rps", 0, 1e6, False, True),
     timeout_s=("--timeout", 0, 86_400, False, True), max_retries=("--max-retries", 0, 100, True, False),
     oversample=("--oversample", 1, 100, False, False), val_fraction=("--val-fraction", 0, 0.99, False, False),
-    sql_timeout_s=("--sql-timeout", 0.001, MAX_TIMEOUT_S, False, False))
+    sql_timeout_s=("--sql-timeout", 0.001, MAX_TIMEOUT_S, False, False),
+    min_kept_rate=("--min-kept-rate", 0, 1, False, False))
 MAX_REQUESTS = 1_000_000
 
 def check_settings(model="x", api_key_env="x", teacher_url=None, **numbers) -> None:
@@ -184,6 +189,7 @@ class DatagenSettings:
     split_by: str = "question"
     cache_dir: str | None = None
     sql_timeout_s: float = 5.0  # --sql-timeout
+    min_kept_rate: float = 0.1  # records kept per pair asked for, over the last KEPT_RATE_WINDOW paid replies
 
 # %% ../nbs/10a_datagen.ipynb #a9a9d306
 class _Run:
@@ -193,6 +199,7 @@ class _Run:
         p_in, p_out = _prices(model, s.price_in, s.price_out)
         self.ddl = read_schemas(schemas)
         plan = plan_requests(self.ddl, total, s.pairs_per_request, s.features, s.oversample)
+        self.more = iter_requests(self.ddl, s.pairs_per_request, s.features, start=len(plan))  # new prompts after it
         out = Path(out); self.work = Path(f"{out}.datagen"); self.work.mkdir(parents=True, exist_ok=True)
         self.outs = {"train": out, "val": out.with_name(out.name.removesuffix(".jsonl") + ".val.jsonl")}
         n_val = max(1, round(s.val_fraction * len(self.ddl)))
@@ -203,8 +210,9 @@ class _Run:
         self.cache = ResponseCache(s.cache_dir or self.work / "cache")
         self.ctx = self._context()
         self.st = dict(stats=Counter(), rejected=Counter(), per_schema={d: Counter() for d in self.ddl}, new=[],
-                       verify_s=0.0, stop_reason="plan_exhausted", message="", t0=t0, prior=prior, torn=torn,
-                       existing=existing, plan=plan, unreached=0)
+                       verify_s=0.0, stop_reason="interrupted", message="", t0=t0, prior=prior, torn=torn,
+                       existing=existing, plan=plan, unreached=0, recent=deque(maxlen=KEPT_RATE_WINDOW),
+                       min_kept_rate=s.min_kept_rate)
 
     def _resume(self) -> tuple[list, int]:
         "The records earlier runs wrote (and lines torn by a kill): their ids and questions and SQL are taken."
@@ -239,9 +247,6 @@ class _Run:
 
     def reject(self, db, reason): self.st["rejected"][reason] += 1; self.st["per_schema"][db][reason] += 1
 
-# %% ../nbs/10a_datagen.ipynb #30a2369b
-class _Budget(Exception): "The budget is spent: the run stops."
-
 # %% ../nbs/10a_datagen.ipynb #25e3c159
 @patch
 def fill(self: _Run):
@@ -269,11 +274,13 @@ def _failed(self: _Run, r, e: openai.APIError):
 
 # %% ../nbs/10a_datagen.ipynb #acf70d89
 @patch
-def reply(self: _Run, r, fut) -> tuple[dict, list] | None:
-    "The teacher's reply to request `r` and its pairs; None when it failed or holds none; `_Budget` when spent."
+def reply(self: _Run, r, fut) -> tuple[dict, list, bool] | None:
+    "The teacher's reply to request `r`: (response, its pairs, from the cache); None when there is none."
     st = self.st
     try: resp, hit = fut.result()
-    except BudgetExceeded as e: st.update(stop_reason="budget", message=str(e)); raise _Budget() from None
+    except BudgetExceeded as e:  # requests after it still come in: they fitted
+        if st["stop_reason"] != "budget": st.update(stop_reason="budget", message=str(e))
+        return None
     except openai.AuthenticationError as e:
         st.update(stop_reason="auth", message=f"the teacher at {self.s.teacher_url or 'the default OpenAI URL'} "
                   f"refused the API key in ${self.s.api_key_env} (401 {type(e).__name__}); set a valid key. "
@@ -281,8 +288,8 @@ def reply(self: _Run, r, fut) -> tuple[dict, list] | None:
         raise AuthError(st["message"]) from None
     except openai.APIError as e: self._failed(r, e); return None
     st["stats"]["replies"] += 1; st["unreached"] = 0
-    try: ch = resp["choices"][0]; return resp, parse_pairs(ch["message"].get("content"), ch.get("finish_reason"))
-    except Rejected as e: self.reject(r["db_id"], e.reason); return None
+    try: ch = resp["choices"][0]; return resp, parse_pairs(ch["message"].get("content"), ch.get("finish_reason")), hit
+    except Rejected as e: self.reject(r["db_id"], e.reason); return resp, [], hit
 
 # %% ../nbs/10a_datagen.ipynb #3e0ca942
 @patch
@@ -304,26 +311,56 @@ def keep(self: _Run, r, resp, n_pairs, q, sql):
     self.ids.add(rid); self.seen |= {(db, "q:" + nq), (db, "s:" + ns)}; st["new"].append(rec)
     st["per_schema"][db]["kept"] += 1
 
+# %% ../nbs/10a_datagen.ipynb #ab86f705
+KEPT_RATE_WINDOW = 20
+_ADVICE = {"duplicate": "the teacher repeats pairs it gave before: add schemas, widen --features, raise --temperature",
+           "empty_result": "its queries return no rows: pass --allow-empty, or use schemas with more rows",
+           "truncated_reply": "its replies stop at --max-tokens: raise --max-tokens or lower --pairs-per-request",
+           "malformed_reply": "its replies are not the JSON asked for: use a model that follows JSON instructions",
+           "malformed_pair": "its pairs lack a question or SQL: use a model that follows JSON instructions",
+           "request_failed": "requests fail after retries: check the server's log"}
+
+# %% ../nbs/10a_datagen.ipynb #32638a1e
+@patch
+def kept_rate_low(self: _Run) -> bool:
+    "Whether the last `KEPT_RATE_WINDOW` paid replies kept fewer than `min_kept_rate` records per pair asked for "
+    "(then `stop_reason` is kept_rate, and the message says what to change)."
+    st, s = self.st, self.s
+    if len(st["recent"]) < KEPT_RATE_WINDOW: return False
+    kept, asked = map(sum, zip(*st["recent"]))
+    if kept >= s.min_kept_rate * asked: return False
+    top = st["rejected"].most_common(3)
+    why = _ADVICE.get(top[0][0], "its SQL does not run on these schemas: use a stronger --model") if top \
+        else "its pairs are not kept"
+    st.update(stop_reason="kept_rate", message=(
+        f"the teacher kept {kept} of {asked} pairs asked for in its last {len(st['recent'])} replies "
+        f"({kept / asked:.0%}), below --min-kept-rate {s.min_kept_rate:g}; rejected most: "
+        f"{', '.join(f'{k} {n}' for k, n in top) or 'none'}. {why[0].upper() + why[1:]}; or lower --min-kept-rate to "
+        f"go on anyway. {len(self.ids)} of {self.total} records are written; rerun to go on"))
+    return True
+
 # %% ../nbs/10a_datagen.ipynb #4609b176
 @patch
 def run(self: _Run, dbs: PostgresDatabases):
-    "Requests in plan order until `total` records exist, the plan runs out or the budget is spent."
-    self.dbs, self.pending, self.todo = dbs, deque(), iter(self.st["plan"])
+    "Requests (the plan, then new rounds) until `total` records exist, the budget is spent or the kept rate is low."
+    self.dbs, self.pending, self.todo = dbs, deque(), itertools.chain(self.st["plan"], self.more)
     self.pool = ThreadPoolExecutor(self.s.concurrency)
     try:
         dbs.prepare(list(self.ddl))  # load every schema now, so loading is not timed as verification
         self.fill()
         while self.pending and len(self.ids) < self.total:
             r, fut = self.pending.popleft()
-            try: got = self.reply(r, fut)
-            except _Budget: break
+            got, before = self.reply(r, fut), len(self.st["new"])
             for q, sql in got[1] if got else []:
                 if len(self.ids) >= self.total: break
                 self.keep(r, got[0], len(got[1]), q, sql)
+            if got and not got[2]: self.st["recent"].append((len(self.st["new"]) - before, r["n"]))
+            if len(self.ids) < self.total and self.kept_rate_low(): break
             self.fill()
-        if len(self.ids) >= self.total: self.st["stop_reason"] = "done"
+        if len(self.ids) >= self.total: self.st.update(stop_reason="done", message="")
     finally:
         self.ctx["stop"].set(); self.ctx["stop_msg"][0] = self.ctx["stop_msg"][0] or "run ended"
+        self.budget.close()  # requests waiting for room in the budget end now
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 # %% ../nbs/10a_datagen.ipynb #75211cf0
@@ -337,7 +374,9 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, settings: 
     check_out(out, s.cache_dir)
     run = _Run(schemas, out, total, budget_usd, model, s, log)
     own = dbs is None
-    if own: dbs = PostgresDatabases(schemas, timeout_s=s.sql_timeout_s).__enter__()
+    if own:  # a live database: its pairs run on it (read-only transactions, the timeout), not on a copy
+        live = is_db_url(schemas)
+        dbs = PostgresDatabases(None if live else schemas, schemas if live else None, s.sql_timeout_s).__enter__()
     try: run.run(dbs)
     finally:
         if own: dbs.close()
@@ -347,6 +386,8 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, settings: 
 
 # %% ../nbs/10a_datagen.ipynb #df76acb3
 _ROWS = ("1", "2-10", "11-100", ">100")
+def _recent_rate(recent): return round(sum(k for k, _ in recent) / max(1, sum(n for _, n in recent)), 4) if recent \
+    else None
 def _rows_bucket(n): return _ROWS[0] if n <= 1 else _ROWS[1] if n <= 10 else _ROWS[2] if n <= 100 else _ROWS[3]
 
 # %% ../nbs/10a_datagen.ipynb #4cfb398e
@@ -361,8 +402,10 @@ def quality_report(st, cache, budget, model, total, work) -> dict:
     return dict(
         stop_reason=st["stop_reason"], message=st["message"], model=model, target=total, records=len(recs),
         kept_this_run=len(new), already_written=st["stats"]["already_written"], torn_lines_dropped=st["torn"],
-        requests_planned=len(st["plan"]), replies=st["stats"]["replies"], cache_hits=cache.hits,
-        cache_corrupt_refetched=cache.corrupt, pairs_checked=checked,
+        requests_planned=len(st["plan"]), requests_paid_this_run=budget.requests, replies=st["stats"]["replies"],
+        cache_hits=cache.hits, recent_kept_rate=_recent_rate(st["recent"]), min_kept_rate=st["min_kept_rate"],
+        cache_corrupt_refetched=cache.corrupt,
+        pairs_checked=checked,
         kept_rate=round(len(new) / judged, 4) if judged else None, rejected=dict(st["rejected"].most_common()),
         duplicates_removed=st["rejected"]["duplicate"],
         per_schema={d: dict(c) for d, c in st["per_schema"].items()},
@@ -385,6 +428,9 @@ def format_report(rep: dict) -> str:
              f"- records: {rep['records']} of {rep['target']} ({rep['kept_this_run']} new; "
              f"kept rate {rep['kept_rate']})",
              f"- rejected: {kv(rep['rejected'])}", f"- duplicates removed: {rep['duplicates_removed']}",
+             f"- requests paid this run: {rep['requests_paid_this_run']} ({rep['requests_planned']} planned up front); "
+             f"kept per pair asked, last {KEPT_RATE_WINDOW} paid replies: {rep['recent_kept_rate']} "
+             f"(floor {rep['min_kept_rate']})",
              f"- replies: {rep['replies']}, cache hits {rep['cache_hits']}, corrupt cache entries refetched "
              f"{rep['cache_corrupt_refetched']}, torn lines dropped {rep['torn_lines_dropped']}",
              f"- cost: ${rep['cost_usd_this_run']:.6f} this run, ${rep['cost_usd_total']:.6f} of "
@@ -429,8 +475,9 @@ def format_plan(schemas, total, model, pairs_per_request=5, max_tokens=2048, fea
     need = math.ceil(total / pairs_per_request)
     return "\n".join([
         f"schemas ({len(ddl)}): {', '.join(ddl)}", f"features: {', '.join(features or FEATURES)}",
-        f"requests: at most {len(plan)} ({pairs_per_request} pairs each, {oversample}x oversampling for rejections); "
-        f"{need} if every pair is kept", f"model: {model} at ${p_in}/M in, ${p_out}/M out; max_tokens {max_tokens}",
+        f"requests: {need} if every pair is kept, {len(plan)} planned ({pairs_per_request} pairs each, {oversample}x "
+        "for rejections); more until the target, the budget or --min-kept-rate stops the run",
+        f"model: {model} at ${p_in}/M in, ${p_out}/M out; max_tokens {max_tokens}",
         f"worst case: ${sum(worst[:need]):.4f} for {need} requests, ${sum(worst):.4f} for all {len(plan)}"
         + (f"; budget ${budget_usd} (the run stops before crossing it)" if budget_usd is not None else "")])
 
@@ -440,7 +487,8 @@ def _parser():
                "model behind an OpenAI-compatible API.")
     a = p.add_argument
     n = lambda k: arg_number(*_NUMBERS[k][1:])  # the ranges `generate` checks
-    a("--schemas", required=True, help="directory of <db_id>.sql files (DDL + rows)")
+    a("--schemas", required=True, help="directory of <db_id>.sql files (DDL + rows; other files are ignored), or a "
+      "live database postgresql://user:password@host/dbname (read-only: pairs are verified on it)")
     a("--out", required=True, help="output JSONL (messages records); side files go to OUT.datagen/")
     a("--total", type=n("total"), required=True, help="records wanted")
     a("--budget-usd", type=n("budget_usd"), required=True)
@@ -461,13 +509,15 @@ def _parser():
     a("--val-fraction", type=n("val_fraction"), default=0.0, help="share written to OUT-stem.val.jsonl")
     a("--split-by", choices=["question", "schema"], default="question"); a("--cache-dir")
     a("--sql-timeout", type=n("sql_timeout_s"), default=5.0, help="statement timeout of a checked query, seconds")
+    a("--min-kept-rate", type=n("min_kept_rate"), default=0.1, help="stop when fewer records than this are kept per "
+      f"pair asked for over the last {KEPT_RATE_WINDOW} paid replies (default 0.1)")
     a("--dry-run", action="store_true", help="print the plan and worst-case cost; call nothing")
     return p
 
 # %% ../nbs/10a_datagen.ipynb #b54a3e52
 def main(argv=None) -> int:
-    "`sql-codegen-datagen`: see `--help`. Exit 0 done, 1 plan used up, 2 bad input or an unreachable teacher (one "
-    "line), 3 budget reached, 4 key refused."
+    "`sql-codegen-datagen`: see `--help`. Exit 0 done, 1 kept rate under the floor, 2 bad input or an unreachable "
+    "teacher (one line), 3 budget reached, 4 key refused."
     args = _parser().parse_args(argv)
     feats = [f.strip() for f in args.features.split(",") if f.strip()] if args.features is not None else None
     try:
@@ -479,11 +529,12 @@ def main(argv=None) -> int:
         s = DatagenSettings(args.teacher_url, args.api_key_env, args.price_in, args.price_out, args.pairs_per_request,
                             args.max_tokens, args.temperature, args.concurrency, args.rps, args.timeout,
                             args.max_retries, not args.allow_empty, not args.no_json_mode, feats, args.oversample,
-                            args.val_fraction, args.split_by, args.cache_dir, args.sql_timeout)
+                            args.val_fraction, args.split_by, args.cache_dir, args.sql_timeout, args.min_kept_rate)
         rep = generate(args.schemas, args.out, args.total, args.budget_usd, args.model, s,
                        log=lambda m: print(m, file=sys.stderr))
     except AuthError as e: cli_error("sql-codegen-datagen", e); return 4
-    except (OSError, ValueError, TeacherUnreachable) as e: return cli_error("sql-codegen-datagen", e)
+    except (OSError, ValueError, RuntimeError) as e: return cli_error("sql-codegen-datagen", e)  # a database gone
     print(format_report(rep))
-    if rep["stop_reason"] == "budget": print(f"BudgetExceeded: {rep['message']}", file=sys.stderr)
-    return {"done": 0, "plan_exhausted": 1, "budget": 3}[rep["stop_reason"]]
+    if rep["stop_reason"] != "done":
+        print(f"{'BudgetExceeded' if rep['stop_reason'] == 'budget' else 'stopped'}: {rep['message']}", file=sys.stderr)
+    return {"done": 0, "kept_rate": 1, "budget": 3}[rep["stop_reason"]]

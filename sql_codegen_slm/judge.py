@@ -158,12 +158,14 @@ def read_sql_file(path) -> str:
 MAX_TIMEOUT_S = 2147483.0  # PostgreSQL's statement_timeout is at most INT_MAX milliseconds
 
 class PostgresDatabases:
-    "Read-only access to one PostgreSQL database per `DIR/<db_id>.sql`: a throwaway pgserver cluster, or `db_url`."
+    "Read-only access to one PostgreSQL database per `DIR/<db_id>.sql`: a throwaway pgserver cluster, or `db_url` "
+    "(then `db_sql_dir` may be None: the databases are already there)."
     def __init__(self, db_sql_dir, db_url=None, timeout_s=5.0, max_rows=100_000, max_bytes=64 << 20):
         self.timeout_s = check_number("timeout_s (--timeout)", timeout_s, 0.001, MAX_TIMEOUT_S, unit="seconds")
         self.max_rows = check_number("max_rows", max_rows, 1, integer=True)
         self.max_bytes = check_number("max_bytes (--max-result-mb)", max_bytes, 1, 2**62, integer=True)
-        self.dir, self.db_url = Path(db_sql_dir), db_url
+        if db_sql_dir is None and db_url is None: raise ValueError("PostgresDatabases needs db_sql_dir or db_url")
+        self.dir, self.db_url = None if db_sql_dir is None else Path(db_sql_dir), db_url
         self.server, self.tmp, self._conns, self.setup_s, self._dog = None, None, {}, 0.0, None
 
     def __enter__(self):
@@ -271,9 +273,9 @@ class PostgresDatabases:
         try: c = psycopg.connect(self.reader_conninfo(db_id), autocommit=False)
         except psycopg.OperationalError as e:
             if self.db_url is None: raise
-            raise RuntimeError(f"cannot connect to database {db_id!r} with --db-url ({e}). Create and load it first, "
-                               f"e.g. `createdb {db_id} && psql -d {db_id} -f {self.dir / (db_id + '.sql')}`, "
-                               "and pass a read-only role.") from None
+            load = f" && psql -d {db_id} -f {self.dir / (db_id + '.sql')}" if self.dir else ""
+            raise RuntimeError(f"cannot connect to database {db_id!r} with the database URL ({e}). Create and load it "
+                               f"first, e.g. `createdb {db_id}{load}`, and pass a read-only role.") from None
         c.read_only = True
         if self.db_url is not None and db_id not in self._conns: self._warn_if_writable(c, db_id)
         self._conns[db_id] = c
@@ -287,7 +289,8 @@ class PostgresDatabases:
                         "FROM pg_roles r WHERE r.rolname = current_user").fetchone()
         c.rollback()
         if row and row[0]:
-            print(f"warning: the --db-url role can write to {db_id!r}; pass a read-only role", file=sys.stderr)
+            print(f"warning: the role of the database URL can write to {db_id!r}; pass a read-only role (queries "
+                  "run in read-only transactions all the same)", file=sys.stderr)
 
     def prepare(self, db_ids):
         "Load and connect to these databases now (so setup is not timed as judging)."

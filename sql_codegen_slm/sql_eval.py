@@ -4,13 +4,14 @@
 
 # %% ../nbs/05d_sql_eval.ipynb #144dbb6b
 from __future__ import annotations
-import json, sys
+import json, re, sys
 from pathlib import Path
+from .catalog import redact_url, schema_sql
 from .findings import Parser, arg_number, cli_error
 from .judge import MAX_TIMEOUT_S, evaluate, format_report, read_gold, read_predictions
 
 # %% auto #0
-__all__ = ['check_adapter_dir', 'main']
+__all__ = ['check_adapter_dir', 'check_live_schemas', 'main']
 
 # %% ../nbs/05d_sql_eval.ipynb #4b2d6843
 def __getattr__(name):
@@ -39,14 +40,18 @@ def check_adapter_dir(path) -> Path:
 # %% ../nbs/05d_sql_eval.ipynb #98f81800
 def _check_paths(a):
     "The command's paths, before anything starts: inputs that exist, an output that can be written."
+    if a.db_url is None and a.db_sql is None:
+        raise ValueError("--db-sql is required (a directory of <db_id>.sql files), unless --db-url names a PostgreSQL "
+                         "that holds the databases")
     if a.db_url is None and not Path(a.db_sql).is_dir():
         raise ValueError(f"--db-sql {a.db_sql}: {'not a directory' if Path(a.db_sql).exists() else 'no such directory'}"
                          "; it holds one <db_id>.sql file per database")
     if a.db_url is not None:
         from psycopg.conninfo import conninfo_to_dict
         try: conninfo_to_dict(a.db_url)
-        except Exception as e: raise ValueError(f"--db-url {a.db_url!r} is not a PostgreSQL URL or connection string "
-                                                f"({str(e).strip().splitlines()[0]})") from None
+        except Exception as e: raise ValueError(f"--db-url {redact_url(a.db_url)!r} is not a PostgreSQL URL or "
+                                                f"connection string ({redact_url(str(e).strip().splitlines()[0])})") \
+            from None
     if a.adapter: check_adapter_dir(a.adapter)
     if a.output:
         out = Path(a.output)
@@ -65,9 +70,10 @@ def _parser() -> Parser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--predictions", help='JSONL of {"sql": ...} in gold order, or {"index": i, "sql": ...}')
     src.add_argument("--adapter", help="directory of a trained adapter + tokenizer: generate the predictions first")
-    p.add_argument("--db-sql", required=True, help="directory of <db_id>.sql files that set up each database")
+    p.add_argument("--db-sql", help="directory of <db_id>.sql files that set up each database (not needed with "
+                   "--db-url)")
     p.add_argument("--db-url", help="use this PostgreSQL (databases named <db_id>, already loaded; pass a read-only "
-                   "role) instead of a throwaway embedded cluster")
+                   "role) instead of a throwaway embedded cluster; their schemas are read from its catalog")
     p.add_argument("--output", help="write the JSON report (summary and per-item verdicts) here")
     p.add_argument("--timeout", type=arg_number(0.001, MAX_TIMEOUT_S, unit="seconds"), default=5.0,
                    help="statement timeout per query, seconds (default 5)")
@@ -80,6 +86,23 @@ def _parser() -> Parser:
                    help="merge the LoRA into a bf16 base (auto: when it fits the free GPU memory; else 4-bit)")
     return p
 
+# %% ../nbs/05d_sql_eval.ipynb #d1131019
+_TABLE = re.compile(r'CREATE TABLE (?:IF NOT EXISTS )?((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)', re.I)
+
+def check_live_schemas(db_url: str, gold) -> dict:
+    "`{db_id: DDL}` of each gold database, read from the catalog of `db_url`; prints on stderr the tables the gold "
+    "records' schemas name that a database lacks."
+    from psycopg.conninfo import make_conninfo
+    out = {}
+    for db in dict.fromkeys(r.database for r in gold):
+        out[db] = schema_sql(make_conninfo(db_url, dbname=db), sample_rows=0)
+        have = {t.split(".")[-1].strip('"').lower() for t in _TABLE.findall(out[db])}
+        want = {t.split(".")[-1].strip('"').lower() for r in gold if r.database == db for t in _TABLE.findall(r.schema)}
+        if missing := sorted(want - have):
+            print(f"warning: database {db!r} at {redact_url(db_url)} has no table {', '.join(missing)} that the gold "
+                  "records' schemas name; queries on them will fail", file=sys.stderr)
+    return out
+
 # %% ../nbs/05d_sql_eval.ipynb #85a9a8f9
 def main(argv=None):
     "Console script `sql-codegen-eval`: judge predictions (or an adapter's generations) against gold SQL. Exit 0: the "
@@ -89,6 +112,8 @@ def main(argv=None):
     try:
         _check_paths(a)
         gold = read_gold(a.gold)
+        if a.db_url: print(f"databases read from the catalog of {redact_url(a.db_url)}: " + ", ".join(
+            f"{db} ({len(_TABLE.findall(v))} tables)" for db, v in check_live_schemas(a.db_url, gold).items()))
         gen = {}
         if a.predictions: preds = read_predictions(a.predictions, len(gold))
         else:

@@ -4,15 +4,17 @@
 
 # %% ../nbs/10_teacher.ipynb #529a7205
 from __future__ import annotations
-import hashlib, json, math, os, re, threading
+import hashlib, itertools, json, math, os, re, threading
 from pathlib import Path
 from pglast.parser import parse_sql_json
+from .catalog import redact_url, schema_sql, url_database
 from .judge import PostgresDatabases, QueryError, read_sql_file
 
 # %% auto #0
-__all__ = ['FEATURES', 'PRICES', 'sql_features', 'schema_ddl', 'read_schemas', 'teacher_messages', 'plan_requests',
-           'BudgetExceeded', 'prompt_token_bound', 'Budget', 'content_hash', 'ResponseCache', 'append_jsonl',
-           'read_jsonl_resume', 'Rejected', 'parse_pairs', 'normalize_question', 'verify_pair']
+__all__ = ['FEATURES', 'PRICES', 'sql_features', 'ddl_text', 'schema_ddl', 'is_db_url', 'read_schemas', 'teacher_messages',
+           'iter_requests', 'plan_requests', 'BudgetExceeded', 'prompt_token_bound', 'Budget', 'content_hash',
+           'ResponseCache', 'append_jsonl', 'read_jsonl_resume', 'Rejected', 'parse_pairs', 'normalize_question',
+           'verify_pair']
 
 # %% ../nbs/10_teacher.ipynb #ff6c2c57
 FEATURES = {
@@ -37,28 +39,38 @@ def sql_features(sql: str) -> list:
     return [f for f in FEATURES if f in found]
 
 # %% ../nbs/10_teacher.ipynb #2a226438
-def schema_ddl(path) -> str:
-    "The DDL statements of a schema `.sql` file (its INSERTs left out), one per line."
-    text = read_sql_file(path)  # named when it is not UTF-8 or holds a NUL byte
+def ddl_text(text: str, where) -> str:
+    "The DDL statements of the text of a schema file (its INSERTs and leading comments left out), one per line."
     try: stmts = json.loads(parse_sql_json(text))["stmts"]
-    except Exception as e: raise ValueError(f"{path}: PostgreSQL cannot parse this schema file ({e})") from None
+    except Exception as e: raise ValueError(f"{where}: PostgreSQL cannot parse this schema ({e})") from None
     raw = text.encode()
     out = [raw[s.get("stmt_location", 0):s.get("stmt_location", 0) + s["stmt_len"] if s.get("stmt_len") else None]
            .decode().strip() for s in stmts if next(iter(s["stmt"])) != "InsertStmt"]
     ddl = [re.sub(r"^(\s*--[^\n]*\n)+", "", s).strip() + ";" for s in out]
     return "\n".join(d for d in ddl if d != ";")
 
+# %% ../nbs/10_teacher.ipynb #1ed31b82
+def schema_ddl(path) -> str:
+    "The DDL statements of a schema `.sql` file (its INSERTs left out), one per line."
+    return ddl_text(read_sql_file(path), path)  # named when it is not UTF-8 or holds a NUL byte
+
 # %% ../nbs/10_teacher.ipynb #3ec71921
+def is_db_url(src) -> bool:
+    "Whether `--schemas src` names a live PostgreSQL database rather than a directory."
+    return bool(re.match(r"postgres(ql)?://", str(src), re.I))
+
+# %% ../nbs/10_teacher.ipynb #f80383e5
 def read_schemas(src) -> dict:
-    "`{db_id: DDL}` for every `SRC/<db_id>.sql`."
-    if "://" in str(src):
-        raise ValueError(f"--schemas {src}: live database URLs are not read yet; dump the schema and rows with "
-                         "`pg_dump --inserts --no-owner URL > DIR/<db_id>.sql` and pass --schemas DIR")
+    "`{db_id: DDL}` for every `SRC/<db_id>.sql`, or for the one database of a `postgresql://` URL."
+    if is_db_url(src): return {url_database(src): ddl_text(schema_sql(src, sample_rows=0), redact_url(src))}
+    if "://" in str(src): raise ValueError(f"--schemas {redact_url(src)}: only postgresql:// URLs are read; pass a "
+                                           "live PostgreSQL database or a directory of <db_id>.sql files")
     d = Path(src)
     files = sorted(p for p in d.glob("*.sql") if p.is_file()) if d.is_dir() else []
     why = "no such directory" if not d.exists() else "not a directory" if not d.is_dir() else "no .sql files there"
     if not files: raise FileNotFoundError(f"--schemas {src}: {why}; it holds one <db_id>.sql file (DDL and rows) per "
-                                          "database, like sql_codegen_slm/sample_data/schemas/")
+                                          "database, like sql_codegen_slm/sample_data/schemas/ (or pass a "
+                                          "postgresql:// URL)")
     ddl = {p.stem: schema_ddl(p) for p in files}
     if empty := [p for p in files if not ddl[p.stem]]:
         raise ValueError(f"{empty[0]}: no CREATE statements; a schema file holds one database's DDL (and rows)")
@@ -77,18 +89,25 @@ def teacher_messages(db_id: str, ddl: str, feature: str, n: int, batch: int) -> 
         f'and differ from each other (set {batch}).\nAnswer as {{"pairs": [{{"question": "...", "sql": "..."}}]}}.')}]
 
 # %% ../nbs/10_teacher.ipynb #53b0d442
-def plan_requests(schemas: dict, total: int, pairs_per_request: int = 5, features=None,
-                  oversample: float = 2.0) -> list:
-    "The requests of a run, in order: every feature once, on schemas in turn, then again; `oversample` x `total` pairs."
+def iter_requests(schemas: dict, pairs_per_request: int = 5, features=None, start: int = 0):
+    "The requests of a run, in order, without end: every feature once, on schemas in turn, then again, each round "
+    "(`batch`) a new prompt; from the `start`-th on."
     feats = list(FEATURES if features is None else features)
     if not feats: raise ValueError(f"--features is empty; pick from {', '.join(FEATURES)}")
     if bad := [f for f in feats if f not in FEATURES]:
         raise ValueError(f"--features: unknown {', '.join(map(repr, bad))}; known: {', '.join(FEATURES)}")
     dbs = sorted(schemas)  # round b pairs feature j with schema j + b: a short run still sees every feature
     combos = [(dbs[(j + b) % len(dbs)], f) for b in range(len(dbs)) for j, f in enumerate(feats)]
+    for i in itertools.count(start):
+        d, f = combos[i % len(combos)]
+        yield dict(db_id=d, feature=f, batch=i // len(combos), n=pairs_per_request)
+
+# %% ../nbs/10_teacher.ipynb #e92d8173
+def plan_requests(schemas: dict, total: int, pairs_per_request: int = 5, features=None,
+                  oversample: float = 2.0) -> list:
+    "The first `oversample` x `total` pairs' worth of `iter_requests`: what a run asks for up front."
     n = math.ceil(total * oversample / pairs_per_request)
-    return [dict(db_id=d, feature=f, batch=i // len(combos), n=pairs_per_request)
-            for i in range(n) for d, f in [combos[i % len(combos)]]]
+    return list(itertools.islice(iter_requests(schemas, pairs_per_request, features), n))
 
 # %% ../nbs/10_teacher.ipynb #538ebc15
 PRICES = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00), "gpt-4.1-mini": (0.40, 1.60), "gpt-4.1": (2.00, 8.00),
@@ -107,16 +126,27 @@ class Budget:
     "Spend so far and reservations for requests in flight, under a cap in USD (thread-safe)."
     def __init__(self, cap_usd: float, price_in: float, price_out: float, spent: float = 0.0):
         self.cap, self.price_in, self.price_out, self.spent, self.reserved = cap_usd, price_in, price_out, spent, 0.0
-        self._lock = threading.Lock()
+        self.in_flight, self.requests, self.closed, self._cond = 0, 0, False, threading.Condition()
     def cost(self, tokens_in, tokens_out): return (tokens_in * self.price_in + tokens_out * self.price_out) / 1e6
     def reserve(self, worst: float):
-        with self._lock:
-            if self.spent + self.reserved + worst > self.cap:
+        "Hold `worst` for a request; wait while requests in flight keep it from fitting; `BudgetExceeded` if it cannot."
+        with self._cond:
+            while self.spent + self.reserved + worst > self.cap and self.in_flight and not self.closed:
+                self._cond.wait()
+            if self.closed: raise BudgetExceeded("the run ended")
+            if self.spent + worst > self.cap:
                 raise BudgetExceeded(f"budget ${self.cap:.6f} reached: spent ${self.spent:.6f}, the next request could "
-                                     f"cost ${worst:.6f}; progress is saved, rerun with a larger --budget-usd to go on")
-            self.reserved += worst
-    def settle(self, worst: float, actual: float):
-        with self._lock: self.reserved -= worst; self.spent += actual
+                                     f"cost ${worst:.6f} (prompt + max_tokens at the given prices); progress is saved, "
+                                     "rerun with a larger --budget-usd (or a smaller --max-tokens) to go on")
+            self.reserved += worst; self.in_flight += 1
+    def settle(self, worst: float, actual: float, answered: bool = True):
+        "Release `worst` and add what the request really cost."
+        with self._cond:
+            self.reserved -= worst; self.spent += actual; self.in_flight -= 1; self.requests += answered
+            self._cond.notify_all()
+    def close(self):
+        "Wake every waiting `reserve` with `BudgetExceeded`: the run is over."
+        with self._cond: self.closed = True; self._cond.notify_all()
 
 # %% ../nbs/10_teacher.ipynb #f9d38ab8
 def content_hash(obj) -> str:

@@ -3,15 +3,17 @@
 import itertools, json, math, re, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-def good_pairs(user: str, n: int, counter) -> list:
-    "`n` distinct pairs that run and return one row on the schema in `user` (a COUNT over its tables)."
-    tables = re.findall(r"CREATE TABLE (\w+) \((\w+) (?:INTEGER|BIGINT|INT)", user)
+def good_pairs(user: str, n: int, counter, kept: float = 1.0) -> list:
+    "`n` distinct pairs that run and return one row on the schema in `user` (a COUNT over its tables); with `kept` < 1,"
+    " only that share of them (spread evenly over the server's life) runs, the others name a table that does not exist."
+    tables = re.findall(r"CREATE TABLE (\w+) \((\w+) (?:INTEGER|BIGINT|INT)", user, re.I)
     out = []
     for _ in range(n):
         k = next(counter)
         t, col = tables[k % len(tables)]
+        good = math.floor(k * kept) > math.floor((k - 1) * kept)
         out.append({"question": f"How many {t} have a {col} above {k}?",
-                    "sql": f"SELECT COUNT(*) FROM {t} WHERE {col} > {k};"})
+                    "sql": f"SELECT COUNT(*) FROM {t if good else 'no_such_table'} WHERE {col} > {k};"})
     return out
 
 class _Server(ThreadingHTTPServer):
@@ -22,7 +24,8 @@ class _Server(ThreadingHTTPServer):
 class ChatServer:
     """`script`: a list of actions taken one per request in arrival order, then `default`. An action is a dict:
     `{"pairs": [...]}`, `{"content": str, "finish_reason": str}`, `{"status": 429|500, "retry_after": s}`,
-    `{"sleep": s}` (then answered good) or `{}` (good pairs, as many as the prompt asks for)."""
+    `{"sleep": s}` (then answered good), `{}` (good pairs, as many as the prompt asks for) or `{"kept": 0.45}` (as many,
+    45 % of them good)."""
     def __init__(self, key="sk-test-secret-123", script=(), default=None, json_mode=True):
         self.key, self.script, self.default, self.json_mode = key, list(script), default or {}, json_mode
         self.log, self.usage, self._lock, self._counter = [], [], threading.Lock(), itertools.count(1)
@@ -75,7 +78,7 @@ class ChatServer:
                 content = act.get("content")
                 if content is None:
                     n = int(re.search(r"Write (\d+) different", user).group(1)) if "Write " in user else 1
-                    pairs = act["pairs"] if "pairs" in act else good_pairs(user, n, srv._counter)
+                    pairs = act["pairs"] if "pairs" in act else good_pairs(user, n, srv._counter, act.get("kept", 1.0))
                     content = json.dumps({"pairs": pairs})
                 p_tok = math.ceil(sum(len(m["content"].encode()) for m in req["messages"]) / 4)
                 c_tok = min(math.ceil(len(content) / 4), req.get("max_tokens", 10**9))

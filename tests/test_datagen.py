@@ -117,7 +117,7 @@ def test_budget_cap_is_never_crossed_and_survives_a_rerun(tmp_path, dbs):
     assert rep["cost_usd_total"] == pytest.approx(paid, abs=1e-9) and paid <= cap
     ledger = lines(out.parent / "d.jsonl.datagen/spend.jsonl")
     assert len(ledger) == len(srv.usage) == rep["paid_requests_total"]
-    worst_next = float(rep["message"].split("could cost $")[1].split(";")[0])
+    worst_next = float(rep["message"].split("could cost $")[1].split(" ")[0])
     assert paid + worst_next > cap  # it stopped only when the next worst case did not fit
     print(f"\nbudget test: spent ${paid:.6f} of a ${cap} cap in {len(srv.usage)} requests "
           f"(next worst case ${worst_next:.4f})")
@@ -319,11 +319,15 @@ def test_dead_teacher_url_stops_after_a_few_failures_and_names_it(tmp_path, caps
     assert rep["stop_reason"] == "unreachable" and url in rep["message"]
 
 
-def test_exit_1_when_the_plan_runs_out(tmp_path, capsys):
-    "Each exit code the docs name: 0 done, 1 plan exhausted, 2 bad input, 3 budget, 4 key refused (the others above)."
+def test_exit_1_when_the_kept_rate_falls_below_the_floor(tmp_path, capsys):
+    "Each exit code the docs name: 0 done, 1 kept rate under the floor, 2 bad input, 3 budget, 4 key refused."
     with ChatServer(KEY, default={"content": "no JSON here"}) as srv:
         rc = main(BASE + ["--out", str(tmp_path / "d.jsonl"), "--teacher-url", srv.url, "--oversample", "1"])
-    assert rc == 1 and "plan_exhausted" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert rc == 1 and "kept_rate" in out and len(err.splitlines()) == 1, err
+    assert err.startswith("stopped: the teacher kept 0 of 100 pairs asked for in its last 20 replies (0%), below "
+                          "--min-kept-rate 0.1; rejected most: malformed_reply 20. Its replies are not the JSON"), err
+    assert "lower --min-kept-rate" in err and "0 of 10 records are written" in err
     with ChatServer(KEY) as srv:
         assert main(BASE + ["--out", str(tmp_path / "e.jsonl"), "--teacher-url", srv.url]) == 0
 
@@ -335,3 +339,101 @@ def test_empty_schema_file_is_named(tmp_path, capsys, no_postgres):
     (schemas / "empty.sql").write_text("-- nothing here yet\n")
     rc, err = _main(capsys, *BASE[2:], "--schemas", schemas, "--out", tmp_path / "d.jsonl", "--dry-run")
     assert rc == 2 and len(err) == 1 and str(schemas / "empty.sql") in err[0] and "no CREATE" in err[0], err
+
+
+# ---- issue 28: the budget waits for requests in flight; the target is reached past the plan; live databases ---------
+EXPENSIVE = dict(price_in=1000.0, price_out=1000.0, max_tokens=3700)  # a request: worst case ~$5.1, real cost ~$0.45
+
+
+def test_budget_waits_for_requests_in_flight_and_reports_the_real_spend(tmp_path, dbs):
+    "Once: --budget-usd 9, concurrency 8, one $0.46 request, then 'spent $0.000000, the next could cost $5.135000'."
+    out, cap = tmp_path / "d.jsonl", 9.0
+    with ChatServer(KEY, default={"sleep": 0.05}) as srv:
+        rep = run(srv, out, dbs, total=200, budget_usd=cap, concurrency=8, **EXPENSIVE)
+    paid = [(i + o) * 1000 / 1e6 for i, o in srv.usage]
+    worst_next = float(rep["message"].split("could cost $")[1].split(" ")[0])
+    spent_said = float(rep["message"].split("spent $")[1].split(",")[0])
+    print(f"\nbudget case: cap ${cap}, concurrency 8, worst case per request ${worst_next:.4f}: {len(paid)} requests "
+          f"paid ${sum(paid):.6f} (mean ${sum(paid) / len(paid):.4f}), {rep['records']} records; stopped: "
+          f"{rep['stop_reason']}: {rep['message']}")
+    assert rep["stop_reason"] == "budget" and sum(paid) <= cap  # never crossed
+    assert spent_said == pytest.approx(sum(paid), abs=1e-6) == rep["cost_usd_total"]  # the real spend, all settled
+    assert sum(paid) + worst_next > cap >= sum(paid) + worst_next - max(paid) - 1e-9  # it stopped at the last fit
+    assert len(paid) >= 8 and rep["requests_paid_this_run"] == len(paid) == len(lines(out.parent / f"{out.name}.datagen"
+                                                                                      "/spend.jsonl"))
+
+
+def test_target_is_reached_with_new_prompts_past_the_plan(tmp_path, capsys):
+    "Once: --total 10 with a teacher keeping ~45 %: 8 of 10 records, 'plan_exhausted', exit 1, nothing on stderr, and "
+    "the same command replayed the same plan from the cache."
+    out = tmp_path / "d.jsonl"
+    args = BASE + ["--out", str(out), "--concurrency", "8", "--budget-usd", "1000", "--price-in", "1000",
+                   "--price-out", "1000", "--max-tokens", "3700"]
+    with ChatServer(KEY, default={"kept": 0.45}) as srv:
+        args += ["--teacher-url", srv.url]
+        rc = main(args)
+        first = json.loads((tmp_path / "d.jsonl.datagen/report.json").read_text())
+        n_first = len(srv.usage)
+        rc2 = main([a if a != "10" else "20" for a in args])  # a larger target: the cache replays, new prompts follow
+    err = capsys.readouterr().err
+    rep = json.loads((tmp_path / "d.jsonl.datagen/report.json").read_text())
+    print(f"\ntarget case: --total 10, kept ~45 %, concurrency 8: {first['records']} records, "
+          f"{first['requests_paid_this_run']} requests ({first['requests_planned']} planned up front), kept rate "
+          f"{first['kept_rate']}, stopped: {first['stop_reason']}; then --total 20: {rep['records']} records, "
+          f"{rep['cache_hits']} cache hits, {rep['requests_paid_this_run']} new requests, stopped: "
+          f"{rep['stop_reason']}")
+    assert (rc, first["stop_reason"], first["records"]) == (0, "done", 10) and err == ""
+    assert first["requests_paid_this_run"] == n_first > first["requests_planned"] == 4  # past the plan
+    assert (rc2, rep["stop_reason"], rep["records"], rep["already_written"]) == (0, "done", 20, 10)
+    assert rep["cache_hits"] == n_first and rep["requests_paid_this_run"] == len(srv.usage) - n_first > 0
+    assert len(list((tmp_path / "d.jsonl.datagen/cache").glob("*.json"))) == len(srv.usage)  # no prompt asked twice
+    assert 0.3 < first["kept_rate"] < 0.6 and set(rep["rejected"]) == {"execution_error"}
+
+
+def test_importer_directory_with_other_files_is_accepted(tmp_path, capsys, no_postgres):
+    schemas = tmp_path / "imported"
+    shutil.copytree(SCHEMAS, schemas)
+    (schemas / "report.json").write_text('{"kept": 3}'); (schemas / "records.jsonl").write_text('{"a": 1}\n')
+    assert main(BASE[2:] + ["--schemas", str(schemas), "--out", str(tmp_path / "d.jsonl"), "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "schemas (4): bookstore, clinic, flights, school" in out
+    rc, err = _main(capsys, *BASE[2:], "--schemas", schemas / "records.jsonl", "--out", tmp_path / "d.jsonl",
+                    "--dry-run")
+    assert rc == 2 and len(err) == 1 and "records.jsonl: not a directory" in err[0], err
+
+
+def test_live_database_schema_and_verification_never_show_the_password(tmp_path, capsys, monkeypatch):
+    from test_catalog import PASSWORD, live_database
+    import psycopg
+    script = [{"pairs": [{"question": "Next ticket?", "sql": "SELECT nextval('ticket_seq')"},  # a query that writes
+                         {"question": "Wait a bit?", "sql": "SELECT pg_sleep(3), 1"},  # past --sql-timeout
+                         {"question": "How many regions?", "sql": "SELECT count(*) FROM regions"}]}]
+    with live_database() as (url, cluster), ChatServer(KEY, script) as srv:
+        with psycopg.connect(cluster.admin_conninfo("shop_live"), autocommit=True) as c:
+            c.execute("CREATE SEQUENCE ticket_seq; GRANT USAGE, UPDATE ON SEQUENCE ticket_seq TO shop_ro")
+        with monkeypatch.context() as m:  # no embedded cluster can start: the pairs run on the live database itself
+            m.setattr("sql_codegen_slm.judge._pgserver", lambda: (_ for _ in ()).throw(AssertionError("a copy")))
+            rc, err = _main(capsys, *BASE[2:], "--schemas", url, "--out", tmp_path / "d.jsonl", "--total", "6",
+                            "--sql-timeout", "0.5", "--teacher-url", srv.url, "--concurrency", "2")
+        with psycopg.connect(cluster.admin_conninfo("shop_live")) as c:
+            assert c.execute("SELECT last_value, is_called FROM ticket_seq").fetchone() == (1, False)  # never moved
+    out = capsys.readouterr().out
+    rep = json.loads((tmp_path / "d.jsonl.datagen/report.json").read_text())
+    assert rc == 0 and rep["records"] == 6 and {r["db_id"] for r in lines(tmp_path / "d.jsonl")} == {"shop_live"}
+    assert rep["rejected"] == {"not_read_only": 1, "timeout": 1}, rep["rejected"]  # read-only tx refused it
+    user = lines(tmp_path / "d.jsonl")[0]["messages"][1]["content"]
+    assert user.startswith("Database: shop_live\nSchema:\nCREATE TABLE regions (region_id integer PRIMARY KEY")
+    assert "INSERT" not in user and "read from" not in user
+    enc = PASSWORD.replace("#", "%23")
+    assert not any(p in out + "\n".join(err) for p in (PASSWORD, enc))
+    for f in tmp_path.rglob("*"):
+        if f.is_file(): assert PASSWORD.encode() not in f.read_bytes() and enc.encode() not in f.read_bytes(), f
+    no_key_on_disk(tmp_path)
+
+
+def test_unreachable_live_database_is_one_line_without_the_password(tmp_path, capsys):
+    url = _dead_url().replace("http://", "postgresql://reader:Sup3r-s3cret@").replace("/v1", "/shop")
+    for extra in (["--dry-run"], ["--teacher-url", "http://127.0.0.1:9/v1"]):
+        rc, err = _main(capsys, *BASE[2:], "--schemas", url, "--out", tmp_path / "d.jsonl", *extra)
+        assert rc == 2 and len(err) == 1 and "cannot read the schema of postgresql://reader:***@127.0.0.1:" in err[0]
+        assert "Sup3r" not in err[0], err
