@@ -468,7 +468,7 @@ def _parser():
                    help="config override, repeatable")
     return p
 
-# %% ../nbs/06_train.ipynb #7a615c9f
+# %% ../nbs/06_train.ipynb #9e8216aa
 def _close_progress_bars():
     "Close the progress bars a Ctrl-C left open, now: closed later (at exit) they would print after our last line."
     from tqdm import tqdm
