@@ -35,8 +35,6 @@ SLOW = (
     "tests/test_preflight.py::test_cli_",
     "tests/test_monitor.py::test_real_run_",
     "tests/test_monitor.py::test_gs_url_without_network",
-    "tests/test_config_model_sql_faults.py::test_train_inputs_are_one_line",  # a Python process each
-    "tests/test_config_model_sql_faults.py::test_cli_inputs_are_one_line",
     "tests/test_sample_data.py::test_make_synthetic_data_reproduces",
     "tests/test_sql_judge.py::test_cli_with_adapter",
 )

@@ -190,6 +190,15 @@ def test_hub_token_not_written(tmp_path):
 
 
 # ---- the sweep: inputs of the train and smoke commands that once crashed or were silently accepted
+def _main(prog, args, cwd, monkeypatch, capfd) -> tuple[int, str]:
+    "The command's `main` in this process (the process-level path: test_train_cli_bad_override_names_key): code, stderr."
+    import importlib
+    monkeypatch.chdir(cwd)
+    try: rc = importlib.import_module(f"sql_codegen_slm.{prog}").main(args)
+    except SystemExit as e: rc = e.code  # argparse's own usage errors
+    return rc, capfd.readouterr().err
+
+
 @pytest.mark.parametrize("prog", ["train", "smoke"])
 @pytest.mark.parametrize("args, words", [
     (["--config", "/tmp"], "config '/tmp' is a directory: pass a YAML file or a preset name"),
@@ -197,11 +206,10 @@ def test_hub_token_not_written(tmp_path):
     (["--set", "data.prompt_format=chatml"], "data.prompt_format must be one of auto, mistral, chat_template"),
     (["--set", "lora.target_modules=[]"], "lora.target_modules must be auto"),
 ])
-def test_cli_inputs_are_one_line(tmp_path, prog, args, words):
-    r = subprocess.run([sys.executable, "-m", f"sql_codegen_slm.{prog}", *args], capture_output=True, text=True,
-                       env=ENV, timeout=300, cwd=tmp_path)
-    last = r.stderr.strip().splitlines()[-1]
-    assert r.returncode == 2 and "Traceback" not in r.stderr and words in last, r.stderr[-2000:]
+def test_cli_inputs_are_one_line(tmp_path, monkeypatch, capfd, prog, args, words):
+    rc, err = _main(prog, args, tmp_path, monkeypatch, capfd)
+    last = err.strip().splitlines()[-1]
+    assert rc == 2 and "Traceback" not in err and words in last, err[-2000:]
     assert last.startswith(f"sql-codegen-{prog}: error: "), last
 
 
@@ -211,8 +219,6 @@ def test_cli_inputs_are_one_line(tmp_path, prog, args, words):
     (["--mirror_timeout", "-1"], "argument --mirror_timeout: '-1' is not a positive number of seconds"),
     (["--resume_from_checkpoint", "/nonexistent/checkpoint-4"], "is not a checkpoint directory"),
 ])
-def test_train_inputs_are_one_line(tmp_path, args, words):
-    r = subprocess.run([sys.executable, "-m", "sql_codegen_slm.train", "--output_dir", str(tmp_path / "o"), *args],
-                       capture_output=True, text=True, env=ENV, timeout=300, cwd=tmp_path)
-    assert r.returncode == 2 and "Traceback" not in r.stderr and words in r.stderr.strip().splitlines()[-1], \
-        r.stderr[-2000:]
+def test_train_inputs_are_one_line(tmp_path, monkeypatch, capfd, args, words):
+    rc, err = _main("train", ["--output_dir", str(tmp_path / "o"), *args], tmp_path, monkeypatch, capfd)
+    assert rc == 2 and "Traceback" not in err and words in err.strip().splitlines()[-1], err[-2000:]
