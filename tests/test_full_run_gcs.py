@@ -17,7 +17,8 @@ TRAIN, VAL = f"gs://{BUCKET}/data/train.jsonl", f"gs://{BUCKET}/data/val.jsonl"
 # small overrides so a CPU run takes seconds: a checkpoint and a log line every other step, one evaluation at the end
 OVERRIDES = ["training.save_steps=2", "training.eval_steps=6", "logging.logging_steps=1",
              "training.per_device_train_batch_size=4", "training.per_device_eval_batch_size=8",
-             "model.max_seq_length=256", "data.max_samples_val=8"]
+             "model.max_seq_length=256", "data.max_samples_val=8",
+             "logging.sql_eval_samples=0", "logging.extract_representations_every_steps=null"]  # mechanics only
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,13 @@ from sql_codegen_slm.run import RunDir, sync_run
 from sql_codegen_slm.train import RunExists, RemoteUnavailable, train, _parser, EXIT_NOT_MIRRORED
 
 
+# mechanics only: no SQL metrics (a PostgreSQL and generation at each evaluation) and no representations (~2.5 s of a 5 s run)
+LEAN = ["logging.sql_eval_samples=0", "logging.extract_representations_every_steps=null"]
+
+
 def _cfg(out, steps=4, *extra):
     return load_config("smoke", [f"training.output_dir={out}", f"training.max_steps={steps}", "training.save_steps=2",
-                                 "training.eval_steps=2", "logging.report_to=[]", *extra])
+                                 "training.eval_steps=2", "logging.report_to=[]", *LEAN, *extra])
 
 
 def _digest(root: Path) -> dict:
@@ -188,7 +192,8 @@ def test_remote_gone_at_the_end_finishes_locally_with_a_sync_command(tmp_path):
         threading.Thread(target=kill_when_saved, daemon=True).start()
         t0 = time.time()
         code = main(["--config", "smoke", "--output_dir", str(out), "--remote_dir", remote, "--mirror_timeout", "5",
-                     "--set", "training.max_steps=4", "--set", "training.save_steps=2", "--set", "logging.report_to=[]"])
+                     "--set", "training.max_steps=4", "--set", "training.save_steps=2", "--set", "logging.report_to=[]",
+                     *[a for s in LEAN for a in ("--set", s)]])
         wall = time.time() - t0
         assert code == EXIT_NOT_MIRRORED and wall < 120, (code, wall)
         assert (out / "final" / "adapter_model.safetensors").exists()

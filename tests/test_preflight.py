@@ -17,6 +17,22 @@ def _cli(*args, env=None):
     return p.returncode, p.stdout, p.stderr, time.time() - t0
 
 
+def _main(*args, env=None):
+    "The same command in this process (no interpreter and torch import to pay each time): code, stdout, stderr, seconds."
+    import contextlib, io
+    from sql_codegen_slm.preflight import main
+    t0, out, err, saved = time.time(), io.StringIO(), io.StringIO(), {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {}); cwd = os.getcwd(); os.chdir(REPO)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): rc = main(list(args))
+    finally:
+        os.chdir(cwd)
+        for k, v in saved.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+    return rc, out.getvalue(), err.getvalue(), time.time() - t0
+
+
 def _by_name(out): return {f["name"]: f for f in json.loads(out)["findings"]}
 
 
@@ -26,16 +42,16 @@ def gcs():
 
 
 def test_cli_smoke_passes_and_bad_data_fails(tmp_path):
-    rc, out, err, secs = _cli("--config", "smoke", "--set", f"training.output_dir={tmp_path / 'run'}", "--json")
+    rc, out, err, secs = _cli("--config", "smoke", "--set", f"training.output_dir={tmp_path / 'run'}", "--json")  # a process
     res, lines = json.loads(out), _by_name(out)
     assert rc == res["exit_code"] < 2 and res["counts"]["failed"] == 0, out + err
     assert lines["data.train_file"]["status"] == "passed" and res["estimate"]["steps"] == 20
     assert {"python", "torch", "cuda", "gpu", "bf16", "transformers", "peft", "bitsandbytes", "datasets", "gcsfs", "colab"} <= set(lines)
     print(f"preflight --config smoke: {secs:.1f} s (process start included)")
-    rc, out, _, _ = _cli("--config", "smoke", "--set", "data.train_file=/nonexistent/train.jsonl", "--json")
+    rc, out, _, _ = _main("--config", "smoke", "--set", "data.train_file=/nonexistent/train.jsonl", "--json")
     bad = _by_name(out)["data.train_file"]
     assert rc == 2 and bad["status"] == "failed" and "/nonexistent/train.jsonl" in bad["message"], out
-    rc, out, _, _ = _cli("--config", "smoke", "--set", "training.nope=1")
+    rc, out, _, _ = _main("--config", "smoke", "--set", "training.nope=1")
     assert rc == 2 and "FAILED" in out and "unknown key 'training.nope'" in out, out
 
 
@@ -60,7 +76,7 @@ def test_gcs_remote_write_test(gcs, tmp_path):
 def test_cli_gpus_from_flag_and_launcher(tmp_path):
     "The estimate for N data-parallel GPUs: --gpus, or WORLD_SIZE under torchrun / accelerate launch."
     base = ["--config", "full", "--set", f"training.output_dir={tmp_path / 'run'}", "--no-remote", "--json"]
-    one, two, four = (json.loads(_cli(*base, *args, env=env)[1])["estimate"]
+    one, two, four = (json.loads(_main(*base, *args, env=env)[1])["estimate"]
                       for args, env in (([], {"WORLD_SIZE": "1"}), (["--gpus", "2"], None), ([], {"WORLD_SIZE": "4"})))
     assert (one["gpus"], two["gpus"], four["gpus"]) == (1, 2, 4)
     assert two["steps"] == -(-one["steps_per_epoch"] // 2) * 3 and two["summary"].endswith("on 2 x A100-40GB"), two
