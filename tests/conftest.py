@@ -4,7 +4,7 @@
   The end-to-end tests listed in `SLOW` (real processes, kills, emulators, a real pretrained model, the docs in a
   browser) are skipped with the reason printed, unless `--slow` is given or their file is named
   (`pytest -q tests/test_ddp.py` runs it whole). `.ci/run` runs them after the README's command:
-  `OMP_NUM_THREADS=1 pytest -q -n 2 --slow -m slow tests`.
+  `pytest -q --slow -m slow tests`. Both run a worker per core (`-n auto` in pytest.ini), one torch thread each.
 - A test that needs a program (`@pytest.mark.needs("chromium", how=...)`) skips with the reason printed where the
   program is missing — and fails where `CI` is set (`.ci/run` sets it), so CI never passes by skipping it."""
 import os, shutil
@@ -14,6 +14,8 @@ from collections import Counter
 import pytest
 
 CI = bool(os.environ.get("CI"))
+if os.environ.get("PYTEST_XDIST_WORKER"):  # several workers share the cores: one torch thread each (also in the
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # processes tests start); two 2-thread workers on 2 cores run 3-5x slower
 
 # files or test ids (a prefix of the node id) that run whole training runs, smokes, kills or browsers: seconds each
 SLOW = (
@@ -38,6 +40,12 @@ SLOW = (
     "tests/test_sample_data.py::test_make_synthetic_data_reproduces",
     "tests/test_sql_judge.py::test_cli_with_adapter",
 )
+
+
+def pytest_xdist_auto_num_workers(config):
+    "`-n auto` (pytest.ini): a worker per core the process may use, at most 4 (each holds torch and a model in memory)."
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 def pytest_addoption(parser):
