@@ -33,7 +33,8 @@ autodoc_default_options = {"members": True}  # with `__all__`, exactly those nam
 
 html_theme = "furo"
 html_title = project
-html_static_path = []
+html_static_path = [str(Path(__file__).resolve().parent.parent / "_docs_src" / "static")]  # nbs/styles.css, copied
+html_css_files = ["styles.css"]  # the build copies it there
 html_theme_options = {"navigation_with_keys": True}
 html_show_sourcelink = False
 html_copy_source = False

@@ -190,6 +190,7 @@ def build():
     cfg = get_config()
     shutil.rmtree(BUILD, ignore_errors=True); SRC.mkdir(parents=True)
     if (cfg.nbs_path / "images").is_dir(): shutil.copytree(cfg.nbs_path / "images", SRC / "images")
+    (BUILD / "static").mkdir(); shutil.copy(cfg.nbs_path / "styles.css", BUILD / "static")  # docs/conf.py serves it
     doc_url = f"{cfg.doc_host.rstrip('/')}{cfg.doc_baseurl.rstrip('/')}/"
     order = lambda p: (p.name != cfg.readme_nb, not p.name[0].isdigit(), p.name)  # home, numbered, then the others
     nbs = sorted(nbglob(cfg.nbs_path, func=Path), key=order)
