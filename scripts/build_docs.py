@@ -39,7 +39,8 @@ _TAGS = {("echo", "false"): "remove-input", ("output", "false"): "remove-output"
 
 _SKIPPED = {"slow": "Slow cell (`#| slow`): not executed in this build; `nbdev_test --flags slow` runs it.",
             "cuda": "GPU-only cell (`#| cuda`): not executed in this build.",
-            "skip_exec": "Not executed in this build: this notebook is an entry point, run with papermill (see above)."}
+            "skip_exec": "Not executed in this build, nor are the cells below: this notebook is an entry point that runs "
+                         "the smoke or a full training; run it with papermill (see above)."}
 _GPU_SAVED = "Output saved from a GPU run (`#| cuda` cell; this build has no GPU and does not execute it):"
 
 
@@ -64,6 +65,7 @@ class execute_cells(Processor):
         fm = getattr(self.nb, "frontmatter_", {})
         self.k = None if str(fm.get("skip_exec", "")).lower() in ("true", "1", "yes") else CaptureShell(self.path)
         if self.k: self.k.run_cell("from nbdev.showdoc import show_doc")
+        self.noted = False
 
     def skip(self, cell):
         d = cell.directives_ if hasattr(cell, "directives_") else {}
@@ -76,6 +78,8 @@ class execute_cells(Processor):
         if cell.cell_type != "code" or not cell.source.strip(): return
         why = self.skip(cell)
         if why == "cuda" and cell.get("outputs"): cell.outputs = [_note(_GPU_SAVED), *cell.outputs]
+        elif why == "skip_exec":  # said once, under the first code cell
+            cell.outputs, self.noted = [] if self.noted else [_note(_SKIPPED[why])], True
         elif why in _SKIPPED: cell.outputs = [_note(_SKIPPED[why])]
         elif not why:
             cell.outputs = []

@@ -3,7 +3,7 @@ driven over the DevTools protocol). Every page reachable from the home page load
 requests, every internal link and `#anchor` resolves, every image loads, search finds a public name; the examples show their
 outputs (the build executes the notebooks): printed findings and reports, a plot beside the code that draws it, the
 smoke's loss curve, and a note where a cell was not run; screenshots go to `runs/docs_screenshots/`. `_docs/` is built by `python scripts/build_docs.py` (built here first if it is missing)."""
-import functools, http.server, itertools, json, shutil, subprocess, sys, threading, time, urllib.error
+import functools, http.server, itertools, json, os, shutil, subprocess, sys, threading, time, urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
@@ -274,3 +274,26 @@ def test_examples_show_outputs(site, browser):
         assert all(n.values()), n
         print(f"example cells with an output: {n}")
     finally: httpd.shutdown()
+
+
+def test_build_runs_cells_and_fails_on_error(tmp_path, monkeypatch):
+    "scripts/build_docs.py's `render` on a small notebook: outputs kept, a #| cuda cell noted, a raising cell fails"
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_docs
+    monkeypatch.setattr(build_docs, "SRC", tmp_path)
+    for k in ("IN_TEST", "OMP_NUM_THREADS"): monkeypatch.setenv(k, os.environ.get(k, "1"))  # render sets them
+    cell = lambda src: {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": src}
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# T\n\n> a page"}, cell("print(6 * 7)"),
+                    cell("#| cuda\nimport torch; torch.zeros(1, device='cuda')"), cell("1/0")],
+          "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "t.ipynb"
+    path.write_text(json.dumps(nb))
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"): build_docs.render(path, "t", ("x/", {}), "lib")
+    nb["cells"].pop()
+    path.write_text(json.dumps(nb))
+    assert build_docs.render(path, "t", ("x/", {}), "lib")[2:4] == (1, 2)  # 1 of 2 example cells shows an output
+    out = json.loads((tmp_path / "t.ipynb").read_text())["cells"]
+    texts = ["".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
+             for c in out if c["cell_type"] == "code" for o in c["outputs"]]
+    assert texts == ["42\n", "*GPU-only cell (`#| cuda`): not executed in this build.*"], texts
