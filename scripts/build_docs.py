@@ -39,8 +39,8 @@ _TAGS = {("echo", "false"): "remove-input", ("output", "false"): "remove-output"
 
 _SKIPPED = {"slow": "Slow cell (`#| slow`): not executed in this build; `nbdev_test --flags slow` runs it.",
             "cuda": "GPU-only cell (`#| cuda`): not executed in this build.",
-            "skip_exec": "Not executed in this build, nor are the cells below: this notebook is an entry point that runs "
-                         "the smoke or a full training; run it with papermill (see above)."}
+            "skip_exec": "Not executed in this build, nor are the cells below: this notebook is an entry point that "
+                         "runs the smoke or a full training; run it with papermill (see above)."}
 _GPU_SAVED = "Output saved from a GPU run (`#| cuda` cell; this build has no GPU and does not execute it):"
 
 

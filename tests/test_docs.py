@@ -1,8 +1,9 @@
 """The docs site as a reader gets it: `_docs/` served on 127.0.0.1 and opened in headless Chromium (Debian's `chromium`,
 driven over the DevTools protocol). Every page reachable from the home page loads without console errors or failed
-requests, every internal link and `#anchor` resolves, every image loads, search finds a public name; the examples show their
-outputs (the build executes the notebooks): printed findings and reports, a plot beside the code that draws it, the
-smoke's loss curve, and a note where a cell was not run; screenshots go to `runs/docs_screenshots/`. `_docs/` is built by `python scripts/build_docs.py` (built here first if it is missing)."""
+requests, every internal link and `#anchor` resolves, every image loads, search finds a public name; the examples show
+their outputs (the build executes the notebooks): printed findings and reports, a plot beside the code that draws it,
+the smoke's loss curve, and a note where a cell was not run; screenshots go to `runs/docs_screenshots/`. `_docs/` is
+built by `python scripts/build_docs.py` (built here first if it is missing)."""
 import functools, http.server, itertools, json, os, shutil, subprocess, sys, threading, time, urllib.error
 import urllib.request
 from pathlib import Path
@@ -232,7 +233,8 @@ def _cells(browser):
 
 def _show(browser, selector, shot):
     "Scroll the first element matching `selector` into view and take a screenshot"
-    browser.js(f"document.querySelector({json.dumps(selector)}).scrollIntoView({{behavior: 'instant', block: 'center'}})")
+    el = f"document.querySelector({json.dumps(selector)})"
+    browser.js(f"{el}.scrollIntoView({{behavior: 'instant', block: 'center'}})")
     time.sleep(0.3)
     browser.screenshot(SHOTS / shot)
 
