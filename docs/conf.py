@@ -1,6 +1,7 @@
 # Sphinx config for the docs site that `python scripts/build_docs.py` builds into _docs/ (no Quarto needed).
-# The pages are the notebooks after nbdev's own processing, rendered by myst-nb from their saved outputs (never executed
-# here); the API reference is autodoc over each module's `__all__`; search is Sphinx's, served from the site itself.
+# The pages are the notebooks executed and processed by scripts/build_docs.py, rendered by myst-nb with those outputs
+# (not executed again here); the API reference is autodoc over each module's `__all__`; search is Sphinx's, served from
+# the site itself.
 import re
 from configparser import ConfigParser
 from pathlib import Path
@@ -18,7 +19,7 @@ extensions = ["myst_nb", "sphinx.ext.autodoc"]
 root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
-nb_execution_mode = "off"                # show the committed outputs; GPU (`#| cuda`) cells never run
+nb_execution_mode = "off"                # build_docs.py has executed the cells; GPU (`#| cuda`) cells never run
 nb_render_markdown_format = "myst"       # show_doc output is Markdown: headings, tables, links to other pages
 nb_output_stderr = "remove"              # progress bars and warnings captured while processing are noise on a page
 myst_enable_extensions = ["colon_fence", "attrs_inline"]
@@ -32,7 +33,8 @@ autodoc_default_options = {"members": True}  # with `__all__`, exactly those nam
 
 html_theme = "furo"
 html_title = project
-html_static_path = []
+html_static_path = [str(Path(__file__).resolve().parent.parent / "_docs_src" / "static")]  # nbs/styles.css, copied
+html_css_files = ["styles.css"]  # the build copies it there
 html_theme_options = {"navigation_with_keys": True}
 html_show_sourcelink = False
 html_copy_source = False

@@ -7,7 +7,7 @@ set -euo pipefail
 usage() {
   cat <<'USAGE'
 Usage: scripts/run_training.sh [--config NAME|YAML] [--remote_dir URL] [--bucket NAME] [--output_dir DIR]
-                               [--set KEY=VALUE]... [--log FILE] [--no_preflight]
+                               [--set KEY=VALUE]... [--log FILE] [--mirror_timeout S] [--no_preflight]
 
 Before training:
   - detects Colab; checks for a CUDA GPU (a multi-billion-parameter model such as the `full` preset's Mistral-7B
@@ -24,14 +24,17 @@ Options:
   --output_dir DIR     local output directory (default: the config's training.output_dir)
   --set KEY=VALUE      config override, repeatable, e.g. --set training.learning_rate=1e-4
   --log FILE           training log (default: OUTPUT_DIR/train-YYYYmmdd-HHMMSS.log)
+  --mirror_timeout S   seconds the trainer waits at the end for uploads to the remote (default: the trainer's, 120)
   --no_preflight       skip the preflight report and time estimate
   -h, --help           this help
 
-Exit status: 0 training finished; 1 training failed; 2 refused before starting (no GPU, no GCS access, bad config).
+Exit status: 0 training finished; 1 training failed; 2 refused before starting (no GPU, no GCS access, bad config);
+3 training finished but not mirrored: everything is on the local disk, not (all) in the remote (the sync command
+to run is printed).
 USAGE
 }
 
-CONFIG="full"; REMOTE=""; BUCKET="${GCS_BUCKET:-}"; OUTPUT=""; LOG=""; PREFLIGHT=1
+CONFIG="full"; REMOTE=""; BUCKET="${GCS_BUCKET:-}"; OUTPUT=""; LOG=""; PREFLIGHT=1; MIRROR_TIMEOUT=""
 SETS=()
 need() { [[ $# -ge 2 ]] || { echo "$1 needs a value (see --help)" >&2; exit 2; }; }
 while [[ $# -gt 0 ]]; do
@@ -43,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --output_dir) need "$@"; OUTPUT="$2"; shift 2 ;;
     --set) need "$@"; SETS+=("$2"); shift 2 ;;
     --log) need "$@"; LOG="$2"; shift 2 ;;
+    --mirror_timeout) need "$@"; MIRROR_TIMEOUT="$2"; shift 2 ;;
     --no_preflight) PREFLIGHT=0; shift ;;
     --*=*) k="${1%%=*}"; v="${1#*=}"; shift; set -- "$k" "$v" "$@" ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -145,6 +149,7 @@ CMD=("${TRAIN[@]}" --config "$CONFIG" --resume_from_checkpoint latest ${SET_ARGS
 [[ -n "$OUTPUT" ]] && CMD+=(--output_dir "$OUTPUT")
 [[ -n "$REMOTE" ]] && CMD+=(--remote_dir "$REMOTE")
 [[ -n "$BUCKET" ]] && CMD+=(--bucket "$BUCKET")
+[[ -n "$MIRROR_TIMEOUT" ]] && CMD+=(--mirror_timeout "$MIRROR_TIMEOUT")
 RESUME_HINT="Fix the cause, then run the same command again: $0 $(printf '%q ' --config "$CONFIG" ${SET_ARGS[@]+"${SET_ARGS[@]}"} ${OUTPUT:+--output_dir "$OUTPUT"} ${REMOTE:+--remote_dir "$REMOTE"} ${BUCKET:+--bucket "$BUCKET"})
   It resumes from the newest complete checkpoint (in $OUT_DIR, else ${REMOTE_URL:-no remote set}); training state, optimizer and data order are restored."
 trap 'echo; echo "interrupted. $RESUME_HINT" >&2; exit 130' INT TERM
@@ -155,6 +160,15 @@ RC=0
 trap - INT TERM
 END=$(date +%s)
 ELAPSED="$(( (END - START) / 3600 )) h $(( (END - START) % 3600 / 60 )) min $(( (END - START) % 60 )) s"
+if [[ $RC -eq 3 ]]; then  # the trainer's EXIT_NOT_MIRRORED: done, nothing lost, the remote lacks part of it
+  SYNC=$(sed -n 's/.*When the remote is reachable again, run: //p' "$LOG" | tail -n 1)
+  SYNC="${SYNC:-$PY -m sql_codegen_slm.storage sync $(printf '%q' "$OUT_DIR") $(printf '%q' "$REMOTE_URL")}"
+  echo
+  echo "TRAINING FINISHED at $(date -d "@$END" '+%Y-%m-%d %H:%M:%S %Z') after $ELAPSED; NOT MIRRORED: the final model"
+  echo "and checkpoints are in $OUT_DIR, but not all of it reached ${REMOTE_URL:-the remote}. Log: $LOG"
+  echo "When the remote is reachable again, run: $SYNC"
+  exit 3
+fi
 if [[ $RC -ne 0 ]]; then
   echo
   echo "TRAINING FAILED (exit $RC) at $(date -d "@$END" '+%Y-%m-%d %H:%M:%S %Z') after $ELAPSED. Last 30 lines of $LOG:"

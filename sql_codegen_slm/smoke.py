@@ -29,7 +29,7 @@ from .validation import (Report, RestoreCheck, check_checkpoint_loading, check_c
     check_inference, check_memory, component_checks, device_name)
 
 # %% auto #0
-__all__ = ['max_loss_diff', 'SmokeRun', 'smoke_preflight', 'smoke_checks', 'run_smoke_test', 'main']
+__all__ = ['max_loss_diff', 'SmokeRun', 'smoke_preflight', 'smoke_checks', 'clean_remote', 'run_smoke_test', 'main']
 
 # %% ../nbs/09_smoke.ipynb #71e60c42
 class _Progress(TrainerCallback):
@@ -283,6 +283,20 @@ def smoke_checks(run: SmokeRun, min_valid_sql_rate: float, n_inference: int | No
         Check("memory_check", run.memory),
     ]
 
+# %% ../nbs/09_smoke.ipynb #7664870e
+def clean_remote(rep: Report, remote: str) -> str:
+    "Delete a passed smoke's remote prefix (its contents go into `rep.extra`); keep a failed one's and say where"
+    if not rep.passed:
+        msg = f"kept {remote}: the failed smoke's checkpoints and logs are there; delete it when you are done"
+        print(f"smoke: {msg}", file=sys.stderr)
+        return msg
+    fs, root = fs_for(remote)
+    ckpts, size = [c["step"] for c in list_checkpoints(remote) if c["complete"]], remote_bytes(remote)
+    final = fs.exists(f"{root}/{FINAL}")
+    rep.extra["remote_deleted"] = dict(url=remote, checkpoints=ckpts, final=final, bytes=size)
+    if fs.exists(root): fs.rm(root, recursive=True)
+    return f"deleted {remote} (the smoke passed): {size:,} bytes, checkpoints {ckpts}{' and final/' if final else ''}"
+
 # %% ../nbs/09_smoke.ipynb #ea09001c
 def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None = None, compare: bool = True,
                    min_valid_sql_rate: float | None = None, n_inference: int | None = None,
@@ -306,6 +320,7 @@ def run_smoke_test(cfg: Config, output_dir="runs/smoke", remote_dir: str | None 
             rep.extra["sql_metrics"] = [{k: h[k] for k in ("step", *SQL_KEYS)} for h in run.summary.log_history
                                         if "eval_execution_accuracy" in h]  # the resumed run's, by step
             if run.ref and (why := run.plot()): rep.extra["loss_curve"] = why
+        if remote_dir: rep.extra["remote_cleanup"] = clean_remote(rep, remote)  # the user's bucket, not out/remote
         rep.extra["wall_s_training_side"] = round(time.time() - t0, 2)
         rep.save(out)
     return rep

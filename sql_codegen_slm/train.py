@@ -450,10 +450,21 @@ def _seconds(s: str) -> float:
     if not (math.isfinite(v) and v > 0): raise argparse.ArgumentTypeError(f"{s!r} is not a positive number of seconds")
     return v
 
+# %% ../nbs/06_train.ipynb #a44fd4b6
+class _TrainParser(argparse.ArgumentParser):
+    "Without `--config` the smoke preset is trained, and the command says so: a 7B run is never started by omission"
+    def parse_args(self, args=None, namespace=None):
+        a = super().parse_args(args, namespace)
+        if a.config is None:
+            a.config = "smoke"
+            print("sql-codegen-train: no --config given: training the `smoke` preset (the embedded tiny model, 20 "
+                  "steps); pass --config full (or a YAML file) for the real run", file=sys.stderr)
+        return a
+
 # %% ../nbs/06_train.ipynb #8771593b
 def _parser():
-    p = argparse.ArgumentParser(prog="sql-codegen-train", description="Fine-tune a LoRA adapter for text-to-SQL.")
-    p.add_argument("--config", default="smoke", help="preset name (smoke, full) or YAML path")
+    p = _TrainParser(prog="sql-codegen-train", description="Fine-tune a LoRA adapter for text-to-SQL.")
+    p.add_argument("--config", help="preset name (smoke, full) or YAML path (default: smoke, said on stderr)")
     p.add_argument("--resume_from_checkpoint", default="latest",
                    help="latest (default: the newest checkpoint that can be resumed, local or remote), a checkpoint "
                         "directory or URL, or none (start from scratch; refused where a run already is)")

@@ -29,9 +29,13 @@ SLOW = (
     "tests/test_interrupt.py",  # SIGTERM / Ctrl-C on a training process
     "tests/test_ddp.py",  # 2-process torchrun and accelerate
     "tests/test_docs.py",  # the site in headless Chromium
+    "tests/test_colab_setup.py::test_train_",  # the Colab notebooks' setup cells, a Python process each
+    "tests/test_colab_setup.py::test_restart_",
+    "tests/test_colab_setup.py::test_validation_",
     "tests/test_datagen.py::test_twenty_generated_records_train_through_the_smoke",
     "tests/test_datagen.py::test_429_500_and_timeout_are_retried",
     "tests/test_scripts.py::test_run_validation",
+    "tests/test_scripts.py::test_run_training_finished_not_mirrored",  # training with the GCS emulator stopped mid-run
     "tests/test_gcp_scripts.py::test_startup_script",
     "tests/test_preflight.py::test_gcs_remote_write_test",
     "tests/test_preflight.py::test_cli_",

@@ -1,8 +1,10 @@
 """The docs site as a reader gets it: `_docs/` served on 127.0.0.1 and opened in headless Chromium (Debian's `chromium`,
 driven over the DevTools protocol). Every page reachable from the home page loads without console errors or failed
-requests, every internal link and `#anchor` resolves, every image loads, search finds a public name; screenshots go to
-`runs/docs_screenshots/`. `_docs/` is built by `python scripts/build_docs.py` (built here first if it is missing)."""
-import functools, http.server, itertools, json, shutil, subprocess, sys, threading, time, urllib.error
+requests, every internal link and `#anchor` resolves, every image loads, search finds a public name; the examples show
+their outputs (the build executes the notebooks): printed findings and reports, a plot beside the code that draws it,
+the smoke's loss curve, and a note where a cell was not run; screenshots go to `runs/docs_screenshots/`. `_docs/` is
+built by `python scripts/build_docs.py` (built here first if it is missing)."""
+import functools, http.server, itertools, json, os, shutil, subprocess, sys, threading, time, urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
@@ -218,3 +220,82 @@ def test_crawl_catches_breakage(site, browser, tmp_path):
     text = "\n".join(problems)
     for what in ("no-such-page.html", "#no-such-anchor", "_images/missing.png", "undefinedFunction"):
         assert what in text, f"{what} not reported:\n{text}"
+
+
+def _cells(browser):
+    "Per example cell of the page: (its source, its output's text, the output's images as [loaded, width])"
+    return browser.js("""[...document.querySelectorAll('div.cell')].map(c => {
+        const o = c.querySelector('div.cell_output');
+        return [c.querySelector('div.cell_input')?.textContent.trim() ?? '', o ? o.textContent.trim() : null,
+                o ? [...o.querySelectorAll('img')].map(i => [i.complete && i.naturalWidth > 0, i.naturalWidth]) : []];
+    })""")
+
+
+def _show(browser, selector, shot):
+    "Scroll the first element matching `selector` into view and take a screenshot"
+    el = f"document.querySelector({json.dumps(selector)})"
+    browser.js(f"{el}.scrollIntoView({{behavior: 'instant', block: 'center'}})")
+    time.sleep(0.3)
+    browser.screenshot(SHOTS / shot)
+
+
+def test_examples_show_outputs(site, browser):
+    "The build ran the examples: what they print, return and plot is on the page, and a cell not run says so"
+    httpd, base = serve(site)
+    try:
+        events = browser.goto(base + "findings.html")
+        assert not page_problems(events, "findings.html")
+        outs = [o for _, o, _ in _cells(browser) if o]
+        assert any("FAILED   gpu" in o and "-> Runtime > Change runtime type" in o for o in outs), outs  # to_terminal
+        _show(browser, "div.cell_output", "findings_output.png")
+
+        browser.goto(base + "preflight.html")
+        outs = [o for _, o, _ in _cells(browser) if o]
+        assert any("PASSED   python" in o for o in outs) and any("memory estimate" in o for o in outs), outs
+
+        browser.goto(base + "train.html")  # plot_losses' example draws the curves beside its code
+        plots = [(src, imgs) for src, _, imgs in _cells(browser) if imgs]
+        assert plots and "plot_losses" in plots[0][0], [p[0][:80] for p in plots]
+        assert all(ok and w > 300 for ok, w in plots[0][1]), plots[0][1]
+        _show(browser, "div.cell_output img", "train_loss_plot.png")
+
+        browser.goto(base + "smoke.html")
+        img = browser.js("(() => { const i = document.querySelector('img[src*=loss_curve]');"
+                         " return i && [i.complete, i.naturalWidth, i.naturalHeight]; })()")
+        assert img and img[0] and img[1] > 100 and img[2] > 100, img
+        _show(browser, "img[src*=loss_curve]", "smoke_loss_curve.png")
+        cells = _cells(browser)
+        assert any(o and o.startswith("deleted ") and "\nkept " in o for _, o, _ in cells), cells  # clean_remote
+        slow = [(src, o) for src, o, _ in cells if "run_smoke_test(load_config" in src]
+        assert slow and "not executed in this build" in slow[0][1], slow  # the #| slow cell says why it is empty
+
+        n = {p: None for p in ("findings", "preflight", "memory", "estimate", "train", "smoke", "validation_notebook")}
+        for p in n:
+            browser.goto(base + f"{p}.html")
+            n[p] = sum(1 for _, o, _ in _cells(browser) if o)
+        assert all(n.values()), n
+        print(f"example cells with an output: {n}")
+    finally: httpd.shutdown()
+
+
+def test_build_runs_cells_and_fails_on_error(tmp_path, monkeypatch):
+    "scripts/build_docs.py's `render` on a small notebook: outputs kept, a #| cuda cell noted, a raising cell fails"
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_docs
+    monkeypatch.setattr(build_docs, "SRC", tmp_path)
+    for k in ("IN_TEST", "OMP_NUM_THREADS"): monkeypatch.setenv(k, os.environ.get(k, "1"))  # render sets them
+    cell = lambda src: {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": src}
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# T\n\n> a page"}, cell("print(6 * 7)"),
+                    cell("#| cuda\nimport torch; torch.zeros(1, device='cuda')"), cell("1/0")],
+          "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "t.ipynb"
+    path.write_text(json.dumps(nb))
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"): build_docs.render(path, "t", ("x/", {}), "lib")
+    nb["cells"].pop()
+    path.write_text(json.dumps(nb))
+    assert build_docs.render(path, "t", ("x/", {}), "lib")[2:4] == (1, 2)  # 1 of 2 example cells shows an output
+    out = json.loads((tmp_path / "t.ipynb").read_text())["cells"]
+    texts = ["".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
+             for c in out if c["cell_type"] == "code" for o in c["outputs"]]
+    assert texts == ["42\n", "*GPU-only cell (`#| cuda`): not executed in this build.*"], texts

@@ -49,3 +49,32 @@ def test_run_training_refuses_full_without_gpu(tmp_path):
 def test_run_training_refuses_bad_config(tmp_path):
     r = _run("run_training.sh", "--config", "smoke", "--set", "training.no_such_key=1", timeout=120)
     assert r.returncode == 2 and "REFUSED: config smoke" in r.stderr, r.stdout + r.stderr
+
+
+def test_run_training_finished_not_mirrored_is_exit_3(tmp_path):
+    "The remote goes away after checkpoint 2: the trainer finishes locally (its exit 3), reported as such, not as failed"
+    import threading, time
+    sys.path.insert(0, str(REPO / "tests"))
+    from gcs_emulator import free_port, start_emulator, stop_emulator
+    port, out = free_port(), tmp_path / "out"
+    emu = start_emulator(port, tmp_path / "gcs")
+    env = {**ENV, "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}", "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false"}
+    try:
+        mk = "from sql_codegen_slm.remote import fs_for; fs_for('gs://gone')[0].mkdir('gone')"
+        subprocess.run([sys.executable, "-c", mk], env=env, check=True, timeout=60)
+        def stop_when_saved():
+            while not (out / "checkpoint-2").exists(): time.sleep(0.05)
+            stop_emulator(emu)
+        threading.Thread(target=stop_when_saved, daemon=True).start()
+        r = subprocess.run(["bash", str(REPO / "scripts" / "run_training.sh"), "--config", "smoke", "--output_dir",
+                            str(out), "--remote_dir", "gs://gone/run", "--mirror_timeout", "5", "--no_preflight",
+                            "--set", "training.max_steps=4", "--set", "training.save_steps=2",
+                            "--set", "logging.report_to=[]"], cwd=REPO, env=env, capture_output=True, text=True,
+                           timeout=600)
+    finally: stop_emulator(emu)
+    assert r.returncode == 3, (r.stdout + r.stderr)[-3000:]
+    assert "TRAINING FAILED" not in r.stdout and "NOT MIRRORED" in r.stdout, r.stdout[-3000:]
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("When the remote is reachable again, run: ") and "storage sync" in last, last
+    assert str(out) in last and "gs://gone/run" in last, last
+    assert (out / "final" / "adapter_model.safetensors").exists()

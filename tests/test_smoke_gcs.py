@@ -1,6 +1,7 @@
 """The issue's done-criterion: `papermill nbs/train.ipynb -p mode smoke -p remote_dir gs://smoke-bucket/run` against a real
-GCS emulator (gcp-storage-emulator on 127.0.0.1) passes every check, resumes from the bucket after a SIGKILL, and leaves
-checkpoint-10 and the final adapter in the bucket."""
+GCS emulator (gcp-storage-emulator on 127.0.0.1) passes every check, resumes from the bucket after a SIGKILL, had
+checkpoint-10 and the final adapter in the bucket, and, having passed, deletes its `smoke-*` prefix (a failed smoke keeps
+it: `clean_remote` in nbs/09_smoke.ipynb, tested there)."""
 import json, os, subprocess, sys, time
 from pathlib import Path
 
@@ -40,21 +41,21 @@ def test_papermill_smoke_against_gcs_emulator(emulator, tmp_path):
     assert res["killed_at_step"] == 10 and res["resumed_from"] == 10 and res["final_step"] == 20, res
     assert isinstance(res["max_loss_diff"], (int, float)) and res["max_loss_diff"] <= 1e-6, res["max_loss_diff"]
 
-    # everything the resume needed came from the bucket: the run's prefix holds checkpoint-10 (complete) and the final adapter
+    # everything the resume needed came from the bucket: the run's prefix held checkpoint-10 (complete) and the final
+    # adapter; the smoke passed, so it deleted that prefix, keeping what was there in the report
     remote = rep["remote"]
     assert remote.startswith(f"gs://{BUCKET}/run/smoke-"), remote
     assert f"{remote}/checkpoint-10" in checks["resume"]["message"], checks["resume"]["message"]  # resumed from the bucket
-    ckpts = {c["step"]: c for c in storage.list_checkpoints(remote)}
-    assert 10 in ckpts and ckpts[10]["complete"], ckpts
+    gone = rep["remote_deleted"]
+    assert gone["url"] == remote and gone["checkpoints"] == [10, 20] and gone["final"], gone
+    assert gone["bytes"] >= res["remote_bytes"] > 0, (gone, res["remote_bytes"])  # all of it, counted before deleting
+    assert rep["remote_cleanup"].startswith(f"deleted {remote} (the smoke passed)"), rep["remote_cleanup"]
     fs, root = storage.fs_for(remote)
-    assert fs.exists(f"{root}/checkpoint-10/{storage.MARKER}") and fs.size(f"{root}/checkpoint-10/adapter_model.safetensors") > 0
-    assert fs.exists(f"{root}/final/{storage.MARKER}") and fs.size(f"{root}/final/adapter_model.safetensors") > 0
-    assert fs.exists(f"{root}/final/adapter_config.json")
-    latest, _ = storage.latest_checkpoint(remote)
-    assert latest and latest.rstrip("/").endswith("checkpoint-20"), latest
-
-    stored = sum(fs.du(root, total=False).values())
-    assert res["remote_bytes"] == stored, (res["remote_bytes"], stored)  # the report counts what really is in the bucket
+    fs.invalidate_cache()
+    assert not fs.exists(root), f"{remote} is still there"
+    left = fs.ls(f"{BUCKET}/run") if fs.exists(f"{BUCKET}/run") else []
+    assert not left, f"left in the bucket: {left}"
+    stored, ckpts = gone["bytes"], gone["checkpoints"]
     print(f"\nsmoke via papermill against the GCS emulator: wall {wall:.1f} s (report wall_s {rep['wall_s']}), "
           f"max_loss_diff {res['max_loss_diff']}, uploaded by the resumed run {res['uploaded_bytes_resumed']:,} bytes, "
           f"stored under {remote}: {stored:,} bytes in checkpoints {sorted(ckpts)} + final")
