@@ -273,9 +273,9 @@ read-only statement that PostgreSQL's parser accepts; exact match: the same text
 ## Prompt format
 
 {prompt_kind}. The prompt is the tokenizer's chat template (`apply_chat_template(messages,
-add_generation_prompt=True)`) on two messages: the system prompt and a user message `Database: NAME\nSchema:\nDDL\n
-Question: QUESTION`. The answer is the SQL, then the end of turn (`generation_config.json`: `eos_token_id` {stops}).
-Example prompt:
+add_generation_prompt=True)`) on two messages: the system prompt below and a user message of three parts on their own
+lines, `Database: NAME`, `Schema:` followed by the DDL (one `CREATE TABLE` a line), and `Question: QUESTION`. The
+answer is the SQL, then the end of turn (`generation_config.json`: `eos_token_id` {stops}). Example prompt:
 
 ```text
 {example}
@@ -316,11 +316,13 @@ def _use_md(kind: str, base: str) -> str:
             "\npython llama.cpp/convert_hf_to_gguf.py THIS_DIR --outtype bf16   # then llama-server -m the .gguf\n```"
             "\n\n```python\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n"
             "model = AutoModelForCausalLM.from_pretrained(\"THIS_DIR\")\ntok = AutoTokenizer.from_pretrained(\"THIS_DIR\")\n"
-            "ids = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors=\"pt\")\n"
-            "print(tok.decode(model.generate(ids)[0, ids.shape[1]:], skip_special_tokens=True))\n```")
+            "text = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)\n"
+            "enc = tok(text, add_special_tokens=False, return_tensors=\"pt\")  # the template holds the BOS\n"
+            "new = model.generate(**enc)[0, enc[\"input_ids\"].shape[1]:]  # greedy, stops at the end of turn\n"
+            "print(tok.decode(new, skip_special_tokens=True))\n```")
 
-# %% ../nbs/11_export.ipynb #84a8b6df
-def model_card(out, adapter, info: dict, report: dict | None) -> str:
+# %% ../nbs/11_export.ipynb #2f6a3ca7
+def model_card(out, adapter, info: dict, report: dict | None, name: str | None = None) -> str:
     "README.md of an export: base, data, recipe, evaluation, intended use and limits, prompt format with an example."
     from transformers import AutoTokenizer
     from sql_codegen_slm.prompts import PromptFormat
@@ -332,13 +334,14 @@ def model_card(out, adapter, info: dict, report: dict | None) -> str:
     note = "" if hub else (" — a name of sql-codegen-slm (`model.name`): `sql_codegen_slm.model.resolve_model_name` "
                            "gives its directory" if not Path(base).is_absolute() else " — a local directory")
     q4 = "4-bit" in quant
-    return _CARD.format(front=front, name=Path(out).name, source=info["source"], what=info["how"], base=base,
+    return _CARD.format(front=front, name=name or Path(out).name, source=info["source"], what=info["how"], base=base,
         base_note=note, data=_data_md(adapter), recipe="\n".join(recipe_lines(adapter)),
         evals="\n".join(eval_lines(report, adapter)), prompt_kind=f"{fmt.kind}, the answer ends with {fmt.end_token}",
         stops=fmt.stop_ids, example=prompt_example(tok), use=_use_md(kind, base),
         quant_note=("Trained on a 4-bit (NF4) base and merged into the bf16 base: the merge moves the LoRA onto "
-                    "weights it was not trained against; greedy outputs can differ from the adapter on its 4-bit base "
-                    "(see the project README, 'After training')." if q4 and kind == "merged" else
+                    "weights it\n  was not trained against; greedy outputs can differ from the adapter on its 4-bit "
+                    "base (the project\n  README, 'After training', gives the measured agreement)."
+                    if q4 and kind == "merged" else
                     f"Base in training: {quant}."))
 
 # %% ../nbs/11_export.ipynb #b123dbef
@@ -372,7 +375,7 @@ def export(src, out, adapter_only: bool = False, max_shard_size: str = "2GB", me
         info = export_adapter(adapter, tmp) if adapter_only else export_merged(adapter, tmp, max_shard_size, merge_dtype)
         info.update(base_model=adapter_base(adapter), source=str(adapter), evaluated=report is not None)
         (tmp / EXPORT_INFO).write_text(json.dumps(info, indent=1) + "\n")
-        (tmp / "README.md").write_text(model_card(tmp, adapter, info, report), encoding="utf-8")
+        (tmp / "README.md").write_text(model_card(tmp, adapter, info, report, out.name), encoding="utf-8")
         if out.exists(): out.rmdir()  # empty (checked)
         os.replace(tmp, out)
     finally: shutil.rmtree(tmp, ignore_errors=True)

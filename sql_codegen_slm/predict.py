@@ -94,6 +94,11 @@ class Predictor:
         recs = [dict(messages=record_messages(s.database, s.ddl, q, "-")[:-1]) for q, s in items]
         return generate_sql(self.model, self.tokenizer, recs, max_new_tokens=self.max_new_tokens)
 
+    def records(self, records) -> list[str]:
+        "SQL for data records (`data.Record`), each from its own prompt messages: no `db_id` needed."
+        from sql_codegen_slm.generate import generate_sql
+        return generate_sql(self.model, self.tokenizer, records, max_new_tokens=self.max_new_tokens)
+
     def sql(self, question: str, schema: Schema) -> str: return self.batch([(question, schema)])[0]
     def __repr__(self): return f"Predictor({self.how})"
 
