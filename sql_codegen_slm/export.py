@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 import yaml
 from .config import list_presets, load_config
-from .data import is_url, read_records, record_messages
+from .data import is_url, read_records, record_messages, resolve_data_path, sample_data_dir
 from .findings import Parser, cli_error
 from .run import CONFIG, FINAL
 from .sql_eval import check_adapter_dir
@@ -54,7 +54,7 @@ def _ram_free() -> int:
 
 # %% ../nbs/11_export.ipynb #73bcaaf5
 def merge_adapter(adapter, merge_dtype: str = "auto"):
-    "(model, tokenizer, how): the base with the LoRA merged in, on the CPU, in bf16; `merge_dtype` auto/float32/bfloat16."
+    "(model, tokenizer, how): the base with the LoRA merged in, on the CPU, in bf16; `merge_dtype`: auto/float32/bf16."
     import torch
     from peft import PeftModel
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
@@ -65,7 +65,8 @@ def merge_adapter(adapter, merge_dtype: str = "auto"):
         merge_dtype = "float32" if sum(p.numel() for p in m.parameters()) * 4 * 1.3 < _ram_free() else "bfloat16"
     m = AutoModelForCausalLM.from_pretrained(base, dtype=getattr(torch, merge_dtype))
     m = PeftModel.from_pretrained(m, str(adapter)).merge_and_unload().to(torch.bfloat16)
-    return m, AutoTokenizer.from_pretrained(str(adapter)), f"LoRA merged in {merge_dtype} into {base}, saved in bfloat16"
+    how = f"LoRA merged in {merge_dtype} into {base}, saved in bfloat16"
+    return m, AutoTokenizer.from_pretrained(str(adapter)), how
 
 # %% ../nbs/11_export.ipynb #5c9c8021
 def generation_config(tokenizer):
@@ -158,10 +159,10 @@ def nearest_preset(cfg: dict) -> tuple[str, int]:
 
 # %% ../nbs/11_export.ipynb #f882a78a
 def _trained_quant(adapter) -> str:
-    "How the base was held in training, from the training card (`- base model: X (4-bit nf4 …)`), else from the config."
+    "How the base was held in training: from the training card (`- base model: X (4-bit nf4 …)`), else the config."
     card = Path(adapter) / "README.md"
     m = re.search(r"^- base model: `[^`]*` \((.+)\)$", card.read_text(), re.M) if card.is_file() else None
-    if m: return m.group(1)
+    if m: return m.group(1).replace("skipped (no CUDA)", "not quantized (4-bit asked for, skipped: no CUDA)")
     q = run_config(adapter).get("quantization", {})
     return f"4-bit {q.get('bnb_4bit_quant_type')} when CUDA is present" if q.get("load_in_4bit") else "not quantized"
 
@@ -208,8 +209,11 @@ def _pct(x) -> str: return "–" if x is None else f"{x:.1%}"
 def eval_lines(report: dict | None, adapter) -> list[str]:
     "The card's evaluation: summary, per schema, per feature; or 'not evaluated' and how to evaluate."
     if not report:
+        val = str(run_config(adapter).get("data", {}).get("val_file") or "VAL.jsonl")
+        sample = val.startswith("sample:")
+        gold, dbs = (resolve_data_path(val), sample_data_dir() / "schemas") if sample else (val, "SCHEMAS_DIR")
         return ["Not evaluated. Evaluate the adapter on PostgreSQL, then export again:", "", "```sh",
-                f"sql-codegen-eval --adapter {adapter} --gold VAL.jsonl --db-sql SCHEMAS_DIR "
+                f"sql-codegen-eval --adapter {adapter} --gold {gold} --db-sql {dbs} "
                 f"--output {Path(adapter).parent / EVAL_REPORT}", "```"]
     out = [f"From `{Path(report['_path']).name}` ({report['n']} questions" +
            (f"; model: {report['generation']['model']}" if report.get("generation", {}).get("model") else "") + "):",
@@ -308,14 +312,16 @@ def _use_md(kind: str, base: str) -> str:
     if kind == "adapter":
         return ("```python\nfrom peft import PeftModel\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n"
                 f"base = AutoModelForCausalLM.from_pretrained(\"{base}\")\n"
-                "model = PeftModel.from_pretrained(base, \"THIS_DIR\")\ntok = AutoTokenizer.from_pretrained(\"THIS_DIR\")"
-                "\n```\n\nOr `sql-codegen-predict --model THIS_DIR --schema schema.sql \"question\"`.")
-    return ("```sh\nsql-codegen-predict --model THIS_DIR --schema schema.sql \"How many customers live in Boston?\" --run"
-            "\nvllm serve THIS_DIR            # OpenAI-compatible chat API; the chat template and stop ids are read here"
+                "model = PeftModel.from_pretrained(base, \"THIS_DIR\")\n"
+                "tok = AutoTokenizer.from_pretrained(\"THIS_DIR\")\n```"
+                "\n\nOr `sql-codegen-predict --model THIS_DIR --schema schema.sql \"question\"`.")
+    return ("```sh\nsql-codegen-predict --model THIS_DIR --schema schema.sql \"How many customers live in Boston?\" "
+            "--run\nvllm serve THIS_DIR            # OpenAI-compatible chat API; reads the chat template and stop ids"
             "\ntext-generation-launcher --model-id THIS_DIR"
             "\npython llama.cpp/convert_hf_to_gguf.py THIS_DIR --outtype bf16   # then llama-server -m the .gguf\n```"
             "\n\n```python\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n"
-            "model = AutoModelForCausalLM.from_pretrained(\"THIS_DIR\")\ntok = AutoTokenizer.from_pretrained(\"THIS_DIR\")\n"
+            "model = AutoModelForCausalLM.from_pretrained(\"THIS_DIR\")\n"
+            "tok = AutoTokenizer.from_pretrained(\"THIS_DIR\")\n"
             "text = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)\n"
             "enc = tok(text, add_special_tokens=False, return_tensors=\"pt\")  # the template holds the BOS\n"
             "new = model.generate(**enc)[0, enc[\"input_ids\"].shape[1]:]  # greedy, stops at the end of turn\n"
@@ -329,8 +335,9 @@ def model_card(out, adapter, info: dict, report: dict | None, name: str | None =
     tok, base, kind = AutoTokenizer.from_pretrained(str(out)), info["base_model"], info["kind"]
     fmt, quant = PromptFormat(tok), _trained_quant(adapter)
     hub = "/" in base and not Path(base).expanduser().exists()
-    front = "\n".join(([f"base_model: {base}"] if hub else []) + [f"library_name: {'peft' if kind == 'adapter' else 'transformers'}",
-                      "pipeline_tag: text-generation", "tags: [text-to-sql, postgresql, lora, sql-codegen-slm]"])
+    lib = "peft" if kind == "adapter" else "transformers"
+    tags = [f"library_name: {lib}", "pipeline_tag: text-generation", "tags: [text-to-sql, postgresql, lora]"]
+    front = "\n".join(([f"base_model: {base}"] if hub else []) + tags)
     note = "" if hub else (" — a name of sql-codegen-slm (`model.name`): `sql_codegen_slm.model.resolve_model_name` "
                            "gives its directory" if not Path(base).is_absolute() else " — a local directory")
     q4 = "4-bit" in quant
@@ -342,7 +349,8 @@ def model_card(out, adapter, info: dict, report: dict | None, name: str | None =
                     "weights it\n  was not trained against; greedy outputs can differ from the adapter on its 4-bit "
                     "base (the project\n  README, 'After training', gives the measured agreement)."
                     if q4 and kind == "merged" else
-                    f"Base in training: {quant}."))
+                    f"Base in training: {quant}; the export holds the weights the adapter was trained against, in "
+                    "bf16."))
 
 # %% ../nbs/11_export.ipynb #b123dbef
 EXPORT_INFO = "sql_codegen.json"
@@ -372,7 +380,8 @@ def export(src, out, adapter_only: bool = False, max_shard_size: str = "2GB", me
     tmp = out.with_name(f".{out.name}.partial")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        info = export_adapter(adapter, tmp) if adapter_only else export_merged(adapter, tmp, max_shard_size, merge_dtype)
+        info = export_adapter(adapter, tmp) if adapter_only else \
+            export_merged(adapter, tmp, max_shard_size, merge_dtype)
         info.update(base_model=adapter_base(adapter), source=str(adapter), evaluated=report is not None)
         (tmp / EXPORT_INFO).write_text(json.dumps(info, indent=1) + "\n")
         (tmp / "README.md").write_text(model_card(tmp, adapter, info, report, out.name), encoding="utf-8")
@@ -380,7 +389,8 @@ def export(src, out, adapter_only: bool = False, max_shard_size: str = "2GB", me
         os.replace(tmp, out)
     finally: shutil.rmtree(tmp, ignore_errors=True)
     files = file_list(out)
-    return dict(info, out=str(out), files=files, bytes=sum(b for _, b in files), seconds=round(time.perf_counter() - t0, 2))
+    secs = round(time.perf_counter() - t0, 2)
+    return dict(info, out=str(out), files=files, bytes=sum(b for _, b in files), seconds=secs)
 
 # %% ../nbs/11_export.ipynb #c7df3b4e
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")

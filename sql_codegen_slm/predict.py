@@ -44,7 +44,8 @@ def read_schema(src) -> Schema:
 
 # %% ../nbs/11a_predict.ipynb #d166f4b8
 def run_readonly(sql: str, schema: Schema, timeout_s: float = 5.0, max_rows: int = 50) -> dict:
-    "Run `sql` read-only on `schema`'s database: columns, the first `max_rows` rows, whether more were cut; or `QueryError`."
+    "Run `sql` read-only on `schema`'s database: columns, the first `max_rows` rows, whether more were cut; else "
+    "`QueryError`."
     q = check_query(sql)  # refused here when it writes or holds more than one statement
     if schema.sql_file is None and schema.url is None:
         raise ValueError(f"database {schema.database!r} has no .sql file or URL to run queries on")

@@ -148,7 +148,8 @@ def test_hub_dry_run_lists_the_files_and_the_token_never_leaks(tmp_path):
              "--dry-run"], env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "dry run: would upload" in r.stdout and "private model repo me/sql-tiny" in r.stdout
-    for f in ("README.md", "model.safetensors", "generation_config.json", "sql_codegen.json"): assert f"  {f}  " in r.stdout
+    for f in ("README.md", "model.safetensors", "generation_config.json", "sql_codegen.json"):
+        assert f"  {f}  " in r.stdout
     # the real path, to an endpoint that refuses: one line naming the repo, the token nowhere
     up = _py(["-m", "sql_codegen_slm.export", str(tmp_path / "out"), "--push-to-hub", "me/sql-tiny"], env=env)
     assert up.returncode == 2 and up.stderr.strip().splitlines()[-1].startswith(
