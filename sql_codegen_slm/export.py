@@ -17,8 +17,8 @@ from .sql_eval import check_adapter_dir
 # %% auto #0
 __all__ = ['EVAL_REPORT', 'EXAMPLE', 'EXPORT_INFO', 'find_adapter', 'run_config', 'adapter_base', 'merge_adapter',
            'generation_config', 'export_merged', 'export_adapter', 'data_summary', 'nearest_preset', 'recipe_lines',
-           'find_eval_report', 'eval_lines', 'prompt_example', 'model_card', 'file_list', 'export', 'check_repo_id',
-           'push_to_hub', 'main']
+           'find_eval_report', 'eval_lines', 'prompt_example', 'model_card', 'file_list', 'export', 'agreement',
+           'check_repo_id', 'push_to_hub', 'main']
 
 # %% ../nbs/11_export.ipynb #ea065744
 def find_adapter(src) -> Path:
@@ -392,7 +392,30 @@ def export(src, out, adapter_only: bool = False, max_shard_size: str = "2GB", me
     secs = round(time.perf_counter() - t0, 2)
     return dict(info, out=str(out), files=files, bytes=sum(b for _, b in files), seconds=secs)
 
-# %% ../nbs/11_export.ipynb #c7df3b4e
+# %% ../nbs/11_export.ipynb #349ac455
+def agreement(export_dir, adapter, gold_records, db_sql_dir) -> dict:
+    "Greedy SQL of the adapter on its float32 base and of the export on `gold_records`: identical share, both judged."
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from sql_codegen_slm.generate import generate_sql
+    from sql_codegen_slm.judge import evaluate
+    from sql_codegen_slm.model import resolve_model_name
+    adapter, st = find_adapter(adapter), {}
+    base = AutoModelForCausalLM.from_pretrained(resolve_model_name(adapter_base(adapter)), dtype=torch.float32)
+    a = generate_sql(PeftModel.from_pretrained(base, str(adapter)), AutoTokenizer.from_pretrained(str(adapter)),
+                     gold_records, stats=st.setdefault("adapter", {}))
+    exp = AutoModelForCausalLM.from_pretrained(str(export_dir))
+    b = generate_sql(exp, AutoTokenizer.from_pretrained(str(export_dir)), gold_records,
+                     stats=st.setdefault("export", {}))
+    ra, rb = evaluate(gold_records, a, db_sql_dir), evaluate(gold_records, b, db_sql_dir)
+    n, same = len(a), sum(x == y for x, y in zip(a, b))
+    verdict = sum(x["correct"] == y["correct"] for x, y in zip(ra["items"], rb["items"]))
+    return dict(n=n, identical=same, identical_rate=round(same / max(n, 1), 4), same_verdict=verdict,
+                adapter=ra, export=rb, generation=st,
+                differ=[(g.question, x, y) for g, x, y in zip(gold_records, a, b) if x != y])
+
+# %% ../nbs/11_export.ipynb #174f95c7
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 
 def check_repo_id(repo: str) -> str:
@@ -401,7 +424,7 @@ def check_repo_id(repo: str) -> str:
         raise ValueError(f"--push-to-hub {repo!r}: not a Hub repo id; pass OWNER/NAME, e.g. my-user/sql-smollm2")
     return repo
 
-# %% ../nbs/11_export.ipynb #6a14aada
+# %% ../nbs/11_export.ipynb #44e7965e
 def _scrub(text: str, secret: str | None) -> str: return text.replace(secret, "***") if secret else text
 
 def push_to_hub(folder, repo: str, private: bool = True, dry_run: bool = False, log=print) -> list:
@@ -426,7 +449,7 @@ def push_to_hub(folder, repo: str, private: bool = True, dry_run: bool = False, 
     log(f"uploaded: {url}")
     return files
 
-# %% ../nbs/11_export.ipynb #433ea1e8
+# %% ../nbs/11_export.ipynb #544c1b3f
 def _parser() -> Parser:
     p = Parser(prog="sql-codegen-export", description="Export a trained run: the LoRA merged into a bf16 model that "
                "transformers, vLLM and TGI load (or the adapter alone), with a model card; optionally to the Hub.")
@@ -445,7 +468,7 @@ def _parser() -> Parser:
                    "nothing")
     return p
 
-# %% ../nbs/11_export.ipynb #3edd2eff
+# %% ../nbs/11_export.ipynb #dc9c09f7
 def _summary(res: dict) -> str:
     "What an export wrote, in a few lines."
     big = sorted(res["files"], key=lambda x: -x[1])[:4]
@@ -453,7 +476,7 @@ def _summary(res: dict) -> str:
             f"files, {res['bytes'] / 2**20:.1f} MiB (largest: {', '.join(f'{f} {b / 2**20:.1f} MiB' for f, b in big)})"
             f"; model card {'with' if res['evaluated'] else 'without'} an evaluation")
 
-# %% ../nbs/11_export.ipynb #eb9e0d61
+# %% ../nbs/11_export.ipynb #13b83474
 def main(argv=None):
     "Console script `sql-codegen-export`. Exit 0: exported (and uploaded); 2: bad input or a failed upload, one line "
     "on stderr naming the path, flag or repo."
@@ -476,6 +499,6 @@ def main(argv=None):
     except (ValueError, OSError, RuntimeError) as e: return cli_error("sql-codegen-export", e)
     return 0
 
-# %% ../nbs/11_export.ipynb #90e4ae19
+# %% ../nbs/11_export.ipynb #1125f48e
 #| eval: false
 if __name__ == "__main__": sys.exit(main())
