@@ -42,7 +42,6 @@ SLOW = (
     "tests/test_export.py::test_export_of_",  # a training run, an export and a fresh process each
     "tests/test_export.py::test_hub_dry_run_",  # three export processes
     "tests/test_predict.py::test_command_",  # a model and PostgreSQL in a process each
-    "tests/test_predict.py::test_bad_inputs_are_one_line",
 )
 
 

