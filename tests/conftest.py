@@ -43,6 +43,9 @@ SLOW = (
     "tests/test_monitor.py::test_gs_url_without_network",
     "tests/test_sample_data.py::test_make_synthetic_data_reproduces",
     "tests/test_sql_judge.py::test_cli_with_adapter",
+    "tests/test_export.py::test_export_of_",  # a training run, an export and a fresh process each
+    "tests/test_export.py::test_hub_dry_run_",  # three export processes
+    "tests/test_predict.py::test_command_",  # a model and PostgreSQL in a process each
 )
 
 
