@@ -89,10 +89,10 @@ def test_our_decoder_equals_hf_generate(model_dir, tok):
 def test_smoke_checks_pass(tmp_path):
     from sql_codegen_slm.smoke import run_smoke_test
     cfg = load_config("smoke", [f"model.name={NAME}", f"training.output_dir={tmp_path / 'out'}",
-                                "training.max_steps=4", "training.save_steps=2", "training.eval_steps=2",
+                                "training.max_steps=4", "training.save_steps=2", "training.eval_steps=4",
                                 "logging.extract_representations_every_steps=2", "logging.sql_eval_samples=2",
                                 "data.max_samples_train=8", "data.max_samples_val=4", "logging.report_to=[]"])
-    rep = run_smoke_test(cfg, tmp_path / "smoke", n_inference=4)
+    rep = run_smoke_test(cfg, tmp_path / "smoke", n_inference=2)  # one evaluation (SQL metrics) a run, 2 questions: CPU time
     status = {c.name: c.status for c in rep.checks}
     assert rep.passed, rep.to_markdown()
     assert status["quantization"] == "skipped" and all(s == "passed" for k, s in status.items() if k != "quantization")
