@@ -101,11 +101,11 @@ def page_problems(events, url):
     return out
 
 
-def crawl(browser, base, seeds=("index.html", "search.html", "genindex.html", "py-modindex.html")):
-    "Visit every HTML page reachable from `seeds` (home, Sphinx's own pages); returns (pages visited, problems)"
-    queue, seen, ids, anchors, problems = [base + s for s in seeds], set(), {}, [], []
+def crawl(browser, base, seeds=("index.html", "search.html", "genindex.html", "py-modindex.html"), depth=None):
+    "Visit every HTML page reachable from `seeds` (within `depth` links, if given); returns (pages visited, problems)"
+    queue, seen, ids, anchors, problems = [(base + s, 0) for s in seeds], set(), {}, [], []
     while queue:
-        url = queue.pop(0)
+        url, d = queue.pop(0)
         if url in seen: continue
         seen.add(url)
         if not url.endswith(".html"):  # files the site links to (an image, the object inventory): they must exist
@@ -123,7 +123,7 @@ def crawl(browser, base, seeds=("index.html", "search.html", "genindex.html", "p
             target = target.split("?")[0]
             if target.endswith("/"): target += "index.html"
             if frag and not target.endswith("search.html"): anchors.append((url, target, unquote(frag)))
-            queue.append(target)
+            if depth is None or d < depth: queue.append((target, d + 1))
     problems += [f"{src}: missing anchor #{frag} in {target}" for src, target, frag in anchors
                  if target in ids and frag not in ids[target]]
     return seen, problems
@@ -210,12 +210,12 @@ def test_crawl_catches_breakage(site, browser, tmp_path):
     "The crawl can fail: a copy with a dead link, a dead anchor, a missing image and a script error is caught"
     bad = tmp_path / "site"
     shutil.copytree(site, bad)
-    page = bad / "index.html"
-    page.write_text(page.read_text().replace("</body>", '<a href="no-such-page.html">x</a>'
-                    '<a href="config.html#no-such-anchor">y</a><img src="_images/missing.png">'
-                    '<script>undefinedFunction()</script></body>'))
+    page = bad / "bad.html"  # a page of its own, linking to little: the crawl checks it and the pages one link away
+    page.write_text("<html><head><title>bad</title></head><body>"
+                    '<a href="no-such-page.html">x</a><a href="config.html#no-such-anchor">y</a>'
+                    '<img src="_images/missing.png"><script>undefinedFunction()</script></body></html>')
     httpd, base = serve(bad)
-    try: _, problems = crawl(browser, base)
+    try: _, problems = crawl(browser, base, seeds=("bad.html",), depth=1)
     finally: httpd.shutdown()
     text = "\n".join(problems)
     for what in ("no-such-page.html", "#no-such-anchor", "_images/missing.png", "undefinedFunction"):
