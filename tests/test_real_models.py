@@ -59,7 +59,7 @@ def test_its_own_chat_template_boundaries(tok):
 
 def test_a_few_training_steps_lower_the_loss(tmp_path):
     from sql_codegen_slm.train import train
-    cfg = load_config("real", [f"model.name={NAME}", f"training.output_dir={tmp_path / 'run'}", "training.max_steps=8",
+    cfg = load_config("real", [f"model.name={NAME}", f"training.output_dir={tmp_path / 'run'}", "training.max_steps=6",
                                "training.per_device_train_batch_size=4", "training.learning_rate=1e-3",
                                "training.warmup_steps=0", "training.lr_scheduler_type=constant",
                                "training.eval_strategy=no", "training.save_strategy=no", "logging.logging_steps=1",
@@ -67,7 +67,8 @@ def test_a_few_training_steps_lower_the_loss(tmp_path):
                                "logging.report_to=[]", "data.train_file=sample:train.jsonl"])
     r = train(cfg, resume_from_checkpoint=None)
     losses = [h["loss"] for h in r.log_history if "loss" in h]
-    assert len(losses) == 8 and sum(losses[-2:]) / 2 < 0.8 * sum(losses[:2]) / 2, losses
+    print(losses)
+    assert len(losses) == 6 and sum(losses[-2:]) / 2 < 0.8 * sum(losses[:2]) / 2, losses
     assert r.model["prompt_format"] == "chat_template, the answer ends with <|im_end|>"
     saved = (tmp_path / "run" / "final" / "chat_template.jinja").read_text()
     assert "<|im_start|>" in saved  # the adapter carries the format it was trained in, for evaluation
