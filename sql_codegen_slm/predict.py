@@ -10,7 +10,7 @@ from pathlib import Path
 from .data import record_messages
 from .findings import Parser, arg_number, cli_error
 from .judge import MAX_TIMEOUT_S, PostgresDatabases, QueryError, check_query
-from .teacher import schema_ddl
+from .teacher import is_db_url, read_schemas, schema_ddl
 
 # %% auto #0
 __all__ = ['Schema', 'read_schema', 'run_readonly', 'format_rows', 'load_predict_model', 'Predictor', 'predict', 'main']
@@ -25,15 +25,12 @@ class Schema:
     url: str | None = field(default=None, repr=False)  # may hold a password: never shown
 
 # %% ../nbs/11a_predict.ipynb #d54fbd26
-def _is_url(s: str) -> bool: return s.startswith(("postgresql://", "postgres://"))
-
 def read_schema(src) -> Schema:
     "The database `src` names: a `.sql` file (`CREATE` statements, optional `INSERT`s) or a `postgresql://` URL."
     s = str(src)
-    if _is_url(s):
-        from sql_codegen_slm.catalog import schema_sql, url_database
-        text = schema_sql(s, sample_rows=0)  # one CREATE TABLE a line, the layout of the training prompts
-        return Schema(url_database(s), "\n".join(l for l in text.splitlines() if l.startswith("CREATE ")), url=s)
+    if is_db_url(s):
+        (db, ddl), = read_schemas(s).items()  # from the catalog, as datagen reads it: the layout of training prompts
+        return Schema(db, ddl, url=s)
     p = Path(s).expanduser()
     if not p.is_file():
         raise ValueError(f"--schema {s}: {'not a file' if p.exists() else 'no such file'}; pass a .sql file of CREATE "
@@ -91,9 +88,7 @@ class Predictor:
 
     def batch(self, items) -> list[str]:
         "SQL for each `(question, Schema)` in `items`, in order."
-        from sql_codegen_slm.generate import generate_sql
-        recs = [dict(messages=record_messages(s.database, s.ddl, q, "-")[:-1]) for q, s in items]
-        return generate_sql(self.model, self.tokenizer, recs, max_new_tokens=self.max_new_tokens)
+        return self.records([dict(messages=record_messages(s.database, s.ddl, q, "-")[:-1]) for q, s in items])
 
     def records(self, records) -> list[str]:
         "SQL for data records (`data.Record`), each from its own prompt messages: no `db_id` needed."
@@ -114,15 +109,15 @@ def predict(model, schema, question: str, run: bool = False, timeout_s: float = 
     out = dict(question=question, database=s.database, sql=sql, valid=is_valid_sql(sql), model=P.how)
     if run:
         try: out.update(run_readonly(sql, s, timeout_s, max_rows), error=None)
-        except QueryError as e: out.update(error=dict(kind=e.kind, message=_redact(e.message, s)))
+        except QueryError as e: out.update(error=dict(kind=e.kind, message=_redact(e.message, s.url)))
     return out
 
 # %% ../nbs/11a_predict.ipynb #f7ab87d1
-def _redact(text: str, s: Schema) -> str:
-    "`text` with the schema URL's password hidden."
-    if not s.url: return text
+def _redact(text: str, url: str | None) -> str:
+    "`text` with the password of the database `url` hidden (the URL itself, and any URL or password in the text)."
+    if not url: return text
     from sql_codegen_slm.catalog import redact_url
-    return redact_url(text).replace(s.url, redact_url(s.url))
+    return redact_url(text).replace(url, redact_url(url))
 
 # %% ../nbs/11a_predict.ipynb #ced282c4
 def _parser() -> Parser:
@@ -150,11 +145,7 @@ def main(argv=None):
         s = read_schema(a.schema)  # before the model: a bad schema fails in a second
         res = predict(Predictor(a.model, a.max_new_tokens), s, a.question, a.run, a.timeout, a.max_rows)
     except (ValueError, OSError, RuntimeError) as e:
-        msg = str(e)
-        if _is_url(a.schema):
-            from sql_codegen_slm.catalog import redact_url
-            msg = redact_url(msg).replace(a.schema, redact_url(a.schema))
-        return cli_error("sql-codegen-predict", msg)
+        return cli_error("sql-codegen-predict", _redact(str(e), a.schema if is_db_url(a.schema) else None))
     if a.json: print(json.dumps(res, default=str))
     else:
         print(res["sql"])
