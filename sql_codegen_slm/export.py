@@ -57,12 +57,11 @@ def merge_adapter(adapter, merge_dtype: str = "auto"):
     "(model, tokenizer, how): the base with the LoRA merged in, on the CPU, in bf16; `merge_dtype`: auto/float32/bf16."
     import torch
     from peft import PeftModel
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from sql_codegen_slm.generate import param_count
     from sql_codegen_slm.model import resolve_model_name
     base = resolve_model_name(adapter_base(adapter))
-    if merge_dtype == "auto":
-        with torch.device("meta"): m = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(base))
-        merge_dtype = "float32" if sum(p.numel() for p in m.parameters()) * 4 * 1.3 < _ram_free() else "bfloat16"
+    if merge_dtype == "auto": merge_dtype = "float32" if param_count(base) * 4 * 1.3 < _ram_free() else "bfloat16"
     m = AutoModelForCausalLM.from_pretrained(base, dtype=getattr(torch, merge_dtype))
     m = PeftModel.from_pretrained(m, str(adapter)).merge_and_unload().to(torch.bfloat16)
     how = f"LoRA merged in {merge_dtype} into {base}, saved in bfloat16"

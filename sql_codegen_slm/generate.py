@@ -17,7 +17,7 @@ from .sql import extract_sql
 
 # %% auto #0
 __all__ = ['GEN_ATTN', 'inference_mode', 'StatementEnd', 'kv_bytes_per_token', 'auto_batch_size', 'decode_greedy', 'generate_sql',
-           'merged_copy', 'load_for_inference']
+           'merged_copy', 'param_count', 'load_for_inference']
 
 # %% ../nbs/05a_generate.ipynb #c82b1b57
 def _hf(model):
@@ -278,7 +278,7 @@ def merged_copy(model):
     return copy.deepcopy(model).merge_and_unload()
 
 # %% ../nbs/05a_generate.ipynb #7f58da52
-def _param_count(base: str) -> int:
+def param_count(base: str) -> int:
     "Parameters of the model at `base`, from its config alone (meta device: no weights read)."
     from transformers import AutoConfig, AutoModelForCausalLM
     with torch.device("meta"): m = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(base))
@@ -294,7 +294,7 @@ def load_for_inference(adapter: str, merge: str = "auto", liger: bool = True):
     if not torch.cuda.is_available():
         model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, dtype="auto"), adapter)
         return model.merge_and_unload(), tok, "CPU: LoRA merged into the base"
-    need, free = _param_count(base) * 2 * 1.25, torch.cuda.mem_get_info()[0]
+    need, free = param_count(base) * 2 * 1.25, torch.cuda.mem_get_info()[0]
     fits = f"bf16 base needs ~{need / 2**30:.1f} GiB, {free / 2**30:.1f} GiB free"
     if merge == "yes" or (merge == "auto" and need < free):
         m = AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16, device_map={"": 0})
