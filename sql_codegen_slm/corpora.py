@@ -12,7 +12,8 @@ from .data import Record, data_name, detect_format, database_dir_near, record_me
 from .findings import Parser, arg_number, check_number, cli_error
 from .judge import MAX_TIMEOUT_S, READER, PostgresDatabases, QueryError, check_query
 from .sql import Table, compare_tables, order_matters
-from .teacher import FEATURES, content_hash, normalize_question, schema_ddl, sql_features
+from .teacher import (FEATURES, content_hash, normalize_question, schema_ddl, split_of, sql_features,
+                                     val_databases)
 
 # %% auto #0
 __all__ = ['PRESETS', 'BadRow', 'read_table', 'column_mapping', 'pg_name', 'ImportedDatabase', 'sqlite_to_postgres',
@@ -656,13 +657,9 @@ def _check_contexts(run, items, pg: PostgresDatabases, s: ImportSettings, log):
 # %% ../nbs/10b_import.ipynb #4125404f
 def _split(records: list, s: ImportSettings) -> set:
     "Set each record's `split`; the validation databases when split by schema."
-    if not s.val_fraction: return set()
-    dbs = sorted({r["db_id"] for r in records}, key=content_hash)
-    n_val = min(max(1, round(s.val_fraction * len(dbs))), len(dbs) - 1)
-    val_dbs = set(dbs[:n_val]) if s.split_by == "schema" else set()
-    for r in records:
-        val = r["db_id"] in val_dbs if s.split_by == "schema" else int(r["id"][:8], 16) < s.val_fraction * 16**8
-        r["split"] = "val" if val else "train"
+    dbs = {r["db_id"] for r in records}
+    val_dbs = val_databases(dbs, s.val_fraction, at_most=len(dbs) - 1) if s.split_by == "schema" else set()
+    for r in records: r["split"] = split_of(r["db_id"], r["id"], s.val_fraction, s.split_by, val_dbs)
     return val_dbs
 
 # %% ../nbs/10b_import.ipynb #30b5829a

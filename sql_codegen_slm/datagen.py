@@ -18,7 +18,7 @@ from .judge import MAX_TIMEOUT_S, PostgresDatabases
 from .teacher import (FEATURES, PRICES, Budget, BudgetExceeded, Rejected, ResponseCache, append_jsonl,
                                      content_hash, is_db_url, iter_requests, normalize_question, parse_pairs,
                                      plan_requests, prompt_token_bound, read_jsonl_resume, read_schemas, sql_features,
-                                     teacher_messages, verify_pair)
+                                     split_of, teacher_messages, val_databases, verify_pair)
 
 # %% auto #0
 __all__ = ['UNREACHABLE_AFTER', 'MAX_REQUESTS', 'KEPT_RATE_WINDOW', 'AuthError', 'TeacherUnreachable', 'check_settings',
@@ -202,8 +202,7 @@ class _Run:
         self.more = iter_requests(self.ddl, s.pairs_per_request, s.features, start=len(plan))  # new prompts after it
         out = Path(out); self.work = Path(f"{out}.datagen"); self.work.mkdir(parents=True, exist_ok=True)
         self.outs = {"train": out, "val": out.with_name(out.name.removesuffix(".jsonl") + ".val.jsonl")}
-        n_val = max(1, round(s.val_fraction * len(self.ddl)))
-        self.val_dbs = set(sorted(self.ddl, key=content_hash)[:n_val]) if s.val_fraction else set()
+        self.val_dbs = val_databases(self.ddl, s.val_fraction)
         existing, torn = self._resume()
         prior = sum(e["cost_usd"] for e in read_jsonl_resume(self.work / "spend.jsonl")[0])
         self.budget = Budget(budget_usd, p_in, p_out, spent=prior)
@@ -240,10 +239,7 @@ class _Run:
 
     def split(self, db, rid) -> str:
         "train or val: by schema, or by the record id's hash (`--split-by`)."
-        s = self.s
-        if not s.val_fraction: return "train"
-        val = db in self.val_dbs if s.split_by == "schema" else int(rid[:8], 16) < s.val_fraction * 16**8
-        return "val" if val else "train"
+        return split_of(db, rid, self.s.val_fraction, self.s.split_by, self.val_dbs)
 
     def reject(self, db, reason): self.st["rejected"][reason] += 1; self.st["per_schema"][db][reason] += 1
 

@@ -13,8 +13,8 @@ from .judge import PostgresDatabases, QueryError, read_sql_file
 # %% auto #0
 __all__ = ['FEATURES', 'PRICES', 'sql_features', 'ddl_text', 'schema_ddl', 'is_db_url', 'read_schemas', 'teacher_messages',
            'iter_requests', 'plan_requests', 'BudgetExceeded', 'prompt_token_bound', 'Budget', 'content_hash',
-           'ResponseCache', 'append_jsonl', 'read_jsonl_resume', 'Rejected', 'parse_pairs', 'normalize_question',
-           'verify_pair']
+           'val_databases', 'split_of', 'ResponseCache', 'append_jsonl', 'read_jsonl_resume', 'Rejected', 'parse_pairs',
+           'normalize_question', 'verify_pair']
 
 # %% ../nbs/10_teacher.ipynb #ff6c2c57
 FEATURES = {
@@ -152,6 +152,19 @@ class Budget:
 def content_hash(obj) -> str:
     "SHA-256 of `obj` as sorted JSON: the address of a request in the cache, and of a record."
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+# %% ../nbs/10_teacher.ipynb #0fbe02a0
+def val_databases(dbs, fraction: float, at_most: int | None = None) -> set:
+    "The databases held out for validation when splitting by schema: `fraction` of them (at least one, at most "
+    "`at_most`), chosen by the hash of their names."
+    if not fraction: return set()
+    n = max(1, round(fraction * len(dbs)))
+    return set(sorted(dbs, key=content_hash)[:n if at_most is None else min(n, at_most)])
+
+def split_of(db: str, rid: str, fraction: float, by: str, val_dbs: set) -> str:
+    "`train` or `val` for the record `rid` on `db`: by schema (`val_dbs`), or by the record id's hash."
+    if not fraction: return "train"
+    return "val" if (db in val_dbs if by == "schema" else int(rid[:8], 16) < fraction * 16**8) else "train"
 
 # %% ../nbs/10_teacher.ipynb #35b29315
 class ResponseCache:
