@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #7a7fc774
 from __future__ import annotations
-import argparse, copy, importlib.util, json, logging, math, signal, sys, threading, time, warnings
+import argparse, copy, importlib.util, json, logging, math, queue, signal, sys, threading, time, warnings
 from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from pathlib import Path
 import torch
@@ -250,21 +250,29 @@ class Interrupted(RuntimeError):
 # %% ../nbs/06_train.ipynb #e822e193
 class StopOnSignal(TrainerCallback):
     "While in a `with` block: SIGTERM or a first Ctrl-C saves at the end of the current step and stops training."
-    def __init__(self): self.signal, self._old = None, {}
+    def __init__(self): self.signal, self._old, self._news, self._teller = None, {}, queue.SimpleQueue(), None
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread only
             for s in (signal.SIGTERM, signal.SIGINT): self._old[s] = signal.signal(s, self._on_signal)
+            self._teller = threading.Thread(target=self._tell, name="StopOnSignal", daemon=True)
+            self._teller.start()
         return self
 
     def __exit__(self, *exc):
         for s, h in self._old.items(): signal.signal(s, h)
+        if self._teller: self._news.put(None); self._teller.join(5)
+
+    def _tell(self):
+        while (msg := self._news.get()) is not None: logging.getLogger("sql_codegen_slm.run").warning(msg)
 
     def _on_signal(self, signum, frame):
         if self.signal is not None and signum == signal.SIGINT: raise KeyboardInterrupt  # a second Ctrl-C: at once
         self.signal = signal.Signals(signum).name
-        logging.getLogger("sql_codegen_slm.run").warning(
-            f"{self.signal}: saving a checkpoint when this step ends, then stopping (Ctrl-C again: stop at once)")
+        # not logged here: the signal may land while this thread is inside a log handler's write to run.log, and
+        # writing again raises "reentrant call inside BufferedWriter"; `SimpleQueue.put` is safe in a handler
+        self._news.put(f"{self.signal}: saving a checkpoint when this step ends, then stopping "
+                       "(Ctrl-C again: stop at once)")
 
     def on_step_end(self, args, state, control, **kwargs):
         # several GPUs: the launcher signals every rank, and `StopTogetherCallback` (after this one) makes all follow
