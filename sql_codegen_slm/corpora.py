@@ -672,9 +672,15 @@ def _write(run, s: ImportSettings) -> dict:
     used = {r["db_id"] for r in run.records}
     for p in (run.out / "schemas").glob("*.sql"):
         if p.stem not in used: p.unlink()
-    n = Counter(r["split"] for r in run.records)
+    n, dbs = Counter(r["split"] for r in run.records), {r["db_id"] for r in run.records}
+    why = None
+    if s.val_fraction and run.records and not n["val"]:
+        why = (f"val.jsonl is empty: {len(dbs)} database, and splitting by schema needs two; pass --split-by question"
+               if s.split_by == "schema" and len(dbs) == 1 else f"val.jsonl is empty: none of {n['train']} records "
+               f"fell in the {s.val_fraction:g} validation fraction; import more rows or raise --val-fraction")
+        why += " (or pass --val-fraction 0 and keep a validation set of your own)"
     return dict(by=s.split_by, val_fraction=s.val_fraction, train=n["train"], val=n["val"],
-                val_schemas=sorted(val_dbs), files={k: str(p) for k, p in files.items()})
+                val_schemas=sorted(val_dbs), files={k: str(p) for k, p in files.items()}, empty_val=why)
 
 # %% ../nbs/10b_import.ipynb #8dee22b8
 _ROWS = ("0", "1", "2-10", "11-100", ">100")
@@ -708,6 +714,7 @@ def format_report(rep: dict) -> str:
              f"- result rows of the kept queries: {kv(rep['result_rows'])}",
              f"- split by {sp['by']}: train {sp['train']}, val {sp['val']}"
              + (f" (validation schemas: {', '.join(sp['val_schemas'])})" if sp["val_schemas"] else "")]
+    if sp.get("empty_val"): lines.append(f"- **warning:** {sp['empty_val']}")
     if a: lines.append(f"- SQLite/PostgreSQL agreement: {a['agreed']} of {a['compared']} ({a['rate']}); "
                        f"disagreed: {kv(a['disagreed'])}")
     if rep.get("max_rows_per_table"):
@@ -801,4 +808,5 @@ def main(argv=None) -> int:
     try: rep = import_corpus(args.source, args.out, s, log=lambda m: print(m, file=sys.stderr))
     except (OSError, ValueError) as e: return cli_error("sql-codegen-data import", e)
     print(format_report(rep))
+    if why := rep["split"].get("empty_val"): print(f"sql-codegen-data import: warning: {why}", file=sys.stderr)
     return 0 if rep["kept"] else 1

@@ -230,7 +230,7 @@ def test_parquet_with_create_table_contexts(tmp_path):
     assert "schema_error" in rep["examples"] and "DropStmt" in rep["examples"]["schema_error"][0]
 
 
-def test_csv_with_a_column_mapping_and_rows_in_the_context(tmp_path):
+def test_csv_with_a_column_mapping_and_rows_in_the_context(tmp_path, capsys):
     ctx = ("CREATE TABLE products (product_id INT, name VARCHAR(50), category VARCHAR(20), price DECIMAL(6,2), "
            "added DATE); INSERT INTO products VALUES (1, 'Laptop', 'Electronics', 999.99, '2023-01-05'), "
            "(2, 'Desk', 'Furniture', 150.00, '2021-06-30');")
@@ -260,6 +260,12 @@ def test_csv_with_a_column_mapping_and_rows_in_the_context(tmp_path):
     assert main(argv) == 2  # the import is there: not overwritten without --overwrite
     assert main(argv + ["--overwrite", "--sql", "nope"]) == 2 and (tmp_path / "out" / "train.jsonl").exists()
     assert main(argv + ["--overwrite", "--limit", "1"]) == 0 and len(records(tmp_path / "out")) == 1
+    assert "warning" not in capsys.readouterr().err  # --val-fraction 0: no val.jsonl asked for
+    one = argv[:-2] + ["--val-fraction", "0.1", "--overwrite", "--limit", "1"]
+    assert main(one) == 0  # one record, none in validation: said, in the report and on stderr
+    err, rep = capsys.readouterr().err, json.loads((tmp_path / "out" / "report.json").read_text())
+    assert "warning: val.jsonl is empty: none of 1 records" in err and rep["split"]["empty_val"] in err
+    assert main(one + ["--split-by", "schema"]) == 0 and "splitting by schema needs two" in capsys.readouterr().err
 
 
 def test_bad_rows_are_named_by_file_line_or_row_and_column(tmp_path, capsys):
