@@ -28,7 +28,10 @@ _MARKS = {"join": ('"JoinExpr"',), "aggregate": ('"groupClause"', '"sval":"count
           '"sval":"min"', '"sval":"max"'), "having": ('"havingClause"',), "subquery": ('"SubLink"', '"RangeSubselect"'),
           "cte": ('"withClause"',), "window": ('"over"',), "order_limit": ('"sortClause"', '"limitCount"'),
           "null": ('"NullTest"', '"CoalesceExpr"', '"AEXPR_NULLIF"'), "ratio": ('"sval":"/"',)}
-_DATE = re.compile(r"\b(date_trunc|extract|date_part|age|interval|current_date|now|date)\b|::\s*date", re.I)
+# date functions called, date/time literals and casts, the current date; not a column that happens to be named `age`
+_DATE = re.compile(r"\b(date_trunc|extract|date_part|age|now|to_date|to_timestamp|make_date)\s*\(|"
+                   r"\b(date|timestamp|interval)\s*''|\b(current_date|current_timestamp|localtimestamp)\b|"
+                   r"::\s*(date|timestamp|interval)\b", re.I)
 
 def sql_features(sql: str) -> list:
     "The `FEATURES` a query uses, read from its pglast parse tree; [] if it does not parse."
