@@ -127,11 +127,23 @@ def test_full_run_killed_and_resumed_from_gcs(gcs, tmp_path):
           f"{ckpt}; logs in the bucket {logs:,} bytes")
 
 
-def _preflight(env, *sets):
-    args = [sys.executable, "-m", "sql_codegen_slm.preflight", "--config", "smoke", "--no-remote", "--json"]
-    p = subprocess.run(args + [a for s in sets for a in ("--set", s)], capture_output=True, text=True, timeout=180,
-                       cwd=REPO, env=env)
-    return p.returncode, {f["name"]: f for f in json.loads(p.stdout)["findings"]}
+def _preflight(env, *sets, process=False):
+    "Preflight's findings for the data URLs `sets`: in this process (the emulator's env set meanwhile), or a new one."
+    args = ["--config", "smoke", "--no-remote", "--json", *[a for s in sets for a in ("--set", s)]]
+    if process:
+        p = subprocess.run([sys.executable, "-m", "sql_codegen_slm.preflight", *args], capture_output=True, text=True,
+                           timeout=180, cwd=REPO, env=env)
+        rc, out = p.returncode, p.stdout
+    else:
+        import contextlib, io
+        from sql_codegen_slm.preflight import main
+        saved, buf = dict(os.environ), io.StringIO()
+        os.environ.update(env)
+        try:
+            with contextlib.redirect_stdout(buf): rc, out = main(args), None
+        finally: os.environ.clear(); os.environ.update(saved)
+        out = buf.getvalue()
+    return rc, {f["name"]: f for f in json.loads(out)["findings"]}
 
 
 def test_unreadable_data_urls_fail_in_preflight(gcs, tmp_path):
@@ -143,7 +155,8 @@ def test_unreadable_data_urls_fail_in_preflight(gcs, tmp_path):
     assert "gs://no-such-bucket/val.jsonl: bucket gs://no-such-bucket does not exist" in va["message"]
     assert "buckets create" in va["message"]
     garbage = tmp_path / "key.json"; garbage.write_text("this is not a key file")
-    rc, f = _preflight({**env, "GOOGLE_APPLICATION_CREDENTIALS": str(garbage)}, f"data.train_file={TRAIN}")
+    # a process of its own: credentials are read once a process
+    rc, f = _preflight({**env, "GOOGLE_APPLICATION_CREDENTIALS": str(garbage)}, f"data.train_file={TRAIN}", process=True)
     tr = f["data.train_file"]
     assert rc == 2 and tr["status"] == "failed", tr
     assert tr["message"].startswith(f"{TRAIN}: not allowed") and str(garbage) in tr["message"], tr["message"]

@@ -66,10 +66,10 @@ def test_gcs_remote_write_test(gcs, tmp_path):
     from sql_codegen_slm import storage
     fs, root = storage.fs_for("gs://preflight-test/runs/a")
     assert not [p for p in fs.find("preflight-test") if "_preflight" in p]  # nothing left behind
-    rc, out, _, _ = _cli(*base, "--set", "logging.remote_dir=gs://no-such-bucket/x", env=env)
+    rc, out, _, _ = _main(*base, "--set", "logging.remote_dir=gs://no-such-bucket/x", env=env)  # in this process
     line = _by_name(out)["logging.remote_dir"]
     assert rc == 2 and line["status"] == "failed" and "bucket" in line["advice"] and "gs://no-such-bucket/x" in line["message"]
-    rc, out, _, _ = _cli(*base, "--set", "logging.remote_dir=gs://YOUR-BUCKET-NAME/x", env=env)
+    rc, out, _, _ = _main(*base, "--set", "logging.remote_dir=gs://YOUR-BUCKET-NAME/x", env=env)
     assert rc == 2 and "replace YOUR-BUCKET-NAME" in _by_name(out)["logging.remote_dir"]["advice"]
 
 
