@@ -48,6 +48,9 @@ class QuantizationConfig:
     bnb_4bit_quant_type: str = "nf4"
     bnb_4bit_use_double_quant: bool = True
     bnb_4bit_compute_dtype: str = "auto"  # auto = bfloat16 where the GPU supports it, else float16
+    # dtype the packed 4-bit weights are stored in: uint8 (bitsandbytes' own), or auto (= the compute dtype) which FSDP
+    # needs to shard them beside the unquantized weights (FSDP-QLoRA)
+    bnb_4bit_quant_storage: str = "uint8"
 
 # %% ../nbs/00_config.ipynb #444d501c
 @dataclass
@@ -332,6 +335,7 @@ PROMPT_FORMATS = ("auto", "mistral", "chat_template")  # data.prompt_format, or 
 _CHOICES = {"model.torch_dtype": ("auto", "bfloat16", "float16", "float32"),
             "quantization.bnb_4bit_quant_type": ("nf4", "fp4"),
             "quantization.bnb_4bit_compute_dtype": ("auto", "bfloat16", "float16", "float32"),
+            "quantization.bnb_4bit_quant_storage": ("uint8", "auto", "bfloat16", "float16", "float32"),
             "data.on_bad_record": ("error", "skip"), "data.too_long": ("skip", "truncate", "error"),
             "lora.bias": ("none", "all", "lora_only"), "logging.representation_pooling": ("mean", "last", "both"),
             "logging.representation_dtype": ("bfloat16", "float16", "float32")}

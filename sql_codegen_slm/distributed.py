@@ -4,12 +4,18 @@
 
 # %% ../nbs/04b_distributed.ipynb #bee4ccbc
 from __future__ import annotations
-import os
+import argparse, json, os, shlex, subprocess, sys
+from pathlib import Path
+import yaml
+from .config import ConfigError, load_config, redact
 from .runlock import RunLock
+from .storage import file_problem
 
 # %% auto #0
-__all__ = ['world', 'is_distributed', 'is_main_process', 'ddp_args', 'group_ready', 'barrier', 'run_on_main',
-           'start_process_group', 'MainProcessLock', 'count_gpus']
+__all__ = ['FSDP_SHARDED_DIRS', 'world', 'is_distributed', 'is_main_process', 'ddp_args', 'group_ready', 'barrier', 'run_on_main',
+           'start_process_group', 'MainProcessLock', 'count_gpus', 'fsdp_settings', 'FSDPUnavailable',
+           'check_fsdp_device', 'sharded_checkpoint_problems', 'accelerate_config', 'accelerate_config_path',
+           'launch_command', 'main']
 
 # %% ../nbs/04b_distributed.ipynb #97ddcc3f
 def world() -> tuple[int, int, int]:
@@ -71,6 +77,9 @@ def run_on_main(fn, *args, **kwargs):
 # %% ../nbs/04b_distributed.ipynb #f78cb8ad
 def start_process_group(args) -> None:
     "Make the process group of a launched run now (the Trainer would make it later), with `args`' backend."
+    if getattr(args, "fsdp", None):  # before the group: a refused FSDP run stops every rank at once, nothing written
+        import torch
+        check_fsdp_device(True, torch.cuda.is_available(), world()[2])
     if is_distributed(): args.device  # TrainingArguments._setup_devices: accelerate's PartialState, once per process
 
 # %% ../nbs/04b_distributed.ipynb #a209478f
@@ -94,3 +103,129 @@ def count_gpus(gpus: int | None = None) -> int:
     if is_distributed(): return world()[2]
     import torch
     return max(1, torch.cuda.device_count() if torch.cuda.is_available() else 1)
+
+# %% ../nbs/04b_distributed.ipynb #875eb3ef
+def fsdp_settings(training: dict) -> dict | None:
+    "The FSDP settings of a config's `training` section (`fsdp_config`, keys without `fsdp_`); None: FSDP is off."
+    if not training.get("fsdp"): return None
+    c = training.get("fsdp_config") or {}
+    if isinstance(c, str): c = json.loads(Path(c).read_text())  # TrainingArguments also takes a JSON file's path
+    return {k.removeprefix("fsdp_"): v for k, v in c.items()}
+
+# %% ../nbs/04b_distributed.ipynb #1319d03e
+class FSDPUnavailable(ConfigError):
+    "FSDP is configured where it cannot run: accelerate would train plain DDP, each rank holding the whole model."
+
+def check_fsdp_device(fsdp: bool, cuda: bool, world_size: int) -> None:
+    "Raise `FSDPUnavailable` when FSDP is asked for (`fsdp`) without CUDA or in a single process."
+    if not fsdp or (cuda and world_size > 1): return
+    where = "no CUDA device" if not cuda else "a single process"
+    raise FSDPUnavailable(
+        f"training.fsdp is set but this run has {where}: accelerate shards only across 2 or more GPUs (on CPU or in "
+        "one process it leaves the FSDP plugin out and would train plain DDP, every rank holding the whole model). "
+        "Launch it on a machine with GPUs (sql-codegen-launch --config CONFIG --gpus N), or unset training.fsdp here")
+
+# %% ../nbs/04b_distributed.ipynb #c941384c
+FSDP_SHARDED_DIRS = ("pytorch_model_fsdp_0", "optimizer_0")  # accelerate's SHARDED_STATE_DICT layout (DCP directories)
+
+def sharded_checkpoint_problems(d) -> list[str] | None:
+    "Why the FSDP sharded checkpoint `d` cannot be resumed from (`[]`: it can); None when `d` is not one."
+    d = Path(d)
+    if not (d / FSDP_SHARDED_DIRS[0]).is_dir(): return None
+    rng = sorted(d.glob("rng_state_*.pth"))
+    probs = [f"{n} missing" for n in ("trainer_state.json", "scheduler.pt") if not (d / n).is_file()]
+    probs += [] if rng else ["rng_state_R.pth missing (one per rank)"]
+    for p in [d / "trainer_state.json", d / "scheduler.pt", *rng]:
+        if p.is_file() and (why := file_problem(p)): probs.append(f"{p.name} {why}")
+    for sub in FSDP_SHARDED_DIRS:
+        shards = sorted((d / sub).glob("*.distcp"))
+        if not (d / sub / ".metadata").is_file(): probs.append(f"{sub}/.metadata missing")
+        if len(shards) != max(len(rng), 1): probs.append(f"{sub}: {len(shards)} shard(s) for {len(rng)} rank(s)")
+        probs += [f"{sub}/{p.name} is empty" for p in shards if p.stat().st_size == 0]
+    return probs
+
+# %% ../nbs/04b_distributed.ipynb #d36a7c64
+_ACCELERATE_KEYS = dict(version="fsdp_version", cpu_offload="fsdp_offload_params")  # where the names differ
+_FSDP1_STRATEGY = dict(full_shard="FULL_SHARD", shard_grad_op="SHARD_GRAD_OP", hybrid_shard="HYBRID_SHARD",
+                       no_shard="NO_SHARD")
+
+def _fsdp_keys(training: dict) -> dict:
+    "accelerate's `fsdp_config` of a config's `training.fsdp` and `training.fsdp_config`."
+    s = fsdp_settings(training)
+    fc = {_ACCELERATE_KEYS.get(k, f"fsdp_{k}"): v for k, v in s.items() if k not in ("xla", "min_num_params")}
+    mode, v1 = training["fsdp"], int(s.get("version", 2)) == 1
+    for word in mode.split() if isinstance(mode, str) else ["full_shard"]:  # the `fsdp` field's words, as HF reads them
+        if word in _FSDP1_STRATEGY and v1: fc.setdefault("fsdp_sharding_strategy", _FSDP1_STRATEGY[word])
+        elif word in ("full_shard", "shard_grad_op"): fc.setdefault("fsdp_reshard_after_forward", word == "full_shard")
+        elif word == "offload": fc.setdefault("fsdp_offload_params", True)
+    return fc
+
+# %% ../nbs/04b_distributed.ipynb #ed1f5fe9
+def accelerate_config(cfg, gpus: int) -> dict:
+    "The `accelerate launch --config_file` of `cfg` on `gpus` GPUs of one machine: FSDP with its settings, else DDP."
+    out = dict(compute_environment="LOCAL_MACHINE", num_machines=1, machine_rank=0, num_processes=int(gpus),
+               mixed_precision="no", use_cpu=False, rdzv_backend="static", same_network=True, downcast_bf16="no")
+    # mixed_precision "no": the Trainer sets bf16/fp16 from the config and tells accelerate itself
+    if fsdp_settings(cfg.training) is None: return out | dict(distributed_type="MULTI_GPU")
+    return out | dict(distributed_type="FSDP", fsdp_config=_fsdp_keys(cfg.training))
+
+# %% ../nbs/04b_distributed.ipynb #d2481719
+def accelerate_config_path(cfg) -> Path:
+    "Where the launcher writes the accelerate config: beside `training.output_dir`, not inside the run."
+    out = Path(cfg.training["output_dir"])
+    return out.with_name(f"{out.name}.accelerate.yaml")
+
+# %% ../nbs/04b_distributed.ipynb #e8ecb443
+def launch_command(config, config_file, overrides=(), bucket: str | None = None) -> list[str]:
+    "`accelerate launch --config_file F -m sql_codegen_slm.train --config C` (overrides passed on as `--set`)."
+    cmd = ["accelerate", "launch", "--config_file", str(config_file), "-m", "sql_codegen_slm.train", "--config",
+           str(config)]
+    for ov in overrides: cmd += ["--set", ov]
+    return cmd + (["--bucket", bucket] if bucket else [])
+
+# %% ../nbs/04b_distributed.ipynb #05447e74
+def _shown(cmd: list[str]) -> str:
+    "The command as printed: the value of a secret-named override (`training.hub_token=...`) redacted."
+    def one(x):
+        k, eq, v = x.partition("=")
+        return f"{k}={redact({k.rsplit('.', 1)[-1]: v})[k.rsplit('.', 1)[-1]]}" if eq and "." in k else redact(x)
+    return shlex.join(map(one, cmd))
+
+# %% ../nbs/04b_distributed.ipynb #b6f133d2
+def _parser():
+    p = argparse.ArgumentParser(prog="sql-codegen-launch", description="Train on the GPUs of this machine through "
+                                "accelerate launch: FSDP when the config sets training.fsdp, else DDP.")
+    p.add_argument("--config", required=True, help="preset (fsdp, full) or YAML path")
+    p.add_argument("--gpus", type=int, required=True, help="processes, one a GPU of this machine (2 or more)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="config override, repeatable (passed on to sql-codegen-train)")
+    p.add_argument("--bucket", default=None, help="replaces YOUR-BUCKET-NAME in the config")
+    p.add_argument("--dry-run", action="store_true", help="print the accelerate config and the command; start nothing")
+    return p
+
+# %% ../nbs/04b_distributed.ipynb #9652472a
+def main(argv=None) -> int:
+    "Console entry point: the launched run's exit code; 0 after a dry run; 2 a problem to fix (one line)."
+    a = _parser().parse_args(argv)
+    try:
+        cfg = load_config(a.config, a.overrides)
+        if a.gpus < 2: raise ConfigError(f"--gpus {a.gpus}: a launch needs 2 or more GPUs (one GPU: sql-codegen-train)")
+    except ConfigError as e: print(f"sql-codegen-launch: error: {e}", file=sys.stderr); return 2
+    path = accelerate_config_path(cfg)
+    text, cmd = yaml.safe_dump(accelerate_config(cfg, a.gpus), sort_keys=False), launch_command(
+        a.config, path, a.overrides, a.bucket)
+    if a.dry_run:
+        print(f"# accelerate config, written to {path} at launch (dry run: nothing written, nothing started)\n{text}"
+              f"# command\n{_shown(cmd)}")
+        return 0
+    import torch
+    if (n := torch.cuda.device_count() if torch.cuda.is_available() else 0) < a.gpus:
+        print(f"sql-codegen-launch: error: --gpus {a.gpus} but this machine has {n} CUDA device(s)", file=sys.stderr)
+        return 2
+    path.parent.mkdir(parents=True, exist_ok=True); path.write_text(text)
+    print(_shown(cmd), file=sys.stderr)
+    return subprocess.call([sys.executable, "-m", "accelerate.commands.launch", *cmd[2:]])
+
+# %% ../nbs/04b_distributed.ipynb #a3036b6e
+from fastcore.imports import in_ipython
+if __name__ == "__main__" and not in_ipython(): sys.exit(main())

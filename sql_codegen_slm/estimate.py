@@ -5,11 +5,13 @@
 # %% ../nbs/07a_estimate.ipynb #9bbec595
 from __future__ import annotations
 import math, random
+from pathlib import Path
 from .data import load_records
 
 # %% auto #0
-__all__ = ['GPUS', 'H100_CURVE', 'H100_LEAN_CURVE', 'NO_LIGER_SLOWDOWN', 'REFERENCE_GPU', 'CHARS_PER_TOKEN', 'SCALING_EFFICIENCY',
-           'gpu_key', 'speed_factor', 'speed_curve', 'microbatch_s', 'ddp_speedup', 'recompute_factor', 'estimate_run']
+__all__ = ['GPUS', 'H100_CURVE', 'H100_LEAN_CURVE', 'NO_LIGER_SLOWDOWN', 'REFERENCE_GPU', 'CHARS_PER_TOKEN', 'REFERENCE_MODEL',
+           'SCALING_EFFICIENCY', 'gpu_key', 'speed_factor', 'speed_curve', 'microbatch_s', 'model_scale', 'ddp_speedup',
+           'recompute_factor', 'estimate_run']
 
 # %% ../nbs/07a_estimate.ipynb #f8e431b6
 # Per GPU: usable memory (MiB as nvidia-smi shows it), dense bf16/fp16 tensor TFLOPS and memory bandwidth (TB/s) from
@@ -89,6 +91,19 @@ def _microbatches(lengths: list[int], batch: int, seed: int = 0, packed: bool = 
     chunks = [xs[i:i + batch] for i in range(0, len(xs), batch)]
     return [sum(c) if packed else max(c) * len(c) for c in chunks]
 
+# %% ../nbs/07a_estimate.ipynb #e4746f88
+REFERENCE_MODEL = "mistralai/Mistral-7B-v0.1"  # the model the H100 curves were measured with
+
+def model_scale(cfg) -> tuple[float, str]:
+    "Step time of `cfg`'s base against the 7B curves: its parameters / Mistral-7B's when larger (else 1), and why."
+    from sql_codegen_slm.memory import KNOWN_SHAPES, count_params
+    name = cfg.model.name
+    if name in KNOWN_SHAPES: n = count_params(KNOWN_SHAPES[name])
+    elif (Path(name).expanduser() / "config.json").is_file(): n = count_params(str(Path(name).expanduser()))
+    else: return 1.0, ""
+    f = max(1.0, n / count_params(REFERENCE_MODEL))
+    return f, (f"{name}: ~{n / 1e9:.0f}B parameters, x {f:.2f} the 7B curve (compute per token)" if f > 1 else "")
+
 # %% ../nbs/07a_estimate.ipynb #ee157dfc
 _TRAINER_DEFAULTS = dict(per_device_train_batch_size=8, gradient_accumulation_steps=1, num_train_epochs=3.0,
                          max_steps=-1, eval_strategy="no", eval_steps=None, per_device_eval_batch_size=8,
@@ -110,14 +125,14 @@ def _shape(cfg, gpus: int = 1) -> dict:
     mbs = _microbatches(rows, batch, packed=cfg.model.padding_free)
     per_epoch = max(math.ceil(len(mbs) / (accum * gpus)), 1)  # a step takes `accum` micro-batches on each GPU
     steps = int(t["max_steps"]) if int(t["max_steps"]) > 0 else math.ceil(float(t["num_train_epochs"]) * per_epoch)
-    epochs, (curve, recipe) = steps / per_epoch, speed_curve(cfg)
+    epochs, (curve, recipe), (scale, scale_why) = steps / per_epoch, speed_curve(cfg), model_scale(cfg)
     n_evals = _evaluations(t, steps, epochs)
     val = _row_tokens(cfg.data.val_file, cfg.data.max_samples_val, L, bad) if n_evals else []
     val_mbs = _microbatches(val, int(t["per_device_eval_batch_size"]), packed=cfg.model.padding_free)
     return dict(steps=steps, per_epoch=per_epoch, epochs=epochs, rows=len(rows), batch=batch, accum=accum,
                 recipe=recipe, n_evals=n_evals, tokens=epochs * sum(mbs),
-                h100_s=epochs * sum(microbatch_s(x, curve) for x in mbs),
-                h100_eval_s=n_evals * sum(microbatch_s(x, curve) / 3 for x in val_mbs))  # eval: forward only
+                h100_s=scale * epochs * sum(microbatch_s(x, curve) for x in mbs), scale_why=scale_why,
+                h100_eval_s=scale * n_evals * sum(microbatch_s(x, curve) / 3 for x in val_mbs))  # eval: forward only
 
 # %% ../nbs/07a_estimate.ipynb #90a14e94
 def _speed(key: str, sh: dict, step_s: float | None, step_cfg) -> tuple[float, str]:
@@ -142,10 +157,13 @@ def ddp_speedup(gpus: int, efficiency: float = SCALING_EFFICIENCY) -> float:
 def recompute_factor(cfg, gpu: str) -> tuple[float, str]:
     "Step time relative to the curves (every layer recomputed) under the checkpointing `cfg` gets on `gpu`; and why."
     from sql_codegen_slm.config import activation_checkpointing
-    from sql_codegen_slm.memory import fresh_gpu_gib, resolve_checkpointing
-    if gpu not in GPUS and activation_checkpointing(cfg.training) == "auto":
+    from sql_codegen_slm.memory import fresh_gpu_gib, fsdp_checkpointing, resolve_checkpointing
+    if cfg.training.get("fsdp"):  # FSDP's own checkpointing, or the dial; auto counted as all (sized per rank)
+        setting = fsdp_checkpointing(cfg)
+        setting = "all" if setting == "auto" else setting
+    elif gpu not in GPUS and activation_checkpointing(cfg.training) == "auto":
         return 1.0, "activation checkpointing auto on an unknown GPU: x 1"
-    setting, _ = resolve_checkpointing(cfg, fresh_gpu_gib(GPUS[gpu]["mib"] / 1024) if gpu in GPUS else None)
+    else: setting, _ = resolve_checkpointing(cfg, fresh_gpu_gib(GPUS[gpu]["mib"] / 1024) if gpu in GPUS else None)
     f = (4 + 2 * float({"all": 1, "offload": 1, "none": 0}.get(setting, setting))) / 6
     return f, f"activation checkpointing {setting if isinstance(setting, str) else f'{setting:.3g}'}: x {f:.2f}"
 
@@ -164,6 +182,8 @@ def estimate_run(cfg, gpu: str = "A100-40GB", step_s: float | None = None, price
     if step_s is None or step_cfg is not None:  # the curves recompute every layer; this config may keep some
         rf, why = recompute_factor(cfg, key)
         factor, source = factor / rf, f"{source}; {why}"
+    if sh["scale_why"] and (step_s is None or step_cfg is not None): source = f"{source}; {sh['scale_why']}"
+    if cfg.training.get("fsdp"): source += "; FSDP: its all-gathers are not counted (not measured)"
     train_s, eval_s = sh["h100_s"] / factor / speedup, sh["h100_eval_s"] / factor / speedup
     hours = round((train_s + eval_s + overhead_s) / 3600, 3)  # the summary shows the figure the dict holds
     price = prices[key] if given else GPUS[key]["price"]

@@ -18,11 +18,13 @@ from .data import (OVERLAP_WARN, DataFetchError, ForeignDataError, RecordError, 
 from .prompts import PromptFormat
 from .estimate import GPUS, gpu_key, estimate_run
 from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to_terminal
-from .memory import approx_params, estimate_memory, fresh_gpu_gib, resolve_checkpointing
+from .memory import (approx_params, estimate_fsdp_memory, estimate_memory, fresh_gpu_gib,
+                                    resolve_checkpointing)
+from .distributed import fsdp_settings
 from .remote import explain_fs_error, probe_url, within
 
 # %% auto #0
-__all__ = ['requirements', 'in_colab', 'gcs_credentials', 'preflight_checks', 'run_preflight', 'main']
+__all__ = ['FSDP_GPUS', 'requirements', 'in_colab', 'gcs_credentials', 'preflight_checks', 'run_preflight', 'main']
 
 # %% ../nbs/07_preflight.ipynb #4ea782f9
 _PKG = "sql-codegen-slm"
@@ -353,20 +355,95 @@ def _fits_advice(cfg) -> str:
             f"model.max_seq_length{more}; or use a larger GPU")
 
 
+# %% ../nbs/07_preflight.ipynb #50cefaf5
+FSDP_GPUS = (2, 4, 8)  # the machine sizes tried when the number of GPUs is not given
+
+def _fsdp_fit(cfg, have: float | None, gpus: int = 1) -> dict:
+    "`estimate_fsdp_memory` over `gpus` GPUs, or over the fewest of `FSDP_GPUS` whose rank fits `have` GiB."
+    for n in [gpus] if gpus > 1 else FSDP_GPUS:
+        e = estimate_fsdp_memory(cfg, n, have)
+        if have is None or e["fits"]: break
+    return e
+
+# %% ../nbs/07_preflight.ipynb #e544afdc
+def _fsdp_memory(cfg, have: float | None, where: str, gpus: int) -> Finding:
+    "The memory finding of a config that sets `training.fsdp`: GiB per rank, beside what DDP would need."
+    e = _fsdp_fit(cfg, have, gpus)
+    n, z, x = e["gpus"], e["device_gib"], e["ddp_gib"]
+    tell = "" if gpus > 1 or not e["fits"] else f" (launch with --gpus {n})"
+    figs = dict(need_gib=z, have_gib=have, gpus=n, ddp_gib=x, activation_checkpointing=e["activation_checkpointing"],
+                estimated_not_measured=True)
+    if have is None: return Finding("memory estimate", "passed", f"FSDP over {n} GPUs: ~{z:.1f} GiB per rank, DDP "
+                                    f"~{x:.1f} GiB per GPU (no GPU to compare with; estimates){tell}", figs)
+    ddp = f"DDP will not fit ({x:.1f} GiB per GPU > {have:.1f} GiB {where})" if not e["ddp_fits"] else \
+          f"DDP would fit too ({x:.1f} GiB per GPU <= {have:.1f} GiB {where}: FSDP is not needed for memory)"
+    fsdp = f"FSDP over {n} GPUs will (~{z:.1f} GiB per rank)" if e["fits"] else \
+           f"FSDP over {n} GPUs will NOT (~{z:.1f} GiB per rank > {have:.1f})"
+    return Finding("memory estimate", "passed" if e["fits"] else "failed", f"{ddp}; {fsdp}{tell}; estimates: FSDP "
+                   "has not run on GPUs here yet", figs,
+                   "more GPUs (--gpus), or fewer tokens a rank (per_device_train_batch_size, model.max_seq_length): "
+                   "activations are not sharded")
+
+# %% ../nbs/07_preflight.ipynb #0e5de231
+def _fsdp_instead(cfg, have: float) -> str:
+    "What FSDP would need, said where a config does not fit one GPU."
+    e = _fsdp_fit(cfg, have)
+    if not e["fits"]: return f"; FSDP over {e['gpus']} GPUs would not fit either (~{e['device_gib']:.1f} GiB per rank)"
+    return (f"; DDP will not fit ({e['ddp_gib']:.1f} GiB per GPU > {have:.1f}); FSDP over {e['gpus']} GPUs will "
+            f"(~{e['device_gib']:.1f} GiB per rank, an estimate): set training.fsdp as the fsdp preset does")
+
+# %% ../nbs/07_preflight.ipynb #6586a82f
+def _fsdp_checkpoints(ctx, cfg, gpu) -> Finding:
+    "What becomes of an FSDP run's checkpoints and final adapter: sharded ones are not resumed by this project yet."
+    kind = str((fsdp_settings(cfg.training) or {}).get("state_dict_type", "FULL_STATE_DICT"))
+    if "SHARDED" not in kind:
+        return Finding("fsdp checkpoints", "warning", f"{kind}: the Trainer saves pytorch_model_fsdp.bin and "
+                       "optimizer.bin, which this project's checkpoint verification does not accept yet",
+                       dict(state_dict_type=kind), "expect resume to set them aside; see the note of issue 32")
+    return Finding("fsdp checkpoints", "warning", f"{kind}: checkpoints hold pytorch_model_fsdp_0/ and optimizer_0/ "
+                   "(no adapter_model.safetensors, no optimizer.pt): this project's verification does not accept them "
+                   "yet, so resume sets them aside and starts over; and final/ gets no adapter (save_model writes none "
+                   "under SHARDED_STATE_DICT)", dict(state_dict_type=kind),
+                   "not resumable yet: wiring distributed.sharded_checkpoint_problems into storage.checkpoint_problems "
+                   "and a FULL_STATE_DICT save of final/ is the rest of issue 32")
+
+# %% ../nbs/07_preflight.ipynb #0a2260fb
+def _fsdp_storage(cfg) -> Finding:
+    "Whether the 4-bit weights will be stored so that FSDP can shard them: in the compute dtype, not uint8."
+    name, want = "fsdp 4-bit storage", cfg.quantization.bnb_4bit_quant_storage
+    if not cfg.quantization.load_in_4bit: return Finding(name, "skipped", "4-bit off: nothing to store")
+    if want == "uint8": return Finding(name, "failed", "quantization.bnb_4bit_quant_storage is uint8: FSDP cannot "
+                                       "shard it beside the bf16 weights", advice="set it to auto (the compute dtype)")
+    bnb_config, = _from_model("bnb_config")  # what the model will really be loaded with
+    got = str(getattr(bnb_config(cfg), "bnb_4bit_quant_storage", "torch.uint8")).removeprefix("torch.")
+    if got == "uint8":
+        return Finding(name, "failed", f"quantization.bnb_4bit_quant_storage is {want}, but model.bnb_config stores "
+                       "the 4-bit weights as uint8: it does not pass the key on yet", dict(asked=want, got=got),
+                       "model.bnb_config must pass bnb_4bit_quant_storage (the compute dtype for auto)")
+    return Finding(name, "passed", f"4-bit weights stored as {got}", dict(asked=want, got=got))
+
+# %% ../nbs/07_preflight.ipynb #4cfd80c4
+def _fsdp(ctx, cfg, gpu) -> list[Finding]:
+    "What FSDP-QLoRA needs of a config that sets `training.fsdp`: 4-bit storage FSDP can shard, checkpoints."
+    return [_fsdp_storage(cfg), _fsdp_checkpoints(ctx, cfg, gpu)]
+
 # %% ../nbs/07_preflight.ipynb #b029c54f
-def _memory(ctx, cfg, gpu, timeout: float = 30) -> Finding:
+def _memory(ctx, cfg, gpu, timeout: float = 30, gpus: int = 1) -> Finding:
     key, free = gpu_key(gpu), ctx.get("free_gib")
     have, where = (free, "free on this GPU") if free is not None else \
                   (GPUS[key]["mib"] / 1024, f"on a {key}") if key else (None, "")
     # free memory measured here is what training will see; a GPU's size loses the CUDA context's share first
     usable = have if free is not None else fresh_gpu_gib(have)
     def estimate():
+        if fsdp_settings(cfg.training): return _fsdp_memory(cfg, have, where, gpus), None
         ckpt, why = resolve_checkpointing(cfg, usable)  # as `model.checkpointing_choice`, without torch
-        return estimate_memory(cfg, gpu_gb=have, activation_checkpointing=ckpt), why
+        est = estimate_memory(cfg, gpu_gb=have, activation_checkpointing=ckpt)
+        return (est, why) if have is None or est["device_gib"] <= have else (est, why + _fsdp_instead(cfg, have))
     res, err = within(estimate, timeout)
     if err is not None: return Finding("memory estimate", "warning", f"could not estimate: {type(err).__name__}: "
                                        f"{str(err)[:150]}", advice="check model.name; the run itself will tell")
     est, why = res
+    if isinstance(est, Finding): return est
     need = est["device_gib"]
     figs = dict(need_gib=need, have_gib=have, activation_checkpointing=est["activation_checkpointing"])
     if have is None:
@@ -378,20 +455,22 @@ def _memory(ctx, cfg, gpu, timeout: float = 30) -> Finding:
 
 
 # %% ../nbs/07_preflight.ipynb #cf28f6e9
-def preflight_checks(cfg=None, gpu: str | None = None, probe_remote: bool = True) -> list[Check]:
-    "The preflight as ordered checks: the machine, then with `cfg` its files, URLs and memory (planned for `gpu`)."
+def preflight_checks(cfg=None, gpu: str | None = None, probe_remote: bool = True, gpus: int = 1) -> list[Check]:
+    "The preflight as ordered checks: the machine, then with `cfg` its files, URLs and memory (for `gpus` x `gpu`)."
     c = lambda name, fn, stop=False: Check(name, partial(fn, cfg=cfg, gpu=gpu), stop)
     checks = [c("python", _python), c("torch", _torch, stop=True), c("gpu", _gpu), c("packages", _packages),
               c("colab", _colab)]
     if cfg is None: return checks + [c("gcs credentials", _credentials)]
     checks += [c("config", _config), c("model.name", _model), c("lora.target_modules", _lora), c("data", _data),
                c("training.output_dir", _output)]
-    return checks + ([c("logging.remote_dir", _remote)] if probe_remote else []) + [c("memory estimate", _memory)]
+    checks += [c("logging.remote_dir", _remote)] if probe_remote else []
+    checks += [c("fsdp", _fsdp)] if fsdp_settings(cfg.training) else []
+    return checks + [Check("memory estimate", partial(_memory, cfg=cfg, gpu=gpu, gpus=gpus))]
 
 # %% ../nbs/07_preflight.ipynb #838c799b
-def run_preflight(cfg=None, gpu: str | None = None, probe_remote: bool = True) -> list[Finding]:
+def run_preflight(cfg=None, gpu: str | None = None, probe_remote: bool = True, gpus: int = 1) -> list[Finding]:
     "Run `preflight_checks`: one `Finding` per fact about this machine and, with `cfg`, its files, URLs and memory."
-    return run_checks(preflight_checks(cfg, gpu, probe_remote))
+    return run_checks(preflight_checks(cfg, gpu, probe_remote, gpus))
 
 # %% ../nbs/07_preflight.ipynb #68a53155
 def _parser():
@@ -443,7 +522,7 @@ def _findings(a) -> tuple[list[Finding], dict | None]:
         import torch
         if torch.cuda.is_available(): here = gpu_key(torch.cuda.get_device_name())
     gpu = a.gpu or here or "A100-40GB"  # the estimate's GPU; what memory is compared with when there is no GPU here
-    found = run_preflight(cfg, gpu=gpu, probe_remote=not a.no_remote) + bad
+    found = run_preflight(cfg, gpu=gpu, probe_remote=not a.no_remote, gpus=_gpus(a.gpus)) + bad
     est, why = _estimate(a, cfg, gpu) if cfg is not None else (None, [])
     return found + why, est
 

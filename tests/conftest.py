@@ -28,6 +28,8 @@ SLOW = (
     "tests/test_smoke_gcs.py",
     "tests/test_interrupt.py",  # SIGTERM / Ctrl-C on a training process
     "tests/test_ddp.py",  # 2-process torchrun and accelerate
+    "tests/test_fsdp.py::test_fsdp_training_on_cpu_",  # 2-process torchrun: FSDP refused on CPU
+    "tests/test_fsdp.py::test_sharded_checkpoint_",  # 2-process torchrun: torch's FSDP2 on CPU, a sharded checkpoint
     "tests/test_docs.py",  # the site in headless Chromium
     "tests/test_colab_setup.py::test_train_",  # the Colab notebooks' setup cells, a Python process each
     "tests/test_colab_setup.py::test_restart_",
