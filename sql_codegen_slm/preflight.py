@@ -402,10 +402,10 @@ def _fsdp_checkpoints(ctx, cfg, gpu) -> Finding:
                        dict(state_dict_type=kind), "expect resume to set them aside; see the note of issue 32")
     return Finding("fsdp checkpoints", "warning", f"{kind}: checkpoints hold pytorch_model_fsdp_0/ and optimizer_0/ "
                    "(no adapter_model.safetensors, no optimizer.pt): this project's verification does not accept them "
-                   "yet, so resume sets them aside and starts over; and final/ gets no adapter (save_model writes none "
-                   "under SHARDED_STATE_DICT)", dict(state_dict_type=kind),
+                   "yet, so resume sets them aside and starts over; final/ is saved whole (FULL_STATE_DICT, switched before "
+                   "the save; not yet run on GPUs)", dict(state_dict_type=kind),
                    "not resumable yet: wiring distributed.sharded_checkpoint_problems into storage.checkpoint_problems "
-                   "and a FULL_STATE_DICT save of final/ is the rest of issue 32")
+                   "is the rest of issue 32")
 
 # %% ../nbs/07_preflight.ipynb #0a2260fb
 def _fsdp_storage(cfg) -> Finding:

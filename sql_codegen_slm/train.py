@@ -21,8 +21,8 @@ from .remote import probe_url
 from .run import CONFIG, FINAL, ResumeError, RunDir, RunExists
 from .runlock import RunLocked
 from .storage import TRAINER_STATE
-from .distributed import (MainProcessLock, barrier, ddp_args, is_distributed, run_on_main,
-                                         start_process_group, world)
+from .distributed import (MainProcessLock, barrier, check_fsdp_device, ddp_args, is_distributed,
+                                         run_on_main, start_process_group, world)
 from .representations import RepresentationCallback
 from .redflags import Thresholds
 from .sql_metrics import attach_sql_metrics
@@ -36,7 +36,7 @@ __all__ = ['EXIT_INTERRUPTED', 'STOP_UPLOAD_S', 'EXIT_NOT_MIRRORED', 'training_a
 # %% ../nbs/06_train.ipynb #ab00d888
 def training_args(cfg: Config, **overrides) -> TrainingArguments:
     "`TrainingArguments` from `cfg.training` plus logging, precision and device settings."
-    kw = dict(cfg.training)
+    kw = copy.deepcopy(dict(cfg.training))  # TrainingArguments edits `fsdp_config` in place: not the config's own
     for k in ("activation_checkpointing", "gradient_checkpointing", "gradient_checkpointing_kwargs"):
         kw.pop(k, None)  # load_model applies the dial; a Trainer told to would checkpoint every layer on top of it
     kw.update(logging_steps=cfg.logging.logging_steps, report_to=cfg.logging.report_to, label_names=["labels"],
@@ -179,6 +179,8 @@ def _overlap_words(ov: dict) -> str:
 def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) -> Path:
     "Save adapter, tokenizer, resolved config and model card to `output_dir/final`."
     out = Path(out_dir or RunDir(trainer.args.output_dir).final)
+    if getattr(trainer, "is_fsdp_enabled", False):  # a whole adapter in final/, as peft's FSDP-QLoRA guide saves it
+        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")  # (not run yet: no 2-GPU machine)
     trainer.save_model(str(out))
     if not trainer.is_world_process_zero(): return out  # the other ranks of a DDP run write nothing
     save_args_redacted(trainer.args, out)
@@ -395,6 +397,8 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
           start_fresh: bool = False, mirror_timeout: float = 120.0) -> TrainResult:
     "Train (or resume), evaluate, save the final model locally and to `remote_dir`; returns a `TrainResult`."
     run = RunDir(cfg.training["output_dir"], check_url(remote_dir or cfg.logging.remote_dir))
+    # FSDP without 2 GPUs: accelerate would train plain DDP; refused before anything is written, in one process too
+    check_fsdp_device(bool(cfg.training.get("fsdp")), torch.cuda.is_available(), world()[2])
     if is_distributed(): start_process_group(training_args(cfg))  # now: rank 0 decides what follows for all ranks
     if not start_fresh and resume_from_checkpoint not in (None, "", "none", "None"):  # finished: say so, write nothing
         if mark := run_on_main(finished_run, cfg, run): return _finished_result(mark, run)

@@ -90,6 +90,16 @@ def test_fsdp_training_on_cpu_is_refused_before_anything_starts(tmp_path):
     assert not list((tmp_path / "run").glob("checkpoint-*"))
 
 
+def test_fsdp_in_one_process_is_refused_and_nothing_is_written(tmp_path, capsys):
+    "`sql-codegen-train --config fsdp` on this machine: one line saying why and what to do, no run directory."
+    from sql_codegen_slm.train import main
+    out = tmp_path / "run"
+    rc = main(["--config", "fsdp", "--output_dir", str(out), "--set", "logging.remote_dir=null"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "training.fsdp is set but this run has no CUDA device" in err and "sql-codegen-launch" in err, err
+    assert not out.exists()
+
+
 def test_sharded_checkpoint_written_by_fsdp_on_cpu(tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
            "--master_port", str(free_port()), str(REPO / "tests" / "fsdp_cpu_child.py"), str(tmp_path)]
