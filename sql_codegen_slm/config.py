@@ -43,11 +43,12 @@ class LoraSection:
 # %% ../nbs/00_config.ipynb #3417dc7d
 @dataclass
 class QuantizationConfig:
-    "bitsandbytes 4-bit settings; ignored (and reported as skipped) without CUDA."
+    "bitsandbytes 4-bit settings; without CUDA skipped (and reported as skipped) unless `on_cpu`."
     load_in_4bit: bool = True
     bnb_4bit_quant_type: str = "nf4"
     bnb_4bit_use_double_quant: bool = True
-    bnb_4bit_compute_dtype: str = "auto"  # auto = bfloat16 where the GPU supports it, else float16
+    bnb_4bit_compute_dtype: str = "auto"  # auto = bfloat16 where the GPU supports it, else float16 (CPU: float32)
+    on_cpu: bool = False  # without CUDA, 4-bit anyway on bitsandbytes' CPU backend: slow, for checks (merge cost)
 
 # %% ../nbs/00_config.ipynb #444d501c
 @dataclass

@@ -45,8 +45,9 @@ def compute_dtype(cfg) -> torch.dtype:
 
 # %% ../nbs/02_model.ipynb #9334b3a0
 def quantize(cfg) -> bool:
-    "4-bit is used when asked for and CUDA is present (bitsandbytes 4-bit training needs a GPU)."
-    return cfg.quantization.load_in_4bit and torch.cuda.is_available()
+    "4-bit when asked for and CUDA is present; without CUDA only with `quantization.on_cpu` (bitsandbytes' CPU backend)."
+    q = cfg.quantization
+    return q.load_in_4bit and (torch.cuda.is_available() or q.on_cpu)
 
 # %% ../nbs/02_model.ipynb #6cd3e6b1
 def bnb_config(cfg):
@@ -349,10 +350,12 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
     check_liger(cfg)
     tok, q, dtype = tokenizer or load_tokenizer(name, cfg.data.prompt_format), quantize(cfg), compute_dtype(cfg)
     kw = dict(dtype=dtype, attn_implementation=cfg.model.attn_implementation)
-    if q: kw.update(quantization_config=bnb_config(cfg), device_map={"": cuda_index()})  # each DDP rank: its own GPU
+    cuda = torch.cuda.is_available()
+    if q:  # each DDP rank: its own GPU
+        kw.update(quantization_config=bnb_config(cfg), device_map={"": cuda_index()} if cuda else "cpu")
     try: model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
     except OSError as e: raise _load_error(name, e) from e  # missing files, no hub; CUDA errors pass through as is
-    if not q and torch.cuda.is_available(): model.to(f"cuda:{cuda_index()}")
+    if not q and cuda: model.to(f"cuda:{cuda_index()}")
     ckpt, why = checkpointing_choice(cfg, tokens=batch_tokens)
     if q and cfg.model.upcast_layer_norms:
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
@@ -366,6 +369,7 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
     elif q:
         qmsg = f"4-bit {cfg.quantization.bnb_4bit_quant_type}"
         qmsg += " double-quant" if cfg.quantization.bnb_4bit_use_double_quant else ""
+        qmsg += "" if cuda else " on CPU (bitsandbytes' CPU backend: slow, for checks)"
     else: qmsg = "skipped (no CUDA)"
     fmt = PromptFormat(tok)
     info = dict(model=name, path=resolve_model_name(name), device=str(next(model.parameters()).device),
