@@ -7,7 +7,7 @@ bf16-rounding run in the README (smoke preset, all 814 rows, batch 4, LoRA r=16 
 export, and judges all three on PostgreSQL (`judge.evaluate`); a fourth row merges the LoRA into the dequantized NF4
 weights instead of the original ones (in memory; `export` does not). Prints a table and the wall times; writes JSON.
 
-    python bench/merge_cost.py --out /tmp/merge_cost            # ~25 min on 2 CPU cores
+    python bench/merge_cost.py --out /tmp/merge_cost            # ~35 min on 2 shared CPU cores
 
 Re-running resumes: a finished run is not trained again, an existing export is reused. `--on-cpu dequantized` (the
 default) trains and asks on the NF4 values in plain float32 layers (`model.dequantize_4bit_layers`), because

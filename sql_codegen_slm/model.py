@@ -82,6 +82,9 @@ def dequantize_4bit_layers(model) -> int:
     for parent in list(model.modules()):
         for name, m in list(parent.named_children()):
             if not isinstance(m, bnb.nn.Linear4bit): continue
+            if getattr(m.weight.quant_state, "packing_format_for_cpu", False):  # bnb's inverse is not exact
+                raise ValueError("dequantize_4bit_layers: this model already ran on bitsandbytes' CPU kernels, which "
+                                 "repacked its 4-bit weights; dequantize right after from_pretrained")
             w = F.dequantize_4bit(m.weight.data, m.weight.quant_state).to(m.compute_dtype or torch.float32)
             lin = torch.nn.Linear(m.in_features, m.out_features, m.bias is not None, device=w.device, dtype=w.dtype)
             lin.weight = torch.nn.Parameter(w, requires_grad=False)
