@@ -43,14 +43,16 @@ class LoraSection:
 # %% ../nbs/00_config.ipynb #3417dc7d
 @dataclass
 class QuantizationConfig:
-    "bitsandbytes 4-bit settings; ignored (and reported as skipped) without CUDA."
+    "bitsandbytes 4-bit settings; without CUDA skipped (and reported as skipped) unless `on_cpu`."
     load_in_4bit: bool = True
     bnb_4bit_quant_type: str = "nf4"
     bnb_4bit_use_double_quant: bool = True
-    bnb_4bit_compute_dtype: str = "auto"  # auto = bfloat16 where the GPU supports it, else float16
+    bnb_4bit_compute_dtype: str = "auto"  # auto = bfloat16 where the GPU supports it, else float16 (CPU: float32)
     # dtype the packed 4-bit weights are stored in: uint8 (bitsandbytes' own), or auto (= the compute dtype) which FSDP
     # needs to shard them beside the unquantized weights (FSDP-QLoRA)
     bnb_4bit_quant_storage: str = "uint8"
+    on_cpu: bool | str = False  # no CUDA: 4-bit anyway, on bitsandbytes' CPU kernels (true; slow, for checks) or
+    # dequantized once after quantizing (dequantized: the NF4 values in plain float32 layers, at float32 speed)
 
 # %% ../nbs/00_config.ipynb #444d501c
 @dataclass
@@ -336,6 +338,7 @@ _CHOICES = {"model.torch_dtype": ("auto", "bfloat16", "float16", "float32"),
             "quantization.bnb_4bit_quant_type": ("nf4", "fp4"),
             "quantization.bnb_4bit_compute_dtype": ("auto", "bfloat16", "float16", "float32"),
             "quantization.bnb_4bit_quant_storage": ("uint8", "auto", "bfloat16", "float16", "float32"),
+            "quantization.on_cpu": (False, True, "dequantized"),
             "data.on_bad_record": ("error", "skip"), "data.too_long": ("skip", "truncate", "error"),
             "lora.bias": ("none", "all", "lora_only"), "logging.representation_pooling": ("mean", "last", "both"),
             "logging.representation_dtype": ("bfloat16", "float16", "float32")}
@@ -373,8 +376,10 @@ def _training_value_errors(t: dict) -> list:
 # %% ../nbs/00_config.ipynb #25c3fe8f
 def _choice_errors(cfg: Config) -> list[str]:
     "Messages for the settings that are not one of their `_CHOICES`."
+    _yaml_word = lambda c: str(c).lower() if isinstance(c, bool) else c  # True as YAML writes it: true
     value = lambda key: getattr(getattr(cfg, key.split(".")[0]), key.split(".")[1])
-    return [f"{k}: {value(k)!r} is not one of {', '.join(ch)}" for k, ch in _CHOICES.items() if value(k) not in ch]
+    return [f"{k}: {value(k)!r} is not one of {', '.join(map(_yaml_word, ch))}" for k, ch in _CHOICES.items()
+            if value(k) not in ch]
 
 # %% ../nbs/00_config.ipynb #a1db28c7
 def _names(v) -> bool:

@@ -19,9 +19,9 @@ from .prompts import PromptFormat, use_prompt_format
 
 # %% auto #0
 __all__ = ['LIGER_REFUSED', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
-           'apply_liger', 'fuse_lora_forward', 'set_activation_checkpointing', 'ModelLoadError', 'param_report',
-           'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice', 'default_lora_targets',
-           'lora_targets_error', 'check_liger', 'load_model']
+           'dequantize_4bit_layers', 'apply_liger', 'fuse_lora_forward', 'set_activation_checkpointing',
+           'ModelLoadError', 'param_report', 'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice',
+           'default_lora_targets', 'lora_targets_error', 'check_liger', 'load_model']
 
 # %% ../nbs/02_model.ipynb #5c58bc95
 def resolve_model_name(name: str) -> str:
@@ -45,8 +45,9 @@ def compute_dtype(cfg) -> torch.dtype:
 
 # %% ../nbs/02_model.ipynb #9334b3a0
 def quantize(cfg) -> bool:
-    "4-bit is used when asked for and CUDA is present (bitsandbytes 4-bit training needs a GPU)."
-    return cfg.quantization.load_in_4bit and torch.cuda.is_available()
+    "4-bit when asked for and CUDA is present; without CUDA only with `quantization.on_cpu` (for checks: slow)."
+    q = cfg.quantization
+    return q.load_in_4bit and (torch.cuda.is_available() or q.on_cpu)
 
 # %% ../nbs/02_model.ipynb #6cd3e6b1
 def bnb_config(cfg):
@@ -72,6 +73,27 @@ def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": use_reentrant})
         if use_reentrant: model.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
     return model
+
+# %% ../nbs/02_model.ipynb #039923be
+def dequantize_4bit_layers(model) -> int:
+    "Replace every bitsandbytes `Linear4bit` in `model` by a frozen `nn.Linear` of its dequantized weight; how many."
+    import bitsandbytes as bnb, bitsandbytes.functional as F
+    n = 0
+    for parent in list(model.modules()):
+        for name, m in list(parent.named_children()):
+            if not isinstance(m, bnb.nn.Linear4bit): continue
+            if getattr(m.weight.quant_state, "packing_format_for_cpu", False):  # bnb's inverse is not exact
+                raise ValueError("dequantize_4bit_layers: this model already ran on bitsandbytes' CPU kernels, which "
+                                 "repacked its 4-bit weights; dequantize right after from_pretrained")
+            w = F.dequantize_4bit(m.weight.data, m.weight.quant_state).to(m.compute_dtype or torch.float32)
+            lin = torch.nn.Linear(m.in_features, m.out_features, m.bias is not None, device=w.device, dtype=w.dtype)
+            lin.weight = torch.nn.Parameter(w, requires_grad=False)
+            if m.bias is not None: lin.bias = torch.nn.Parameter(m.bias.data.to(w.dtype), requires_grad=False)
+            setattr(parent, name, lin); n += 1
+    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if n and getattr(hf, "hf_quantizer", None) is not None:  # a plain model now: it casts, merges and saves as one
+        hf.hf_quantizer.remove_quantization_config(hf)
+    return n
 
 # %% ../nbs/02_model.ipynb #9d785f5d
 # model types whose Liger kernels were measured wrong: not applied, and `training.use_liger_kernel` refused for them
@@ -349,10 +371,13 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
     check_liger(cfg)
     tok, q, dtype = tokenizer or load_tokenizer(name, cfg.data.prompt_format), quantize(cfg), compute_dtype(cfg)
     kw = dict(dtype=dtype, attn_implementation=cfg.model.attn_implementation)
-    if q: kw.update(quantization_config=bnb_config(cfg), device_map={"": cuda_index()})  # each DDP rank: its own GPU
+    cuda = torch.cuda.is_available()
+    if q:  # each DDP rank: its own GPU
+        kw.update(quantization_config=bnb_config(cfg), device_map={"": cuda_index()} if cuda else "cpu")
     try: model = AutoModelForCausalLM.from_pretrained(resolve_model_name(name), **kw)
     except OSError as e: raise _load_error(name, e) from e  # missing files, no hub; CUDA errors pass through as is
-    if not q and torch.cuda.is_available(): model.to(f"cuda:{cuda_index()}")
+    if not q and cuda: model.to(f"cuda:{cuda_index()}")
+    if q and not cuda and cfg.quantization.on_cpu == "dequantized": dequantize_4bit_layers(model)
     ckpt, why = checkpointing_choice(cfg, tokens=batch_tokens)
     if q and cfg.model.upcast_layer_norms:
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
@@ -366,6 +391,9 @@ def load_model(cfg, adapter: str | None = None, batch_tokens: int | None = None,
     elif q:
         qmsg = f"4-bit {cfg.quantization.bnb_4bit_quant_type}"
         qmsg += " double-quant" if cfg.quantization.bnb_4bit_use_double_quant else ""
+        qmsg += "" if cuda else (" on CPU, dequantized to plain layers (the NF4 values, float32 speed)"
+                                 if cfg.quantization.on_cpu == "dequantized" else
+                                 " on CPU (bitsandbytes' CPU backend: slow, for checks)")
     else: qmsg = "skipped (no CUDA)"
     fmt = PromptFormat(tok)
     info = dict(model=name, path=resolve_model_name(name), device=str(next(model.parameters()).device),

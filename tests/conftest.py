@@ -47,6 +47,8 @@ SLOW = (
     "tests/test_sql_judge.py::test_cli_with_adapter",
     "tests/test_export.py::test_export_of_",  # a training run, an export and a fresh process each
     "tests/test_export.py::test_hub_dry_run_",  # three export processes
+    "tests/test_export.py::test_agreement_of_a_4bit_trained_adapter",  # a 4-bit run, an export, 2 agreements
+    "tests/test_quant_cpu.py::test_4bit_steps_",  # 3 training steps on bitsandbytes' CPU kernels
     "tests/test_predict.py::test_command_",  # a model and PostgreSQL in a process each
 )
 

@@ -171,3 +171,26 @@ def test_adapter_only_names_its_base(tmp_path):
     assert not any(n.startswith(("optimizer", "rng_state", "training_args")) for n in names)
     card = (tmp_path / "out" / "README.md").read_text()
     assert "`tiny`" in card and "PeftModel.from_pretrained" in card and "library_name: peft" in card
+
+
+def test_agreement_of_a_4bit_trained_adapter(tmp_path):
+    "Trained on bitsandbytes' NF4 layers (CPU): the export says so, and the agreement puts the adapter on that base."
+    from sql_codegen_slm.data import resolve_data_path, sample_data_dir
+    from sql_codegen_slm.export import MERGE_NOTE, adapter_on_base, agreement, export, trained_quantization
+    from sql_codegen_slm.judge import read_gold
+    run = _train(tmp_path / "run", steps=3, extra=["quantization.on_cpu=true"])
+    assert trained_quantization(run / "final")["bnb_4bit_quant_type"] == "nf4"
+    res = export(run, tmp_path / "export")
+    info = json.loads((tmp_path / "export" / "sql_codegen.json").read_text())
+    assert info["trained_base"].startswith("4-bit nf4 double-quant on CPU") and info["merge_note"] == MERGE_NOTE
+    assert res["merge_note"] == MERGE_NOTE and "Trained on a 4-bit (NF4) base" in (tmp_path / "export" / "README.md"
+                                                                                     ).read_text()
+    gold, dbs = read_gold(resolve_data_path("sample:val.jsonl"))[:2], sample_data_dir() / "schemas"
+    real = agreement(tmp_path / "export", run, gold, dbs)  # bitsandbytes' Linear4bit, the LoRA unmerged
+    assert real["base"] == "4-bit nf4 double-quant base as in training (CPU, float32)", real["base"]
+    assert real["n"] == 2 and real["adapter"]["n"] == real["export"]["n"] == 2 and 0 <= real["identical"] <= 2
+    fast = agreement(tmp_path / "export", run, gold, dbs, fast=True)  # the NF4 values in float32 layers, merged
+    assert fast["base"].endswith("dequantized to float32, LoRA added in float32") and fast["export_sql"] == \
+        real["export_sql"]
+    assert fast["adapter_sql"] == real["adapter_sql"], (fast, real)  # the same values; rounding flips no token here
+    assert adapter_on_base(run / "final", "float32", True)[2] == "float32 base (unquantized), LoRA added in float32"
