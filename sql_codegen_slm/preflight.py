@@ -203,7 +203,8 @@ def _credentials(ctx, cfg, gpu) -> Finding:
 
 # %% ../nbs/07_preflight.ipynb #29d8555a
 def _config(ctx, cfg, gpu) -> Finding:
-    q = "off" if not cfg.quantization.load_in_4bit else "on" if ctx.get("cuda") else "skipped (no CUDA)"
+    q, on_cpu = "off" if not cfg.quantization.load_in_4bit else "on" if ctx.get("cuda") else None, cfg.quantization.on_cpu
+    q = q or (f"on the CPU (quantization.on_cpu={str(on_cpu).lower()})" if on_cpu else "skipped (no CUDA)")
     t = cfg.lora.target_modules
     on = "every projection (auto)" if t == "auto" else f"{len(t)} modules"
     return Finding("config", "passed", f"model {cfg.model.name}, LoRA r={cfg.lora.r} on {on}, "

@@ -17,7 +17,7 @@ from .config import Config
 from .data import Record, build_datasets, read_records, sample_data_dir
 from .findings import Check, Finding, counts, first_failure, plain, run_checks, to_markdown
 from .memory import peak_memory
-from .model import load_model
+from .model import load_model, quantize
 from .sql import is_valid_sql
 from .generate import generate_sql
 from .judge import evaluate
@@ -148,10 +148,13 @@ def check_quantization(ctx: dict) -> Finding:
     cfg, model = ctx["cfg"], ctx.get("model")
     if not cfg.quantization.load_in_4bit:
         return Finding("quantization", "skipped", "skipped (quantization.load_in_4bit=false)")
-    if not torch.cuda.is_available():
+    if not quantize(cfg):
         return Finding(
             "quantization", "skipped", "skipped (no CUDA): 4-bit NF4 needs a GPU; the CPU run used full precision"
         )
+    if not torch.cuda.is_available() and cfg.quantization.on_cpu == "dequantized":
+        return Finding("quantization", "skipped", "quantized to NF4, then dequantized into float32 layers "
+                       "(quantization.on_cpu=dequantized): no 4-bit tensors left to count")
     n4 = sum(p.__class__.__name__ == "Params4bit" for p in model.parameters())
     fp = model.get_memory_footprint() / 2**30
     return Finding("quantization", "passed" if n4 else "failed",

@@ -185,6 +185,17 @@ def test_agreement_of_a_4bit_trained_adapter(tmp_path):
     assert info["trained_base"].startswith("4-bit nf4 double-quant on CPU") and info["merge_note"] == MERGE_NOTE
     assert res["merge_note"] == MERGE_NOTE and "Trained on a 4-bit (NF4) base" in (tmp_path / "export" / "README.md"
                                                                                      ).read_text()
+    # merged into the NF4 values it trained on: the export's weights are those values plus the LoRA, rounded to bf16 once
+    import torch
+    from transformers import AutoModelForCausalLM
+    from sql_codegen_slm.export import MERGE_NOTE_ORIGINAL
+    assert "into the NF4 values of" in info["how"], info["how"]
+    key, nf4 = "model.layers.0.self_attn.q_proj.weight", adapter_on_base(run / "final", "trained", True)[0]
+    w_exp = AutoModelForCausalLM.from_pretrained(tmp_path / "export").state_dict()[key]
+    assert torch.equal(w_exp, nf4.state_dict()[key].to(torch.bfloat16))
+    orig = export(run, tmp_path / "export_orig", merge_base="original")  # the original weights: said, and different
+    assert orig["merge_note"] == MERGE_NOTE_ORIGINAL and "into the NF4" not in orig["how"]
+    assert not torch.equal(AutoModelForCausalLM.from_pretrained(tmp_path / "export_orig").state_dict()[key], w_exp)
     gold, dbs = read_gold(resolve_data_path("sample:val.jsonl"))[:2], sample_data_dir() / "schemas"
     real = agreement(tmp_path / "export", run, gold, dbs)  # bitsandbytes' Linear4bit, the LoRA unmerged
     assert real["base"] == "4-bit nf4 double-quant base as in training (CPU, float32)", real["base"]
