@@ -56,13 +56,13 @@ def _ram_free() -> int:
 _MEASURED = ("Measured on SmolLM2-135M after 60 LoRA steps on NF4 (sql-codegen-slm's bench/RESULTS.md, 164 validation "
              "questions, greedy SQL against the adapter on its NF4 base): ")
 MERGE_NOTE = ("Trained on a 4-bit (NF4) base: the LoRA was merged into that base's NF4 values, dequantized (the "
-              "weights it was trained against), and saved in bf16. " + _MEASURED + "identical on 88%, execution "
-              "accuracy 29.3% against 30.5%; merged into the original weights instead (--merge-base original): 28% "
+              "weights it was trained against), and saved in bf16. " + _MEASURED + "identical on 86%, execution "
+              "accuracy 28.0% against 30.5%; merged into the original weights instead (--merge-base original): 28% "
               "and 24.4%.")
 MERGE_NOTE_ORIGINAL = ("Trained on a 4-bit (NF4) base, merged into the original unquantized weights "
                        "(--merge-base original) and saved in bf16: the LoRA sits on weights it was not trained "
                        "against. " + _MEASURED + "identical on 28%, execution accuracy 24.4% against 30.5%; the "
-                       "default merge into the NF4 values kept 88% and 29.3%.")
+                       "default merge into the NF4 values kept 86% and 28.0%.")
 
 def merge_adapter(adapter, merge_dtype: str = "auto", merge_base: str = "trained"):
     "(model, tokenizer, how): the LoRA merged into its base, on the CPU, saved in bf16; `merge_dtype`: auto/float32/"
