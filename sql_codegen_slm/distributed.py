@@ -77,9 +77,6 @@ def run_on_main(fn, *args, **kwargs):
 # %% ../nbs/04b_distributed.ipynb #f78cb8ad
 def start_process_group(args) -> None:
     "Make the process group of a launched run now (the Trainer would make it later), with `args`' backend."
-    if getattr(args, "fsdp", None):  # before the group: a refused FSDP run stops every rank at once, nothing written
-        import torch
-        check_fsdp_device(True, torch.cuda.is_available(), world()[2])
     if is_distributed(): args.device  # TrainingArguments._setup_devices: accelerate's PartialState, once per process
 
 # %% ../nbs/04b_distributed.ipynb #a209478f
