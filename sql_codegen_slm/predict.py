@@ -4,7 +4,7 @@
 
 # %% ../nbs/11a_predict.ipynb #da45f716
 from __future__ import annotations
-import json, sys, tempfile
+import json, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from .data import record_messages

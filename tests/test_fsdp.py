@@ -8,7 +8,7 @@ import json, os, subprocess, sys
 from pathlib import Path
 
 from gcs_emulator import free_port
-import pytest, yaml
+import yaml
 
 from sql_codegen_slm import distributed, storage
 from sql_codegen_slm.config import load_config

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sql_codegen_slm.judge import QueryError
-from sql_codegen_slm.predict import Schema, read_schema, run_readonly
+from sql_codegen_slm.predict import read_schema, run_readonly
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHOOL = ROOT / "sql_codegen_slm" / "sample_data" / "schemas" / "school.sql"
