@@ -86,8 +86,10 @@ def test_fsdp_training_on_cpu_is_refused_before_anything_starts(tmp_path):
     p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, cwd=REPO, timeout=180)
     assert p.returncode != 0
     said = "sql-codegen-train: error: training.fsdp is set but this run has no CUDA device"
-    assert p.stderr.count(said) == 2, p.stderr[-3000:]  # each rank, before the process group and the model
-    assert not list((tmp_path / "run").glob("checkpoint-*"))
+    # The first rank to refuse exits 2 and torchrun SIGTERMs the other, which may not have printed yet: once or twice
+    assert 1 <= p.stderr.count(said) <= 2, p.stderr[-3000:]
+    assert "exitcode  : 2" in p.stderr, p.stderr[-3000:]  # a rank refused (not a crash, not torchrun's own error)
+    assert not (tmp_path / "run").exists()  # before the process group, the model or the run directory
 
 
 def test_fsdp_in_one_process_is_refused_and_nothing_is_written(tmp_path, capsys):
