@@ -11,6 +11,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def kill_tree(pid: int, timeout: float = 30) -> None:
+    """A lost machine: SIGKILL `pid` and every process below it, even those in a session of their own (papermill starts
+    its Jupyter kernel in one, so `killpg` leaves the kernel training and writing), then wait until none is running."""
+    import signal
+    from pathlib import Path
+
+    def parent(stat: Path):
+        try: return int(stat.read_text().rsplit(")", 1)[1].split()[1])  # pid (comm) state ppid ...
+        except (OSError, IndexError, ValueError): return None
+
+    tree, todo = [], [pid]
+    while todo:  # stop each before reading its children, so none forks one unseen
+        p = todo.pop()
+        with contextlib.suppress(ProcessLookupError): os.kill(p, signal.SIGSTOP)
+        tree.append(p)
+        todo += [int(s.parent.name) for s in Path("/proc").glob("[0-9]*/stat") if parent(s) == p]
+    for p in tree:
+        with contextlib.suppress(ProcessLookupError): os.kill(p, signal.SIGKILL)
+
+    def running(p):
+        try: return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead
+        except OSError: return False
+    deadline = time.time() + timeout
+    while any(map(running, tree)):
+        if time.time() > deadline: raise TimeoutError(f"processes {tree} still run {timeout} s after SIGKILL")
+        time.sleep(0.05)
+
+
 def start_emulator(port: int, data_dir=None) -> subprocess.Popen:
     "Start gcp-storage-emulator on 127.0.0.1:port (in memory, or persisting to `data_dir`) and wait until it accepts connections."
     cmd = [sys.executable, "-m", "gcp_storage_emulator", *(["-d", str(data_dir)] if data_dir else []),
