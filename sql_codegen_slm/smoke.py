@@ -211,7 +211,7 @@ def inference(self: SmokeRun, ctx: dict, min_valid_sql_rate: float, n: int | Non
     val = read_records(cfg.data.val_file)[: n or cfg.data.max_samples_val or 20]
     dbs = sample_data_dir() / "schemas" if str(cfg.data.val_file).startswith("sample:") else None
     model, tok, _ = load_model(cfg, adapter=str(final))
-    return check_inference(model, tok, val, dbs, min_valid_sql_rate)
+    return check_inference(model, tok, val, dbs, min_valid_sql_rate, cfg.logging.sql_eval_max_new_tokens)
 
 # %% ../nbs/09_smoke.ipynb #3fb4f923
 @patch
