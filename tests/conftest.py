@@ -50,6 +50,7 @@ SLOW = (
     "tests/test_export.py::test_agreement_of_a_4bit_trained_adapter",  # a 4-bit run, an export, 2 agreements
     "tests/test_quant_cpu.py::test_4bit_steps_",  # 3 training steps on bitsandbytes' CPU kernels
     "tests/test_predict.py::test_command_",  # a model and PostgreSQL in a process each
+    "tests/test_validation_notebook.py",  # the validation notebook with its slow cells (its smoke)
 )
 
 

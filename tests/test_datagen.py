@@ -210,7 +210,8 @@ def test_twenty_generated_records_train_through_the_smoke(tmp_path, dbs):
     assert rep["records"] == 20
     r = subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "nbs/train.ipynb"), str(tmp_path / "smoke.ipynb"),
                         "-p", "mode", "smoke", "-p", "train_file", str(tmp_path / "data.jsonl"),
-                        "-p", "output_dir", str(tmp_path / "run")], cwd=ROOT, capture_output=True, text=True, timeout=400,
+                        "-p", "output_dir", str(tmp_path / "run"),  # CPU time: 4 steps, the kill after checkpoint 2
+                        "-y", "overrides: [training.max_steps=4, training.save_steps=2, training.eval_steps=4]"], cwd=ROOT, capture_output=True, text=True, timeout=400,
                        env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert r.returncode == 0, r.stderr[-3000:]
     smoke = json.loads((tmp_path / "run/report.json").read_text())

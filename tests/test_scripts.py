@@ -20,7 +20,8 @@ def test_help_and_executable(script):
 
 
 def test_run_validation_passes(tmp_path):
-    r = _run("run_validation.sh", "--output_dir", str(tmp_path / "val"))
+    r = _run("run_validation.sh", "--output_dir", str(tmp_path / "val"), "--set", "training.max_steps=4",  # CPU time
+             "--set", "training.save_steps=2", "--set", "training.eval_steps=4")
     out = r.stdout + r.stderr
     assert r.returncode == 0, out[-3000:]
     assert "VALIDATION PASSED" in r.stdout and "environment:" in r.stdout
