@@ -1,6 +1,6 @@
 """The GCS emulator the tests run against: gcp-storage-emulator on a free loopback port, reached by gcsfs through
 STORAGE_EMULATOR_HOST (GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT=false, or gcsfs hangs on a gRPC handshake)."""
-import contextlib, os, socket, subprocess, sys, time
+import contextlib, os, socket, subprocess, sys, tempfile, time
 
 os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imported
 
@@ -43,10 +43,21 @@ def start_emulator(port: int, data_dir=None) -> subprocess.Popen:
     "Start gcp-storage-emulator on 127.0.0.1:port (in memory, or persisting to `data_dir`) and wait until it accepts connections."
     cmd = [sys.executable, "-m", "gcp_storage_emulator", *(["-d", str(data_dir)] if data_dir else []),
            "start", "--host", "127.0.0.1", "--port", str(port), "-q", *([] if data_dir else ["--in-memory"])]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
+    err = tempfile.TemporaryFile()  # a file, not a pipe: an emulator that logs a lot must never block on a full pipe
+    start = lambda: subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    proc, deadline = start(), time.time() + 30
+    def said():
+        err.seek(0); return err.read().decode(errors="replace")
     while time.time() < deadline:
-        if proc.poll() is not None: raise RuntimeError(f"emulator exited with {proc.returncode}: {cmd}")
+        # A restart on the same port may find it held for a moment (the stopped emulator's sockets, or a client's
+        # connection that took it as its local port): the emulator then exits, or its server thread dies on
+        # "Address already in use" and the process hangs. Either way: start it again until the deadline.
+        busy = "Address already in use" in said()
+        if busy: proc.kill(); proc.wait()
+        if proc.poll() is not None:
+            if time.time() + 1 > deadline:
+                raise RuntimeError(f"emulator exited with {proc.returncode} {said().strip().splitlines()[-1:]}: {cmd}")
+            err.seek(0); err.truncate(); time.sleep(0.5); proc = start(); continue
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return proc
