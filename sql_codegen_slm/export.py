@@ -71,14 +71,13 @@ def merge_adapter(adapter, merge_dtype: str = "auto", merge_base: str = "trained
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from sql_codegen_slm.generate import param_count
-    from sql_codegen_slm.model import dequantize_4bit_layers, resolve_model_name
+    from sql_codegen_slm.model import resolve_model_name
     if merge_base not in ("trained", "original"): raise ValueError(f"--merge-base {merge_base!r}: trained or original")
     base = resolve_model_name(adapter_base(adapter))
     if merge_dtype == "auto": merge_dtype = "float32" if param_count(base) * 4 * 1.3 < _ram_free() else "bfloat16"
     dt, into = getattr(torch, merge_dtype), base
     if merge_base == "trained" and trained_quantization(adapter):  # quantized as in training, then dequantized
-        m, _ = _load_4bit(base, adapter)
-        dequantize_4bit_layers(m)
+        m, _ = _load_4bit(base, adapter, dequantize=True)
         m, into = m.to("cpu", dt), f"the NF4 values of {base} (quantized as in training, dequantized)"
     else: m = AutoModelForCausalLM.from_pretrained(base, dtype=dt)
     m = PeftModel.from_pretrained(m, str(adapter)).merge_and_unload().to(torch.bfloat16)
@@ -419,17 +418,19 @@ def export(src, out, adapter_only: bool = False, max_shard_size: str = "2GB", me
     return dict(info, out=str(out), files=files, bytes=sum(b for _, b in files), seconds=secs)
 
 # %% ../nbs/11_export.ipynb #2d4687d8
-def _load_4bit(name: str, adapter):
-    "(model, how): the base at `name` quantized with the run's bitsandbytes settings, on the GPU or the CPU."
+def _load_4bit(name: str, adapter, dequantize: bool = False):
+    "(model, how): the base at `name` quantized as in training, on the GPU or the CPU; `dequantize`: in plain layers."
     import torch
     from transformers import AutoModelForCausalLM
     from sql_codegen_slm.config import config_from_dict
-    from sql_codegen_slm.model import bnb_config
+    from sql_codegen_slm.model import bnb_config, dequantize_4bit_layers
     bnb, cuda = bnb_config(config_from_dict(run_config(adapter))), torch.cuda.is_available()
     m = AutoModelForCausalLM.from_pretrained(name, quantization_config=bnb, dtype=bnb.bnb_4bit_compute_dtype,
                                              device_map={"": 0} if cuda else "cpu")
     dt = str(bnb.bnb_4bit_compute_dtype).removeprefix("torch.")
-    return m, f"{_trained_quant(adapter).split(' on CPU')[0]} base as in training ({'CUDA' if cuda else 'CPU'}, {dt})"
+    how = f"{_trained_quant(adapter).split(' on CPU')[0]} base as in training ({'CUDA' if cuda else 'CPU'}, {dt})"
+    if dequantize and dequantize_4bit_layers(m): how += ", dequantized to float32"  # NF4 values, no bitsandbytes kernels
+    return m, how
 
 # %% ../nbs/11_export.ipynb #2ff67d1b
 def adapter_on_base(adapter, base: str = "trained", fast: bool = False):
@@ -437,13 +438,12 @@ def adapter_on_base(adapter, base: str = "trained", fast: bool = False):
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from sql_codegen_slm.model import dequantize_4bit_layers, resolve_model_name
+    from sql_codegen_slm.model import resolve_model_name
     if base not in ("trained", "float32"): raise ValueError(f"base={base!r}: use 'trained' or 'float32'")
     name = resolve_model_name(adapter_base(adapter))
-    if base == "trained" and trained_quantization(adapter): m, how = _load_4bit(name, adapter)
+    if base == "trained" and trained_quantization(adapter): m, how = _load_4bit(name, adapter, dequantize=fast)
     else: m, how = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32), "float32 base (unquantized)"
     if not fast: return PeftModel.from_pretrained(m, str(adapter)), AutoTokenizer.from_pretrained(str(adapter)), how
-    if dequantize_4bit_layers(m): how += ", dequantized to float32"  # the NF4 values, without bitsandbytes' kernels
     m = PeftModel.from_pretrained(m, str(adapter)).merge_and_unload()
     return m, AutoTokenizer.from_pretrained(str(adapter)), how + ", LoRA added in float32"
 
