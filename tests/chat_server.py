@@ -29,6 +29,7 @@ class ChatServer:
     def __init__(self, key="sk-test-secret-123", script=(), default=None, json_mode=True):
         self.key, self.script, self.default, self.json_mode = key, list(script), default or {}, json_mode
         self.log, self.usage, self._lock, self._counter = [], [], threading.Lock(), itertools.count(1)
+        self.answered = []  # the request bodies answered, in the order of `usage`
         self.httpd = _Server(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
@@ -82,7 +83,7 @@ class ChatServer:
                     content = json.dumps({"pairs": pairs})
                 p_tok = math.ceil(sum(len(m["content"].encode()) for m in req["messages"]) / 4)
                 c_tok = min(math.ceil(len(content) / 4), req.get("max_tokens", 10**9))
-                with srv._lock: srv.usage.append((p_tok, c_tok)); rid = f"req_{len(srv.usage)}"
+                with srv._lock: srv.usage.append((p_tok, c_tok)); srv.answered.append(req); rid = f"req_{len(srv.usage)}"
                 self._send(200, {"id": f"chatcmpl-{rid}", "object": "chat.completion", "created": int(time.time()),
                                  "model": req["model"],
                                  "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
