@@ -5,7 +5,6 @@
 # %% ../nbs/05_catalog.ipynb #4dfb1477
 from __future__ import annotations
 import re
-from urllib.parse import unquote, urlsplit
 
 # %% auto #0
 __all__ = ['redact_url', 'url_database', 'schema_sql']

@@ -8,7 +8,7 @@ import json, statistics, tempfile, time, warnings
 from pathlib import Path
 from .findings import Finding
 from .redflags import THRESHOLDS, Thresholds
-from .remote import fs_for, remote_kind
+from .remote import remote_kind
 from .run import FINAL
 from .storage import CKPT_PREFIX, MARKER, checkpoint_problems, checkpoint_step, file_problem
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #0bf3084e
 from __future__ import annotations
-import hashlib, json, logging, os, re, shutil, time
+import hashlib, json, logging, os, re, time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_findings.ipynb #30053a43
 from __future__ import annotations
-import argparse, json, math, sys, time, traceback
+import argparse, json, math, sys, traceback
 from dataclasses import dataclass, field, asdict
 from typing import Callable
 

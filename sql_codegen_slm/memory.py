@@ -9,7 +9,7 @@ __all__ = ['GiB', 'ALL_PROJ', 'LORA_SIBLINGS', 'KNOWN_SHAPES', 'CUDA_CONTEXT_GIB
            'device_free_gib', 'fsdp_checkpointing', 'estimate_fsdp_memory', 'peak_memory', 'host_rss_gib']
 
 # %% ../nbs/02b_memory.ipynb #9875ba71
-import math, os, resource, sys
+import os, resource, sys
 from pathlib import Path
 from .pretrained import resolve_pretrained, tiny_model_dir
 

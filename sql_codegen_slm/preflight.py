@@ -145,7 +145,7 @@ def _no_cuda(ctx, cfg, gpu) -> list[Finding]:
 # %% ../nbs/07_preflight.ipynb #457412be
 def _gpu(ctx, cfg, gpu) -> list[Finding]:
     import torch
-    if not (cuda := ctx.setdefault("cuda", torch.cuda.is_available())): return _no_cuda(ctx, cfg, gpu)
+    if not ctx.setdefault("cuda", torch.cuda.is_available()): return _no_cuda(ctx, cfg, gpu)
     i = torch.cuda.current_device()
     name, (free, total) = torch.cuda.get_device_name(i), torch.cuda.mem_get_info(i)
     ctx["free_gib"], busy, bf16 = free / 2**30, free < 0.9 * total, torch.cuda.is_bf16_supported()

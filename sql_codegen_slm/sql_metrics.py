@@ -6,7 +6,6 @@
 from __future__ import annotations
 import logging, random, time, warnings
 from pathlib import Path
-import torch
 from fastcore.basics import patch
 from transformers import TrainerCallback
 from .callbacks import kept_rng
