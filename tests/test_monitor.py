@@ -311,7 +311,8 @@ def test_gs_url_without_network_or_credentials_is_one_line_at_once(tmp_path, cli
         took = time.time() - t0
         errs = [l for l in p.stderr.splitlines() if l.startswith(f"sql-codegen-{cli}: error: gs://some-bucket/run: ")]
         assert p.returncode == 2 and len(errs) == 1 and all(w in errs[0] for w in words), (extra, p.stderr[-2000:])
-        assert "Traceback" not in p.stderr and took < 30, (took, p.stderr[-2000:])
+        # at once: under the 84 s of retries it once took; a drift process imports torch, up to ~35 s on a busy 2-core CI
+        assert "Traceback" not in p.stderr and took < 60, (took, p.stderr[-2000:])
 
 
 def test_cli_inputs_that_are_not_runs(tmp_path):
