@@ -1,6 +1,6 @@
 """The GCS emulator the tests run against: gcp-storage-emulator on a free loopback port, reached by gcsfs through
 STORAGE_EMULATOR_HOST (GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT=false, or gcsfs hangs on a gRPC handshake)."""
-import contextlib, os, socket, subprocess, sys, tempfile, time
+import contextlib, json, os, socket, subprocess, sys, tempfile, time, urllib.request
 
 os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"  # before gcsfs is imported
 
@@ -39,8 +39,16 @@ def kill_tree(pid: int, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def _answers_as_gcs(port: int) -> bool:
+    "Whether 127.0.0.1:port answers the JSON API's bucket listing (not merely accepts a connection: the port may be held)."
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/storage/v1/b?project=test", timeout=1) as r:
+            return r.status == 200 and json.loads(r.read()).get("kind") == "storage#buckets"
+    except (OSError, ValueError): return False
+
+
 def start_emulator(port: int, data_dir=None) -> subprocess.Popen:
-    "Start gcp-storage-emulator on 127.0.0.1:port (in memory, or persisting to `data_dir`) and wait until it accepts connections."
+    "Start gcp-storage-emulator on 127.0.0.1:port (in memory, or persisting to `data_dir`) and wait until it answers."
     cmd = [sys.executable, "-m", "gcp_storage_emulator", *(["-d", str(data_dir)] if data_dir else []),
            "start", "--host", "127.0.0.1", "--port", str(port), "-q", *([] if data_dir else ["--in-memory"])]
     err = tempfile.TemporaryFile()  # a file, not a pipe: an emulator that logs a lot must never block on a full pipe
@@ -58,10 +66,8 @@ def start_emulator(port: int, data_dir=None) -> subprocess.Popen:
             if time.time() + 1 > deadline:
                 raise RuntimeError(f"emulator exited with {proc.returncode} {said().strip().splitlines()[-1:]}: {cmd}")
             err.seek(0); err.truncate(); time.sleep(0.5); proc = start(); continue
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
-        except OSError: time.sleep(0.1)
+        if _answers_as_gcs(port) and proc.poll() is None and "Address already in use" not in said(): return proc
+        time.sleep(0.1)
     proc.kill()
     raise TimeoutError("emulator did not start")
 
