@@ -429,7 +429,8 @@ def _load_4bit(name: str, adapter, dequantize: bool = False):
                                              device_map={"": 0} if cuda else "cpu")
     dt = str(bnb.bnb_4bit_compute_dtype).removeprefix("torch.")
     how = f"{_trained_quant(adapter).split(' on CPU')[0]} base as in training ({'CUDA' if cuda else 'CPU'}, {dt})"
-    if dequantize and dequantize_4bit_layers(m): how += ", dequantized to float32"  # NF4 values, no bitsandbytes kernels
+    if dequantize and dequantize_4bit_layers(m):  # the NF4 values in plain layers, no bitsandbytes kernels
+        how += ", dequantized to float32"
     return m, how
 
 # %% ../nbs/11_export.ipynb #2ff67d1b

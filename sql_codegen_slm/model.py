@@ -54,7 +54,8 @@ def bnb_config(cfg):
     "The `BitsAndBytesConfig` for the config, or None when 4-bit is off."
     if not cfg.quantization.load_in_4bit: return None
     q, st = cfg.quantization, cfg.quantization.bnb_4bit_quant_storage
-    store = {} if st == "uint8" else dict(bnb_4bit_quant_storage=_dtype(q.bnb_4bit_compute_dtype if st == "auto" else st))
+    if st == "auto": st = q.bnb_4bit_compute_dtype
+    store = {} if st == "uint8" else dict(bnb_4bit_quant_storage=_dtype(st))
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=q.bnb_4bit_quant_type,
                               bnb_4bit_use_double_quant=q.bnb_4bit_use_double_quant,
                               bnb_4bit_compute_dtype=_dtype(q.bnb_4bit_compute_dtype), **store)  # store: FSDP-QLoRA

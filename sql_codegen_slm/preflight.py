@@ -203,7 +203,8 @@ def _credentials(ctx, cfg, gpu) -> Finding:
 
 # %% ../nbs/07_preflight.ipynb #29d8555a
 def _config(ctx, cfg, gpu) -> Finding:
-    q, on_cpu = "off" if not cfg.quantization.load_in_4bit else "on" if ctx.get("cuda") else None, cfg.quantization.on_cpu
+    on_cpu = cfg.quantization.on_cpu
+    q = "off" if not cfg.quantization.load_in_4bit else "on" if ctx.get("cuda") else None
     q = q or (f"on the CPU (quantization.on_cpu={str(on_cpu).lower()})" if on_cpu else "skipped (no CUDA)")
     t = cfg.lora.target_modules
     on = "every projection (auto)" if t == "auto" else f"{len(t)} modules"
@@ -403,8 +404,8 @@ def _fsdp_checkpoints(ctx, cfg, gpu) -> Finding:
                        dict(state_dict_type=kind), "expect resume to set them aside; see the note of issue 32")
     return Finding("fsdp checkpoints", "warning", f"{kind}: checkpoints hold pytorch_model_fsdp_0/ and optimizer_0/ "
                    "(no adapter_model.safetensors, no optimizer.pt): this project's verification does not accept them "
-                   "yet, so resume sets them aside and starts over; final/ is saved whole (FULL_STATE_DICT, switched before "
-                   "the save; not yet run on GPUs)", dict(state_dict_type=kind),
+                   "yet, so resume sets them aside and starts over; final/ is saved whole (FULL_STATE_DICT, switched "
+                   "before the save; not yet run on GPUs)", dict(state_dict_type=kind),
                    "not resumable yet: wiring distributed.sharded_checkpoint_problems into storage.checkpoint_problems "
                    "is the rest of issue 32")
 

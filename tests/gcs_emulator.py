@@ -40,7 +40,7 @@ def kill_tree(pid: int, timeout: float = 30) -> None:
 
 
 def _answers_as_gcs(port: int) -> bool:
-    "Whether 127.0.0.1:port answers the JSON API's bucket listing (not merely accepts a connection: the port may be held)."
+    "Whether 127.0.0.1:port answers the JSON API's bucket listing (not merely accepts connections: it may be held)."
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/storage/v1/b?project=test", timeout=1) as r:
             return r.status == 200 and json.loads(r.read()).get("kind") == "storage#buckets"

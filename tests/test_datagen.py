@@ -363,8 +363,8 @@ def test_budget_waits_for_requests_in_flight_and_reports_the_real_spend(tmp_path
     assert rep["stop_reason"] == "budget" and sum(paid) <= cap  # never crossed
     assert spent_said == pytest.approx(sum(paid), abs=1e-6) == rep["cost_usd_total"]  # the real spend, all settled
     assert sum(paid) + worst_next > cap  # it stopped when the next request could cross the cap
-    # and not before: the last request sent was reserved at its own worst case (prompts differ, so worst cases do: CI
-    # once saw the next request's worst case $0.01 above the last sent one's) while all others had settled or held theirs
+    # and not before: the last request sent was reserved at its own worst case (prompts differ, so worst cases do:
+    # CI once saw the next one's $0.01 above the last sent one's) while all others had settled or held theirs
     pi, po = EXPENSIVE["price_in"], EXPENSIVE["price_out"]
     worst = [(prompt_token_bound(r["messages"]) * pi + r["max_tokens"] * po) / 1e6 for r in srv.answered]
     assert cap >= min(sum(paid) - p + w for p, w in zip(paid, worst)) - 1e-9
