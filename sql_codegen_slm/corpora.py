@@ -4,391 +4,23 @@
 
 # %% ../nbs/10b_import.ipynb #bd702bfd
 from __future__ import annotations
-import csv, io, json, math, re, shutil, sqlite3, sys, time
+import json, re, shutil, sqlite3, sys, time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from .data import Record, data_name, detect_format, database_dir_near, record_messages, resolve_data_path
+from .corpus_tables import BadRow, PRESETS, column_mapping, read_table, row_text
+from .data import Record, database_dir_near, record_messages
 from .findings import Parser, arg_number, check_number, cli_error
-from .judge import MAX_TIMEOUT_S, READER, PostgresDatabases, QueryError, check_query
-from .sql import Table, compare_tables, order_matters
+from .judge import MAX_TIMEOUT_S, PostgresDatabases, QueryError
+from .sql import order_matters
+from .sqlite_pg import (context_schema, pg_reason, read_tables_json, run_in_context, same_result,
+                                       sqlite_run, sqlite_to_postgres, tables_json_near, tables_json_schema,
+                                       to_postgres)
 from .teacher import (FEATURES, content_hash, normalize_question, schema_ddl, split_of, sql_features,
                                      val_databases)
 
 # %% auto #0
-__all__ = ['PRESETS', 'BadRow', 'read_table', 'column_mapping', 'pg_name', 'ImportedDatabase', 'sqlite_to_postgres',
-           'to_postgres', 'same_result', 'pg_reason', 'context_schema', 'ImportSettings', 'tables_json_near',
-           'read_tables_json', 'tables_json_schema', 'format_report', 'import_corpus', 'main']
-
-# %% ../nbs/10b_import.ipynb #d399d070
-class BadRow(ValueError):
-    "A row whose value cannot be read (not text, not an object); the message names file, line or row, and column."
-
-# %% ../nbs/10b_import.ipynb #83d90be4
-def _json_array(text: str, name: str) -> list:
-    "(where, item) for each item of a JSON array, `where` the line the item starts on."
-    dec, out, i, line, at = json.JSONDecoder(), [], text.index("[") + 1, 1, 0
-    gap = re.compile(r"[\s,]*")
-    while True:
-        i = gap.match(text, i).end()
-        if i >= len(text) or text[i] == "]": return out
-        try: obj, j = dec.raw_decode(text, i)
-        except json.JSONDecodeError as e: raise BadRow(f"{name}:{e.lineno}: not valid JSON ({e.msg})") from None
-        line += text.count("\n", at, i); at = i
-        out.append((f"{name}:{line}", obj)); i = j
-
-# %% ../nbs/10b_import.ipynb #f84c2c47
-def _jsonl(text: str, name: str) -> list:
-    "(where, object) for each non-blank line of JSONL text."
-    out = []
-    for n, line in enumerate(text.split("\n"), 1):
-        if not line.strip(): continue
-        try: out.append((f"{name}:{n}", json.loads(line)))
-        except json.JSONDecodeError as e:
-            raise BadRow(f"{name}:{n}: not valid JSON ({e.msg}, column {e.colno})") from None
-    return out
-
-# %% ../nbs/10b_import.ipynb #95c1db06
-def _csv(text: str, name: str, delimiter=",") -> list:
-    "(where, row) for each row of CSV text with a header line; `where` the line the row starts on."
-    r = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    r.fieldnames  # reads the header
-    out, start = [], r.line_num + 1
-    for row in r: out.append((f"{name}:{start}", row)); start = r.line_num + 1
-    return out
-
-# %% ../nbs/10b_import.ipynb #9682f2fd
-def read_table(src) -> tuple[list, str]:
-    "(`[(where, row)]`, name) of a JSON array, JSONL, CSV/TSV or Parquet file (local or a URL), or `hf:NAME[:SPLIT]` "
-    "from the Hub through `datasets`; `where` is `file:line` or `file row N`."
-    s = str(src)
-    if s.startswith("hf:"):
-        from datasets import load_dataset
-        name, _, split = s[3:].partition(":")
-        return [(f"{s} row {i}", r) for i, r in enumerate(load_dataset(name, split=split or "train"), 1)], s
-    shown, p = data_name(s), resolve_data_path(s)
-    if not p.exists(): raise FileNotFoundError(f"{shown}: no such file")
-    if p.is_dir(): raise IsADirectoryError(f"{shown} is a directory: name the file (JSON, JSONL, CSV or Parquet)")
-    raw = p.read_bytes()
-    if raw[:4] == b"PAR1" or p.suffix == ".parquet":
-        import pyarrow.parquet as pq
-        return [(f"{shown} row {i}", r) for i, r in enumerate(pq.read_table(p).to_pylist(), 1)], shown
-    try: text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        raise BadRow(f"{shown}:{line}: not UTF-8 text; save it as UTF-8") from None
-    if p.suffix in (".csv", ".tsv"): return _csv(text, shown, "\t" if p.suffix == ".tsv" else ","), shown
-    return (_json_array if text.lstrip().startswith("[") else _jsonl)(text, shown), shown
-
-# %% ../nbs/10b_import.ipynb #44135808
-PRESETS = {  # each known format's columns, and the dialect its SQL is written in
-    "spider": dict(question="question", sql="query", db="db_id", dialect="sqlite"),
-    "bird": dict(question="question", sql="SQL", db="db_id", evidence="evidence", dialect="sqlite"),
-    "sql-create-context": dict(question="question", sql="answer", context="context", dialect="sqlite"),
-    "synthetic-text-to-sql": dict(question="sql_prompt", sql="sql", context="sql_context", db="domain",
-                                  dialect="mysql")}
-_FLAGS = dict(question="--question", sql="--sql", context="--context", db="--db", evidence="--evidence")
-_OPTIONAL = ("evidence", "db")  # a preset's columns a file may lack
-
-# %% ../nbs/10b_import.ipynb #bca25b3c
-def column_mapping(columns, fmt: str = "auto", **given) -> tuple[str, dict, str]:
-    "(format, `{role: column}`, how it was chosen) for a table with `columns`: a preset (`auto`: found by the "
-    "columns), `given` columns (question=, sql=, context=, db=, evidence=) over it; a `ValueError` naming the flag "
-    "otherwise."
-    given, cols = {k: v for k, v in given.items() if v}, list(columns)
-    how = f"{fmt} (--format)"
-    if fmt == "auto":
-        fmt = detect_format(cols) or ("columns" if {"question", "sql"} <= given.keys() else None)
-        if fmt is None:
-            raise ValueError(f"its columns ({', '.join(map(str, cols))}) match no known format "
-                             f"({', '.join(PRESETS)}): name them with --question COL --sql COL, and --context COL "
-                             "(CREATE TABLE text) or --db COL")
-        how = "the columns given (--question, --sql, …)" if fmt == "columns" else f"{fmt} (found by its columns)"
-    if fmt != "columns" and fmt not in PRESETS:
-        raise ValueError(f"--format {fmt!r} is none of auto, columns, {', '.join(PRESETS)}")
-    preset = {k: v for k, v in PRESETS.get(fmt, {}).items() if k != "dialect"}
-    m = {k: v for k, v in preset.items() if k not in _OPTIONAL or v in cols} | given
-    for role in ("question", "sql"):
-        if role not in m: raise ValueError(f"name the {role} column with {_FLAGS[role]} COL")
-    if "context" not in m and "db" not in m:
-        raise ValueError("name --context COL (CREATE TABLE statements) or --db COL (a database in --db-dir)")
-    if missing := [f"{_FLAGS[k]} {v}" for k, v in m.items() if v not in cols]:
-        raise ValueError(f"no column {', '.join(missing)}: the columns are {', '.join(map(str, cols))}")
-    return fmt, m, how
-
-# %% ../nbs/10b_import.ipynb #84556f7e
-def _quote_needed(name: str) -> bool:
-    from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-    return not re.fullmatch(r"[a-z_][a-z0-9_$]*", name) or name in RESERVED_KEYWORDS or name in TYPE_FUNC_NAME_KEYWORDS
-
-def pg_name(name: str) -> str:
-    "A table or column name as the imported PostgreSQL schema spells it: lower case, quoted only where it must be."
-    n = name.lower()
-    return '"' + n.replace('"', '""') + '"' if _quote_needed(n) else n
-
-# %% ../nbs/10b_import.ipynb #5ab3271c
-def _pg_type(declared: str, values) -> str:
-    "A PostgreSQL type that holds every value SQLite stored in a column declared `declared`."
-    vals, d = [v for v in values if v is not None], (declared or "").upper()
-    if vals and all(isinstance(v, bytes) for v in vals): return "bytea"
-    if any(isinstance(v, (str, bytes)) for v in vals): return "text"
-    if vals and all(isinstance(v, int) for v in vals): return "integer" if all(-2**31 <= v < 2**31 for v in vals) \
-        else "bigint"
-    if vals: return "double precision"
-    if "INT" in d: return "integer"
-    return "double precision" if any(k in d for k in ("REAL", "FLOA", "DOUB")) else \
-        "numeric" if any(k in d for k in ("NUM", "DEC")) else "text"
-
-# %% ../nbs/10b_import.ipynb #ff94364f
-def _literal(v, pg_type: str) -> str:
-    "A SQL literal of a SQLite value for a column of `pg_type` (text as SQLite writes the value as text)."
-    if v is None: return "NULL"
-    if isinstance(v, bytes): return "'\\x" + v.hex() + "'"
-    if pg_type == "text" or isinstance(v, str): return "'" + str(v).replace("'", "''") + "'"
-    if isinstance(v, float) and not math.isfinite(v): return "'Infinity'" if v > 0 else "'-Infinity'"
-    return repr(v) if isinstance(v, float) else str(int(v))
-
-def _sq(name: str) -> str: return '"' + name.replace('"', '""') + '"'  # a name as SQLite quotes it
-
-# %% ../nbs/10b_import.ipynb #e24cba74
-@dataclass
-class ImportedDatabase:
-    "A SQLite database moved into PostgreSQL: the schema file's text, a SQLite copy of exactly its rows, and notes."
-    db_id: str
-    sqlite: sqlite3.Connection  # in memory: the rows the schema file holds (at most `max_rows` a table)
-    sql: str = ""  # the PostgreSQL schema file: CREATE TABLE statements, then INSERTs
-    names: set = field(default_factory=set)  # its table and column names, lower case
-    capped: dict = field(default_factory=dict)  # table: how many rows it had, for the tables cut to `max_rows`
-    dropped: list = field(default_factory=list)  # constraints and objects left out, and why
-    nul_bytes: int = 0  # text values that held NUL bytes (removed in both copies)
-
-# %% ../nbs/10b_import.ipynb #4a0dbe3d
-def _tables(src) -> dict:
-    "`{table: (create sql, [(column, declared type, key position)], [(column, parent, parent column)])}` of a database."
-    out = {}
-    for t, create in src.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-                                 "'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"):
-        cols = [(r[1], r[2] or "", r[5]) for r in src.execute(f"PRAGMA table_info({_sq(t)})")]
-        fks = list(src.execute(f"PRAGMA foreign_key_list({_sq(t)})"))
-        single = Counter(r[0] for r in fks)
-        out[t] = create, cols, [(r[3], r[2], r[4]) for r in fks if single[r[0]] == 1]
-    return out
-
-# %% ../nbs/10b_import.ipynb #8590e9db
-def _primary_keys(db, tables, data) -> dict:
-    "`{table: [key columns]}` for the declared primary keys the copied rows satisfy (unique, no NULL)."
-    pks = {}
-    for t, (_, cols, _) in tables.items():
-        idx = [i for _, i in sorted((c[2], i) for i, c in enumerate(cols) if c[2])]
-        if not idx: continue
-        keys = [tuple(r[i] for i in idx) for r in data[t]]
-        if len(set(keys)) == len(keys) and not any(None in k for k in keys): pks[t] = [cols[i][0] for i in idx]
-        else: db.dropped.append(f"{t}: PRIMARY KEY ({', '.join(cols[i][0] for i in idx)}): the rows repeat or lack it")
-    return pks
-
-# %% ../nbs/10b_import.ipynb #169377a4
-def _foreign_keys(db, tables, data, pks, types) -> dict:
-    "`{(table, column): 'REFERENCES parent (column)'}` for the foreign keys PostgreSQL will accept on the copied rows."
-    low = {t.lower(): t for t in tables}
-    out = {}
-    for t, (_, cols, fks) in tables.items():
-        names = [c[0] for c in cols]
-        for col, parent, pcol in fks:
-            p = low.get(parent.lower()); key = pks.get(p) if p else None
-            what = f"{t}: FOREIGN KEY ({col}) REFERENCES {parent}"
-            if not key or len(key) != 1 or (pcol and pcol.lower() != key[0].lower()):
-                db.dropped.append(f"{what}: not a kept single-column primary key there"); continue
-            lc = [n.lower() for n in names]
-            if col.lower() not in lc: db.dropped.append(f"{what}: no column {col}"); continue
-            i, j = lc.index(col.lower()), [c[0].lower() for c in tables[p][1]].index(key[0].lower())
-            if types[t][i] != types[p][j]: db.dropped.append(f"{what}: the types differ"); continue
-            have = {r[j] for r in data[p]}
-            if any(r[i] is not None and r[i] not in have for r in data[t]):
-                db.dropped.append(f"{what}: values missing in {p}"); continue
-            out[(t, names[i])] = (p, f" REFERENCES {pg_name(p)} ({pg_name(key[0])})")
-    return out
-
-# %% ../nbs/10b_import.ipynb #edad768b
-def _table_order(db, tables, fks) -> list:
-    "The tables with each referenced table first; a foreign key that closes a cycle is left out."
-    order, done = [], set()
-    def visit(t, path):
-        if t in done: return
-        for (child, col), (parent, _) in list(fks.items()):
-            if child != t or parent == t: continue
-            if parent in path:
-                db.dropped.append(f"{t}: FOREIGN KEY ({col}) REFERENCES {parent}: a cycle"); del fks[(child, col)]
-            else: visit(parent, path | {t})
-        done.add(t); order.append(t)
-    for t in tables: visit(t, {t})
-    return order
-
-# %% ../nbs/10b_import.ipynb #df365880
-def _schema_text(db, tables, data, path, max_rows) -> str:
-    "The PostgreSQL schema file of the copied rows: CREATE TABLE statements (with the keys that hold), then INSERTs."
-    types = {t: [_pg_type(c[1], [r[i] for r in data[t]]) for i, c in enumerate(cols)]
-             for t, (_, cols, _) in tables.items()}
-    pks = _primary_keys(db, tables, data)
-    fks = _foreign_keys(db, tables, data, pks, types)
-    creates, inserts = [], []
-    for t in _table_order(db, tables, fks):
-        cols = [c[0] for c in tables[t][1]]
-        defs = [f"{pg_name(c)} {ty}{fks.get((t, c), (None, ''))[1]}" for c, ty in zip(cols, types[t])]
-        if t in pks: defs.append(f"PRIMARY KEY ({', '.join(map(pg_name, pks[t]))})")
-        creates.append(f"CREATE TABLE {pg_name(t)} ({', '.join(defs)});")
-        db.names |= {t.lower(), *(c.lower() for c in cols)}
-        for i in range(0, len(data[t]), 500):
-            rows = ",\n".join("  (" + ", ".join(map(_literal, r, types[t])) + ")" for r in data[t][i:i + 500])
-            inserts.append(f"INSERT INTO {pg_name(t)} ({', '.join(map(pg_name, cols))}) VALUES\n{rows};")
-    head = (f"-- Database {db.db_id} imported from {path} by sql-codegen-data import (at most {max_rows} rows a table; "
-            "types from the values SQLite holds).")
-    return "\n".join([head, *creates, "", *inserts]) + "\n"
-
-# %% ../nbs/10b_import.ipynb #e183be12
-def _clean(row, db) -> tuple:
-    "A row with NUL bytes removed from its text (PostgreSQL text cannot hold them), counted in `db.nul_bytes`."
-    if not any(isinstance(v, str) and "\x00" in v for v in row): return row
-    db.nul_bytes += 1
-    return tuple(v.replace("\x00", "") if isinstance(v, str) else v for v in row)
-
-# %% ../nbs/10b_import.ipynb #74406920
-def sqlite_to_postgres(path, db_id: str, max_rows: int = 1000) -> ImportedDatabase:
-    "The SQLite database at `path` as a PostgreSQL schema file (at most `max_rows` rows a table) and an in-memory "
-    "SQLite copy of exactly those rows, so that both engines answer on the same data."
-    src = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
-    src.text_factory = lambda b: b.decode("utf-8", "replace")
-    try:
-        tables, mem = _tables(src), sqlite3.connect(":memory:", check_same_thread=False)
-        mem.text_factory = src.text_factory
-        db, data = ImportedDatabase(db_id, mem), {}
-        db.dropped += [f"{k} {n}: not imported (tables only)" for k, n in src.execute(
-            "SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger') ORDER BY name")]
-        for t, (create, cols, _) in tables.items():
-            data[t] = [_clean(r, db) for r in src.execute(f"SELECT * FROM {_sq(t)} LIMIT {int(max_rows)}")]
-            if (n := src.execute(f"SELECT count(*) FROM {_sq(t)}").fetchone()[0]) > len(data[t]): db.capped[t] = n
-            mem.execute(create)  # SQLite's own definition: affinities and collations as the original
-            mem.executemany(f"INSERT INTO {_sq(t)} VALUES ({', '.join('?' * len(cols))})", data[t])
-        mem.commit()
-        db.sql = _schema_text(db, tables, data, path, max_rows)
-        _read_only(mem)
-        return db
-    finally: src.close()
-
-# %% ../nbs/10b_import.ipynb #96116d25
-_ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
-
-def _read_only(con):
-    "Let `con` run queries only: no writes, no ATTACH (a file), no PRAGMA."
-    con.set_authorizer(lambda action, *args: sqlite3.SQLITE_OK if action in _ALLOWED else sqlite3.SQLITE_DENY)
-
-# %% ../nbs/10b_import.ipynb #2e8fcb20
-def _respell(tree, names: set):
-    "Spell the names of `tree` that are schema names as `pg_name` does (lower case, quoted where needed)."
-    from sqlglot import exp
-    for ident in tree.find_all(exp.Identifier):
-        if (k := ident.name.lower()) in names: ident.set("this", k); ident.set("quoted", _quote_needed(k))
-
-# %% ../nbs/10b_import.ipynb #6b3d2c9b
-def to_postgres(sql: str, dialect: str = "sqlite", names=()) -> str:
-    "One query in `dialect` as PostgreSQL (sqlglot), its schema `names` spelled as `pg_name` does; SQLite's "
-    "double-quoted strings made literals. A `ValueError` when it is not one statement or cannot be written."
-    import sqlglot
-    from sqlglot import exp
-    from sqlglot.errors import ErrorLevel, SqlglotError
-    try:
-        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
-        if len(trees) != 1: raise ValueError(f"{len(trees)} statements, not one query")
-        tree, names = trees[0], {n.lower() for n in names}
-        if dialect == "sqlite":
-            aliases = {(a.alias if isinstance(a, exp.Alias) else a.name).lower()
-                       for a in tree.find_all(exp.Alias, exp.TableAlias)}
-            for col in list(tree.find_all(exp.Column)):
-                if not col.table and col.this.quoted and col.name.lower() not in names | aliases:
-                    col.replace(exp.Literal.string(col.name))
-        _respell(tree, names)
-        return tree.sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
-    except SqlglotError as e: raise ValueError(" ".join(str(e).split())[:300]) from None
-
-# %% ../nbs/10b_import.ipynb #bb3f30ca
-def _sqlite_run(con, sql: str, timeout_s: float, max_rows: int = 100_000) -> Table:
-    "The result of `sql` on SQLite within `timeout_s`; `sqlite3.Error` otherwise."
-    end = time.monotonic() + timeout_s
-    con.set_progress_handler(lambda: time.monotonic() > end, 10_000)
-    try:
-        cur = con.execute(sql)
-        rows = cur.fetchmany(max_rows + 1)
-        if len(rows) > max_rows: raise sqlite3.OperationalError(f"more than {max_rows} rows")
-        return Table([c[0] for c in cur.description or []], rows)
-    finally: con.set_progress_handler(None, 0)
-
-# %% ../nbs/10b_import.ipynb #a049b8d9
-def same_result(a: Table, b: Table, ordered: bool = False) -> bool:
-    "Whether two engines' results are the same table by the judge's rules, columns matched by position."
-    pos = lambda t: Table([f"c{i:04d}" for i in range(len(t.columns))], t.rows)
-    return len(a.columns) == len(b.columns) and compare_tables(pos(a), pos(b), ordered) == "exact"
-
-# %% ../nbs/10b_import.ipynb #f1d2538e
-_PG_CLASSES = ((r"operator does not exist|function .* does not exist", "undefined_function"),
-               (r"invalid input syntax|invalid input value", "invalid_text_representation"),
-               (r"must appear in the GROUP BY|aggregate functions are not allowed", "grouping_error"),
-               (r"is ambiguous", "ambiguous_column"), (r"division by zero", "division_by_zero"),
-               (r"argument of .* must be type|cannot be matched|is of type .* but expression", "datatype_mismatch"),
-               (r"out of range", "numeric_value_out_of_range"))
-_KINDS = {"SyntaxError": "syntax", "UndefinedTable": "undefined_table", "UndefinedColumn": "undefined_column",
-          "QueryCanceled": "timeout", "InsufficientPrivilege": "refused", "ReadOnlySqlTransaction": "refused"}
-
-def pg_reason(kind: str, message: str = "") -> str:
-    "`pg_error:<class>` of a PostgreSQL error: the judge's kind, or for `other` the class its message shows."
-    if kind != "other": return f"pg_error:{kind}"
-    return "pg_error:" + next((k for pat, k in _PG_CLASSES if re.search(pat, message)), "other")
-
-# %% ../nbs/10b_import.ipynb #2fb87188
-_CONTEXT_STMTS = {"CreateStmt", "InsertStmt", "IndexStmt", "ViewStmt", "CommentStmt", "AlterTableStmt",
-                  "CreateEnumStmt", "CreateSeqStmt"}
-
-def context_schema(context: str, dialect: str = "postgres") -> tuple[str, set]:
-    "A CREATE TABLE context (and its INSERTs) as PostgreSQL text and its names; a `ValueError` for any other statement."
-    import sqlglot
-    from sqlglot import exp
-    from sqlglot.errors import ErrorLevel, SqlglotError
-    from pglast.parser import parse_sql_json
-    try:
-        trees = [t for t in sqlglot.parse(context, read=dialect) if t is not None]
-        names = {i.name.lower() for t in trees for i in t.find_all(exp.Identifier)}
-        for t in trees: _respell(t, names)
-        text = ";\n".join(t.sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE) for t in trees) + ";"
-    except SqlglotError: text, names = context.strip(), set()  # PostgreSQL may still read it as given
-    try: kinds = [next(iter(s["stmt"])) for s in json.loads(parse_sql_json(text))["stmts"]]
-    except Exception as e: raise ValueError(f"PostgreSQL cannot parse it ({' '.join(str(e).split())[:200]})") from None
-    if not kinds: raise ValueError("no statement")
-    if bad := [k for k in kinds if k not in _CONTEXT_STMTS]:
-        raise ValueError(f"it holds {bad[0]}; a context may only define tables (CREATE TABLE, INSERT, CREATE INDEX…)")
-    return text + "\n", names
-
-# %% ../nbs/10b_import.ipynb #8d6cca57
-_SCRATCH = "corpora_scratch"
-
-def _run_in_context(c, text: str, sqls: list, timeout_s: float) -> list:
-    "Per query of `sqls`: its row count, or a `QueryError`, run as the read-only role on the tables `text` creates on "
-    "the scratch database's connection `c`; all rolled back. A `ValueError` when `text` does not load."
-    import psycopg
-    out = []
-    try:
-        try: c.execute(text)
-        except psycopg.Error as e: raise ValueError(" ".join(str(e).split())[:300] or type(e).__name__) from None
-        c.execute(f"GRANT USAGE ON SCHEMA public TO {READER}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READER}")
-        c.execute(f"SET LOCAL ROLE {READER}")
-        c.execute(f"SET LOCAL statement_timeout = {max(1, round(timeout_s * 1e3))}")
-        for sql in sqls:
-            c.execute("SAVEPOINT q")
-            try: out.append(len(c.execute(check_query(sql)).fetchmany(100_001)))
-            except QueryError as e: out.append(e)
-            except psycopg.Error as e:
-                c.execute("ROLLBACK TO SAVEPOINT q")
-                kind = _KINDS.get(type(e).__name__, re.sub(r"(?<!^)(?=[A-Z])", "_", type(e).__name__).lower())
-                out.append(QueryError(kind, " ".join(str(e).split())[:300]))
-    finally: c.rollback()
-    return out
+__all__ = ['ImportSettings', 'format_report', 'import_corpus', 'main']
 
 # %% ../nbs/10b_import.ipynb #ba584dce
 @dataclass
@@ -440,14 +72,6 @@ def _clear_out(out: Path):
         if (out / n).is_dir(): shutil.rmtree(out / n)
         elif (out / n).exists(): (out / n).unlink()
 
-# %% ../nbs/10b_import.ipynb #8ad36b90
-def _text(row: dict, col: str, role: str, where: str) -> str:
-    "The text in `row[col]` ('' when missing); `BadRow` naming where and the column when it is not text."
-    v = row.get(col)
-    if v is None: return ""
-    if isinstance(v, str): return v
-    raise BadRow(f"{where}: column {col!r} ({_FLAGS[role]}) holds {type(v).__name__} {str(v)[:40]!r}, not text")
-
 # %% ../nbs/10b_import.ipynb #319e85ad
 class _Import:
     "One import: counts by reason and schema, examples of each reason, the kept records."
@@ -484,7 +108,7 @@ def _items(rows, m: dict, s: ImportSettings, run: _Import) -> list:
     for where, row in rows[:s.limit] if s.limit else rows:
         try:
             if not isinstance(row, dict): raise BadRow(f"{where}: a row must be an object, got {type(row).__name__}")
-            v = {role: _text(row, col, role, where) for role, col in m.items()}
+            v = {role: row_text(row, col, role, where) for role, col in m.items()}
         except BadRow as e:
             if s.on_bad_row != "skip": raise
             run.reject(None, "bad_row", str(e)); continue
@@ -506,45 +130,6 @@ def _sqlite_file(db_dir: Path, db_id: str) -> Path | None:
     if not re.fullmatch(r"\w[\w.-]*", db_id): return None
     return next((p for p in (db_dir / db_id / f"{db_id}.sqlite", db_dir / f"{db_id}.sqlite",
                              db_dir / db_id / f"{db_id}.db", db_dir / f"{db_id}.db") if p.is_file()), None)
-
-# %% ../nbs/10b_import.ipynb #b7ff73d9
-def tables_json_near(path) -> Path | None:
-    "Spider's `tables.json` or BIRD's `*_tables.json` beside a dataset file, or None."
-    here = Path(path).expanduser().parent
-    return next((p for p in [here / "tables.json", *sorted(here.glob("*tables.json"))] if p.is_file()), None)
-
-# %% ../nbs/10b_import.ipynb #8431e8c0
-def read_tables_json(path) -> dict:
-    "`{db_id: entry}` of a Spider/BIRD `tables.json`; a `ValueError` naming the file and item when it is not one."
-    try: items = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"--tables {path}: not JSON ({e})") from None
-    if not isinstance(items, list): raise ValueError(f"--tables {path}: not a list of databases")
-    need = ("db_id", "table_names_original", "column_names_original", "column_types")
-    for i, e in enumerate(items):
-        if not isinstance(e, dict) or (k := next((k for k in need if k not in e), None)):
-            raise ValueError(f"--tables {path}: item {i} has no {k!r} (Spider's tables.json has {', '.join(need)})")
-    return {e["db_id"]: e for e in items}
-
-# %% ../nbs/10b_import.ipynb #d286e563
-_SPIDER_TYPES = {"number": "numeric", "text": "text", "time": "text", "boolean": "boolean"}
-
-def tables_json_schema(entry: dict) -> tuple[str, set]:
-    "The PostgreSQL DDL (no rows) of one `tables.json` database, and its names."
-    tables, cols = entry["table_names_original"], entry["column_names_original"]
-    types = [_SPIDER_TYPES.get(t, "text") for t in entry["column_types"]]
-    pks = {cols[k[0]][0]: [cols[i][1] for i in k] for k in (k if isinstance(k, list) else [k]
-                                                             for k in entry.get("primary_keys", []))}
-    out = []
-    for t, name in enumerate(tables):
-        defs = [f"{pg_name(c)} {ty}" for (ti, c), ty in zip(cols, types) if ti == t]
-        if t in pks: defs.append(f"PRIMARY KEY ({', '.join(map(pg_name, pks[t]))})")
-        out.append(f"CREATE TABLE {pg_name(name)} ({', '.join(defs)});")
-    for c, p in entry.get("foreign_keys", []):
-        if pks.get(cols[p][0]) == [cols[p][1]] and types[c] == types[p]:
-            out.append(f"ALTER TABLE {pg_name(tables[cols[c][0]])} ADD FOREIGN KEY ({pg_name(cols[c][1])}) "
-                       f"REFERENCES {pg_name(tables[cols[p][0]])} ({pg_name(cols[p][1])});")
-    return "\n".join(out) + "\n", {n.lower() for n in tables} | {c.lower() for _, c in cols[1:]}
 
 # %% ../nbs/10b_import.ipynb #065463b8
 def _databases(run, items, db_dir: Path | None, tables: dict, s: ImportSettings, log) -> tuple[dict, dict]:
@@ -570,7 +155,7 @@ def _databases(run, items, db_dir: Path | None, tables: dict, s: ImportSettings,
 # %% ../nbs/10b_import.ipynb #8e809319
 def _check_sqlite_pair(run, it, db, pg: PostgresDatabases, s: ImportSettings):
     "One Spider/BIRD pair: SQLite's result, the transpiled query's on PostgreSQL, kept when they are the same."
-    try: want = _sqlite_run(db.sqlite, it["sql"], s.sql_timeout_s)
+    try: want = sqlite_run(db.sqlite, it["sql"], s.sql_timeout_s)
     except (sqlite3.Error, sqlite3.Warning) as e: return run.reject(db.db_id, "sqlite_error", f"{it['where']}: {e}")
     run.compared += 1
     def differ(reason, detail): run.disagreed[reason] += 1; run.reject(db.db_id, reason, f"{it['where']}: {detail}")
@@ -629,7 +214,7 @@ def _check_context(run, its, conn, s: ImportSettings):
         try: todo.append((it, to_postgres(it["sql"], run.dialect, names)))
         except ValueError as e: run.reject(db, "transpile_error", f"{it['where']}: {e}")
     if not todo: return
-    try: results = _run_in_context(conn, text, [sql for _, sql in todo], s.sql_timeout_s)
+    try: results = run_in_context(conn, text, [sql for _, sql in todo], s.sql_timeout_s)
     except ValueError as e:
         for it, _ in todo: run.reject(db, "schema_error", f"{it['where']}: the context does not load: {e}")
         return
@@ -641,6 +226,8 @@ def _check_context(run, its, conn, s: ImportSettings):
         else: run.keep(it, db, schema_ddl(path), sql, got, "runs on postgres")
 
 # %% ../nbs/10b_import.ipynb #5b2dbb12
+_SCRATCH = "corpora_scratch"
+
 def _check_contexts(run, items, pg: PostgresDatabases, s: ImportSettings, log):
     "Context items grouped by their context (a schema each) and checked."
     import psycopg
