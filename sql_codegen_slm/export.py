@@ -4,21 +4,17 @@
 
 # %% ../nbs/11_export.ipynb #fb43d6e3
 from __future__ import annotations
-import json, os, re, shutil, sys, textwrap, time
-from collections import Counter
+import json, os, re, shutil, sys, time
 from pathlib import Path
-import yaml
-from .config import list_presets, load_config
-from .data import is_url, read_records, record_messages, resolve_data_path, sample_data_dir
+from .card import MERGE_NOTE, MERGE_NOTE_ORIGINAL, find_eval_report, model_card, run_config
+from .card import trained_base, trained_quantization
 from .findings import Parser, cli_error
-from .run import CONFIG, FINAL
+from .run import FINAL
 from .sql_eval import check_adapter_dir
 
 # %% auto #0
-__all__ = ['MERGE_NOTE', 'MERGE_NOTE_ORIGINAL', 'EVAL_REPORT', 'EXAMPLE', 'EXPORT_INFO', 'find_adapter', 'run_config',
-           'adapter_base', 'merge_adapter', 'generation_config', 'export_merged', 'export_adapter', 'data_summary',
-           'nearest_preset', 'trained_quantization', 'recipe_lines', 'find_eval_report', 'eval_lines', 'prompt_example',
-           'model_card', 'file_list', 'export', 'adapter_on_base', 'agreement', 'check_repo_id', 'push_to_hub', 'main']
+__all__ = ['EXPORT_INFO', 'find_adapter', 'adapter_base', 'merge_adapter', 'generation_config', 'export_merged', 'export_adapter',
+           'file_list', 'export', 'adapter_on_base', 'agreement', 'check_repo_id', 'push_to_hub', 'main']
 
 # %% ../nbs/11_export.ipynb #ea065744
 def find_adapter(src) -> Path:
@@ -34,12 +30,6 @@ def find_adapter(src) -> Path:
         raise ValueError(f"{src}: neither a run directory (with {FINAL}/) nor an adapter directory: "
                          + str(e).removeprefix(f"--adapter {p} ")) from None
 
-# %% ../nbs/11_export.ipynb #b194a748
-def run_config(adapter) -> dict:
-    "The resolved training config saved beside the adapter (`config.yaml`); {} when there is none."
-    p = Path(adapter) / CONFIG
-    return (yaml.safe_load(p.read_text(encoding="utf-8")) or {}) if p.is_file() else {}
-
 # %% ../nbs/11_export.ipynb #9c07cf21
 def adapter_base(adapter) -> str:
     "The base model the adapter needs, as training named it (`model.name`), else its `base_model_name_or_path`."
@@ -53,17 +43,6 @@ def _ram_free() -> int:
     except (ValueError, OSError, AttributeError): return 0
 
 # %% ../nbs/11_export.ipynb #73bcaaf5
-_MEASURED = ("Measured on SmolLM2-135M after 60 LoRA steps on NF4 (sql-codegen-slm's bench/RESULTS.md, 164 validation "
-             "questions, greedy SQL against the adapter on its NF4 base): ")
-MERGE_NOTE = ("Trained on a 4-bit (NF4) base: the LoRA was merged into that base's NF4 values, dequantized (the "
-              "weights it was trained against), and saved in bf16. " + _MEASURED + "identical on 86%, execution "
-              "accuracy 28.0% against 30.5%; merged into the original weights instead (--merge-base original): 28% "
-              "and 24.4%.")
-MERGE_NOTE_ORIGINAL = ("Trained on a 4-bit (NF4) base, merged into the original unquantized weights "
-                       "(--merge-base original) and saved in bf16: the LoRA sits on weights it was not trained "
-                       "against. " + _MEASURED + "identical on 28%, execution accuracy 24.4% against 30.5%; the "
-                       "default merge into the NF4 values kept 86% and 28.0%.")
-
 def merge_adapter(adapter, merge_dtype: str = "auto", merge_base: str = "trained"):
     "(model, tokenizer, how): the LoRA merged into its base, on the CPU, saved in bf16; `merge_dtype`: auto/float32/"
     "bf16; `merge_base`: `trained` (a 4-bit-trained adapter goes into the NF4 values it trained on) or `original`."
@@ -130,250 +109,6 @@ def export_adapter(adapter, out) -> dict:
         (out / "adapter_config.json").write_text(json.dumps({**cfg, "base_model_name_or_path": base}, indent=2))
     return dict(kind="adapter", how=f"LoRA adapter for {base}", dtype=cfg.get("torch_dtype") or "as trained")
 
-# %% ../nbs/11_export.ipynb #3abf4b4a
-def _source(f, recs) -> str:
-    "Where a data file's records came from: the shipped sample, a teacher model (datagen), an import, or a user file."
-    if str(f).startswith("sample:"): return "sample (shipped with sql-codegen-slm)"
-    teachers = Counter((r.get("meta") or {}).get("teacher_model") for r in recs) - Counter({None: len(recs)})
-    if teachers: return "teacher: " + ", ".join(f"{k} ({v})" for k, v in teachers.items())
-    srcs = Counter(r.get("source") or (r.get("meta") or {}).get("source") for r in recs) - Counter({None: len(recs)})
-    return ("import: " + ", ".join(map(str, srcs))) if srcs else "the user's own file"
-
-# %% ../nbs/11_export.ipynb #705b2b49
-def data_summary(cfg: dict) -> list[dict]:
-    "Each data file of the run: split, records, schemas and source (sample / teacher / import); remote files unread."
-    d = cfg.get("data", {})
-    tf = d.get("train_file") or []
-    files = [("train", f) for f in (tf if isinstance(tf, list) else [tf])] + \
-            ([("validation", d["val_file"])] if d.get("val_file") else [])
-    rows = []
-    for split, f in files:
-        row = dict(split=split, file=str(f), n=None, schemas={}, source="remote URL (not fetched for the card)")
-        if not is_url(str(f)):
-            try:
-                recs = read_records(f)
-                row.update(n=len(recs), schemas=dict(Counter(r.database for r in recs)), source=_source(f, recs))
-            except (OSError, ValueError) as e: row["source"] = f"not readable here ({type(e).__name__})"
-        rows.append(row)
-    return rows
-
-# %% ../nbs/11_export.ipynb #0d153c29
-def _leaves(d, pre=""):
-    "Dotted key -> value of a nested dict."
-    out = {}
-    for k, v in (d or {}).items():
-        out.update(_leaves(v, f"{pre}{k}.") if isinstance(v, dict) else {f"{pre}{k}": v})
-    return out
-
-def nearest_preset(cfg: dict) -> tuple[str, int]:
-    "(preset, number of keys that differ): the shipped preset the run's config is closest to (output_dir ignored)."
-    mine = {k: v for k, v in _leaves(cfg).items() if k != "training.output_dir"}
-    def diff(name):
-        theirs = {k: v for k, v in _leaves(load_config(name, validate=False).to_dict()).items()
-                  if k != "training.output_dir"}
-        return sum(mine.get(k) != theirs.get(k) for k in set(mine) | set(theirs))
-    return min(((p, diff(p)) for p in list_presets()), key=lambda x: x[1])
-
-# %% ../nbs/11_export.ipynb #f882a78a
-def _trained_quant(adapter) -> str:
-    "How the base was held in training: from the training card (`- base model: X (4-bit nf4 …)`), else the config."
-    card = Path(adapter) / "README.md"
-    m = re.search(r"^- base model: `[^`]*` \((.+)\)$", card.read_text(), re.M) if card.is_file() else None
-    if m: return m.group(1).replace("skipped (no CUDA)", "not quantized (4-bit asked for, skipped: no CUDA)")
-    q = run_config(adapter).get("quantization", {})
-    return f"4-bit {q.get('bnb_4bit_quant_type')} when CUDA is present" if q.get("load_in_4bit") else "not quantized"
-
-# %% ../nbs/11_export.ipynb #8f3a9631
-def trained_quantization(adapter) -> dict | None:
-    "The run's `quantization` settings if the adapter was trained on a 4-bit base (its training card says); else None."
-    q, how = run_config(adapter).get("quantization") or {}, _trained_quant(adapter)
-    known = how.startswith("4-bit") and not how.endswith("when CUDA is present")  # no card: asked for, not known done
-    return q if q.get("load_in_4bit") and known else None
-
-# %% ../nbs/11_export.ipynb #9b5f86d2
-def recipe_lines(adapter) -> list[str]:
-    "The recipe as card lines: preset, LoRA, quantization, steps and the final eval loss."
-    cfg, mp = run_config(adapter), Path(adapter) / "metrics.json"
-    met = json.loads(mp.read_text()) if mp.is_file() else {}
-    lo, t, m = cfg.get("lora", {}), cfg.get("training", {}), cfg.get("model", {})
-    pre, n = nearest_preset(cfg) if cfg else ("unknown (no config.yaml)", 0)
-    tg = lo.get("target_modules")
-    return [f"- preset: closest shipped preset `{pre}`" + (f" ({n} settings differ; the whole config is `{CONFIG}`)"
-                                                           if n else " (unchanged)"),
-            f"- LoRA: r={lo.get('r')}, alpha={lo.get('lora_alpha')}, dropout={lo.get('lora_dropout')}, targets "
-            f"{'every projection' if tg == 'auto' else ', '.join(tg or [])}",
-            f"- base in training: {_trained_quant(adapter)}; max sequence length {m.get('max_seq_length')}",
-            f"- steps: {met.get('stopped_at_step', '?')} (this adapter: step {met.get('saved_step', '?')}; "
-            f"{met.get('stop_reason', 'stop reason not recorded')}), learning rate {t.get('learning_rate')}, batch "
-            f"{t.get('per_device_train_batch_size')} x {t.get('gradient_accumulation_steps', 1)} accumulation",
-            f"- final eval loss: {met['eval_loss']:.4f}" if "eval_loss" in met else "- final eval loss: not recorded"]
-
-# %% ../nbs/11_export.ipynb #c1706fdb
-EVAL_REPORT = "eval_report.json"
-
-def find_eval_report(adapter, path=None) -> dict | None:
-    "The run's `sql-codegen-eval` report: `path`, else `eval_report.json` beside the adapter or in its run; or None."
-    cands = [Path(path)] if path else [Path(adapter) / EVAL_REPORT, Path(adapter).parent / EVAL_REPORT]
-    for p in cands:
-        if not p.is_file():
-            if path: raise ValueError(f"--eval-report {path}: no such file; pass the JSON that sql-codegen-eval "
-                                      "--output wrote")
-            continue
-        try: r = json.loads(p.read_text())
-        except (ValueError, UnicodeDecodeError) as e: raise ValueError(f"{p}: not JSON ({e})") from None
-        if not isinstance(r, dict) or "execution_accuracy" not in r or "per_db" not in r:
-            raise ValueError(f"{p}: not a sql-codegen-eval report (no execution_accuracy / per_db); pass the JSON "
-                             "that sql-codegen-eval --output wrote")
-        return dict(r, _path=str(p))
-    return None
-
-# %% ../nbs/11_export.ipynb #82320efa
-def _pct(x) -> str: return "–" if x is None else f"{x:.1%}"
-
-def eval_lines(report: dict | None, adapter) -> list[str]:
-    "The card's evaluation: summary, per schema, per feature; or 'not evaluated' and how to evaluate."
-    if not report:
-        val = str(run_config(adapter).get("data", {}).get("val_file") or "VAL.jsonl")
-        sample = val.startswith("sample:")
-        gold, dbs = (resolve_data_path(val), sample_data_dir() / "schemas") if sample else (val, "SCHEMAS_DIR")
-        return ["Not evaluated. Evaluate the adapter on PostgreSQL, then export again:", "", "```sh",
-                f"sql-codegen-eval --adapter {adapter} --gold {gold} --db-sql {dbs} "
-                f"--output {Path(adapter).parent / EVAL_REPORT}", "```"]
-    out = [f"From `{Path(report['_path']).name}` ({report['n']} questions" +
-           (f"; model: {report['generation']['model']}" if report.get("generation", {}).get("model") else "") + "):",
-           "", "| metric | value |", "|---|---|"]
-    out += [f"| {k.replace('_', ' ')} | {_pct(report.get(k))} |" for k in
-            ("execution_accuracy", "valid_sql_rate", "exact_match", "normalized_match")]
-    for title, key in (("schema", "per_db"), ("feature", "per_category")):
-        out += ["", f"| {title} | n | execution accuracy |", "|---|---|---|"]
-        out += [f"| {k} | {v['n']} | {_pct(v['execution_accuracy'])} |" for k, v in report.get(key, {}).items()]
-    return out
-
-# %% ../nbs/11_export.ipynb #a84e0a34
-EXAMPLE = dict(database="shop", question="How many customers live in Boston?",
-               schema="CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT);")
-
-def prompt_example(tokenizer) -> str:
-    "The prompt the model reads for `EXAMPLE`, rendered by the tokenizer's chat template (the training format)."
-    from sql_codegen_slm.prompts import PromptFormat
-    msgs = record_messages(EXAMPLE["database"], EXAMPLE["schema"], EXAMPLE["question"], "SELECT 1;")
-    return PromptFormat(tokenizer).prompt(msgs[:-1])
-
-# %% ../nbs/11_export.ipynb #ca7f81cc
-_CARD = """---
-{front}
----
-# {name}
-
-Writes one PostgreSQL query from a question and a database schema. Trained with
-[sql-codegen-slm](https://github.com/sql-codegen-slm/sql-codegen-slm); exported by `sql-codegen-export` from `{source}`.
-This directory: {what}.
-
-## Base model
-
-`{base}`{base_note}
-
-## Data
-
-{data}
-
-## Recipe
-
-{recipe}
-
-## Evaluation
-
-Execution accuracy: the query's rows equal the gold query's on PostgreSQL (defog sql-eval's rules); valid SQL: one
-read-only statement that PostgreSQL's parser accepts; exact match: the same text.
-
-{evals}
-
-## Intended use and limits
-
-- Intended: drafting read-only PostgreSQL queries for a schema the user provides, reviewed or run read-only.
-- PostgreSQL only: other dialects (MySQL, SQLite, T-SQL) are not trained and often fail.
-- Run its SQL read-only (a read-only role, a statement timeout, a row limit): `sql-codegen-predict --run` does. A
-  generated query can be wrong while looking right; it may also write if it was asked to.
-- It knows the schemas and question styles of its training data; on unseen databases expect lower accuracy than the
-  table above.
-- {quant_note}
-
-## Prompt format
-
-{prompt_kind}. The prompt is the tokenizer's chat template (`apply_chat_template(messages,
-add_generation_prompt=True)`) on two messages: the system prompt below and a user message of three parts on their own
-lines, `Database: NAME`, `Schema:` followed by the DDL (one `CREATE TABLE` a line), and `Question: QUESTION`. The
-answer is the SQL, then the end of turn (`generation_config.json`: `eos_token_id` {stops}). Example prompt:
-
-```text
-{example}
-```
-
-## Use
-
-{use}
-"""
-
-# %% ../nbs/11_export.ipynb #0c2154cf
-def _data_md(adapter) -> str:
-    "The card's data table."
-    cfg = run_config(adapter)
-    rows = data_summary(cfg) if cfg else []
-    if not rows: return "Not recorded (no `config.yaml` beside the adapter)."
-    d = cfg.get("data", {})
-    lines = ["| split | file | records | schemas | source |", "|---|---|---|---|---|"]
-    for r in rows:
-        sch = ", ".join(f"{k} ({v})" for k, v in list(r["schemas"].items())[:8]) + \
-              (f" and {len(r['schemas']) - 8} more" if len(r["schemas"]) > 8 else "")
-        lines.append(f"| {r['split']} | `{r['file']}` | {r['n'] if r['n'] is not None else '?'} | {sch or '?'} | "
-                     f"{r['source']} |")
-    caps = [f"{k} {d[f'max_samples_{k}']}" for k in ("train", "val") if d.get(f"max_samples_{k}")]
-    return "\n".join(lines) + (f"\n\nUsed: at most {', '.join(caps)} records (`data.max_samples_*`)." if caps else "")
-
-# %% ../nbs/11_export.ipynb #780408ec
-def _use_md(kind: str, base: str) -> str:
-    "How to load and serve the export."
-    if kind == "adapter":
-        return ("```python\nfrom peft import PeftModel\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n"
-                f"base = AutoModelForCausalLM.from_pretrained(\"{base}\")\n"
-                "model = PeftModel.from_pretrained(base, \"THIS_DIR\")\n"
-                "tok = AutoTokenizer.from_pretrained(\"THIS_DIR\")\n```"
-                "\n\nOr `sql-codegen-predict --model THIS_DIR --schema schema.sql \"question\"`.")
-    return ("```sh\nsql-codegen-predict --model THIS_DIR --schema schema.sql \"How many customers live in Boston?\" "
-            "--run\nvllm serve THIS_DIR            # OpenAI-compatible chat API; reads the chat template and stop ids"
-            "\ntext-generation-launcher --model-id THIS_DIR"
-            "\npython llama.cpp/convert_hf_to_gguf.py THIS_DIR --outtype bf16   # then llama-server -m the .gguf\n```"
-            "\n\n```python\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n"
-            "model = AutoModelForCausalLM.from_pretrained(\"THIS_DIR\")\n"
-            "tok = AutoTokenizer.from_pretrained(\"THIS_DIR\")\n"
-            "text = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)\n"
-            "enc = tok(text, add_special_tokens=False, return_tensors=\"pt\")  # the template holds the BOS\n"
-            "new = model.generate(**enc)[0, enc[\"input_ids\"].shape[1]:]  # greedy, stops at the end of turn\n"
-            "print(tok.decode(new, skip_special_tokens=True))\n```")
-
-# %% ../nbs/11_export.ipynb #2f6a3ca7
-def model_card(out, adapter, info: dict, report: dict | None, name: str | None = None) -> str:
-    "README.md of an export: base, data, recipe, evaluation, intended use and limits, prompt format with an example."
-    from transformers import AutoTokenizer
-    from sql_codegen_slm.prompts import PromptFormat
-    tok, base, kind = AutoTokenizer.from_pretrained(str(out)), info["base_model"], info["kind"]
-    fmt, quant = PromptFormat(tok), _trained_quant(adapter)
-    hub = "/" in base and not Path(base).expanduser().exists()
-    lib = "peft" if kind == "adapter" else "transformers"
-    tags = [f"library_name: {lib}", "pipeline_tag: text-generation", "tags: [text-to-sql, postgresql, lora]"]
-    front = "\n".join(([f"base_model: {base}"] if hub else []) + tags)
-    note = "" if hub else (" — a name of sql-codegen-slm (`model.name`): `sql_codegen_slm.model.resolve_model_name` "
-                           "gives its directory" if not Path(base).is_absolute() else " — a local directory")
-    q4 = trained_quantization(adapter) is not None
-    return _CARD.format(front=front, name=name or Path(out).name, source=info["source"], what=info["how"], base=base,
-        base_note=note, data=_data_md(adapter), recipe="\n".join(recipe_lines(adapter)),
-        evals="\n".join(eval_lines(report, adapter)), prompt_kind=f"{fmt.kind}, the answer ends with {fmt.end_token}",
-        stops=fmt.stop_ids, example=prompt_example(tok), use=_use_md(kind, base),
-        quant_note=(textwrap.fill(info.get("merge_note", MERGE_NOTE), 116, subsequent_indent="  ")
-                    if q4 and kind == "merged" else
-                    f"Base in training: {quant}; the export holds the weights the adapter was trained against, in "
-                    "bf16."))
-
 # %% ../nbs/11_export.ipynb #b123dbef
 EXPORT_INFO = "sql_codegen.json"
 
@@ -405,7 +140,7 @@ def export(src, out, adapter_only: bool = False, max_shard_size: str = "2GB", me
         info = export_adapter(adapter, tmp) if adapter_only else \
             export_merged(adapter, tmp, max_shard_size, merge_dtype, merge_base)
         info.update(base_model=adapter_base(adapter), source=str(adapter), evaluated=report is not None,
-                    trained_base=_trained_quant(adapter))
+                    trained_base=trained_base(adapter))
         if info["kind"] == "merged" and trained_quantization(adapter):
             info["merge_note"] = MERGE_NOTE if merge_base == "trained" else MERGE_NOTE_ORIGINAL
         (tmp / EXPORT_INFO).write_text(json.dumps(info, indent=1) + "\n")
@@ -428,7 +163,7 @@ def _load_4bit(name: str, adapter, dequantize: bool = False):
     m = AutoModelForCausalLM.from_pretrained(name, quantization_config=bnb, dtype=bnb.bnb_4bit_compute_dtype,
                                              device_map={"": 0} if cuda else "cpu")
     dt = str(bnb.bnb_4bit_compute_dtype).removeprefix("torch.")
-    how = f"{_trained_quant(adapter).split(' on CPU')[0]} base as in training ({'CUDA' if cuda else 'CPU'}, {dt})"
+    how = f"{trained_base(adapter).split(' on CPU')[0]} base as in training ({'CUDA' if cuda else 'CPU'}, {dt})"
     if dequantize and dequantize_4bit_layers(m):  # the NF4 values in plain layers, no bitsandbytes kernels
         how += ", dequantized to float32"
     return m, how

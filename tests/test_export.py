@@ -176,7 +176,8 @@ def test_adapter_only_names_its_base(tmp_path):
 def test_agreement_of_a_4bit_trained_adapter(tmp_path):
     "Trained on bitsandbytes' NF4 layers (CPU): the export says so, and the agreement puts the adapter on that base."
     from sql_codegen_slm.data import resolve_data_path, sample_data_dir
-    from sql_codegen_slm.export import MERGE_NOTE, adapter_on_base, agreement, export, trained_quantization
+    from sql_codegen_slm.card import MERGE_NOTE, trained_quantization
+    from sql_codegen_slm.export import adapter_on_base, agreement, export
     from sql_codegen_slm.judge import read_gold
     run = _train(tmp_path / "run", steps=3, extra=["quantization.on_cpu=true"])
     assert trained_quantization(run / "final")["bnb_4bit_quant_type"] == "nf4"
@@ -188,7 +189,7 @@ def test_agreement_of_a_4bit_trained_adapter(tmp_path):
     # merged into the NF4 values it trained on: the export's weights are those values plus the LoRA, rounded to bf16 once
     import torch
     from transformers import AutoModelForCausalLM
-    from sql_codegen_slm.export import MERGE_NOTE_ORIGINAL
+    from sql_codegen_slm.card import MERGE_NOTE_ORIGINAL
     assert "into the NF4 values of" in info["how"], info["how"]
     key, nf4 = "model.layers.0.self_attn.q_proj.weight", adapter_on_base(run / "final", "trained", True)[0]
     w_exp = AutoModelForCausalLM.from_pretrained(tmp_path / "export").state_dict()[key]
