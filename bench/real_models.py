@@ -46,7 +46,8 @@ def _predict(model, tok, recs: dict, out: Path, tag: str, max_new_tokens: int) -
 def judge(out: Path, limit=None) -> dict:
     "Judge every predictions file in `out` on PostgreSQL; the figures (and per-database/category) into results.json."
     from sql_codegen_slm.data import sample_data_dir
-    from sql_codegen_slm.judge import PostgresDatabases, evaluate
+    from sql_codegen_slm.judge import evaluate
+    from sql_codegen_slm.postgres import PostgresDatabases
     recs, res = _records(limit), json.loads((out / "results.json").read_text())
     for name, rs in recs.items():
         with PostgresDatabases(sample_data_dir() / SCHEMAS[name]) as dbs:

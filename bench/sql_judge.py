@@ -12,7 +12,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sql_codegen_slm.data import read_records, sample_data_dir  # noqa: E402
 from sql_codegen_slm.sql import extract_sql, is_valid_sql, normalize_sql  # noqa: E402
-from sql_codegen_slm.judge import PostgresDatabases, evaluate  # noqa: E402
+from sql_codegen_slm.judge import evaluate  # noqa: E402
+from sql_codegen_slm.postgres import PostgresDatabases  # noqa: E402
 
 
 def main():

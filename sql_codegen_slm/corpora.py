@@ -11,7 +11,7 @@ from pathlib import Path
 from .corpus_tables import BadRow, PRESETS, column_mapping, read_table, row_text
 from .data import Record, database_dir_near, record_messages
 from .findings import Parser, arg_number, check_number, cli_error
-from .judge import MAX_TIMEOUT_S, PostgresDatabases, QueryError
+from .postgres import MAX_TIMEOUT_S, PostgresDatabases, QueryError
 from .sql import order_matters
 from .sqlite_pg import (context_schema, pg_reason, read_tables_json, run_in_context, same_result,
                                        sqlite_run, sqlite_to_postgres, tables_json_near, tables_json_schema,

@@ -14,7 +14,7 @@ from pathlib import Path
 from .data import Record, record_messages
 from .findings import Parser, arg_number, check_number, cli_error
 from .sql import normalize_sql
-from .judge import MAX_TIMEOUT_S, PostgresDatabases
+from .postgres import MAX_TIMEOUT_S, PostgresDatabases
 from .teacher import (FEATURES, PRICES, Budget, BudgetExceeded, Rejected, ResponseCache, append_jsonl,
                                      content_hash, is_db_url, iter_requests, normalize_question, parse_pairs,
                                      plan_requests, prompt_token_bound, read_jsonl_resume, read_schemas, sql_features,

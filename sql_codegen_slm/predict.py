@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from .data import record_messages
 from .findings import Parser, arg_number, cli_error
-from .judge import MAX_TIMEOUT_S, PostgresDatabases, QueryError, check_query
+from .postgres import MAX_TIMEOUT_S, PostgresDatabases, QueryError, check_query
 from .teacher import is_db_url, read_schemas, schema_ddl
 
 # %% auto #0

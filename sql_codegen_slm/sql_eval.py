@@ -8,7 +8,8 @@ import json, re, sys
 from pathlib import Path
 from .catalog import redact_url, schema_sql
 from .findings import Parser, arg_number, cli_error
-from .judge import MAX_TIMEOUT_S, evaluate, format_report, read_gold, read_predictions
+from .judge import evaluate, format_report, read_gold, read_predictions
+from .postgres import MAX_TIMEOUT_S
 
 # %% auto #0
 __all__ = ['check_adapter_dir', 'check_live_schemas', 'main']

@@ -12,7 +12,8 @@ from .callbacks import kept_rng
 from .config import Config
 from .data import Record, read_records, sample_data_dir
 from .generate import generate_sql
-from .judge import PostgresDatabases, evaluate
+from .judge import evaluate
+from .postgres import PostgresDatabases
 
 # %% auto #0
 __all__ = ['logger', 'SQL_KEYS', 'sql_eval_subset', 'SqlMetricsCallback', 'sql_metrics_callback', 'attach_sql_metrics']

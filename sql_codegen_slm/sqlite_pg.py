@@ -8,7 +8,7 @@ import json, math, re, sqlite3, time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from .judge import READER, QueryError, check_query
+from .postgres import READER, QueryError, check_query
 from .sql import Table, compare_tables
 
 # %% auto #0

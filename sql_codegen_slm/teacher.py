@@ -8,7 +8,7 @@ import hashlib, itertools, json, math, os, re, threading
 from pathlib import Path
 from pglast.parser import parse_sql_json
 from .catalog import redact_url, schema_sql, url_database
-from .judge import PostgresDatabases, QueryError, read_sql_file
+from .postgres import PostgresDatabases, QueryError, read_sql_file
 
 # %% auto #0
 __all__ = ['FEATURES', 'PRICES', 'sql_features', 'ddl_text', 'schema_ddl', 'is_db_url', 'read_schemas', 'teacher_messages',

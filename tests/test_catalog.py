@@ -3,7 +3,7 @@ import contextlib
 from pathlib import Path
 import pytest
 from sql_codegen_slm.catalog import redact_url, schema_sql, url_database
-from sql_codegen_slm.judge import PostgresDatabases
+from sql_codegen_slm.postgres import PostgresDatabases
 
 PASSWORD, ROLE = "Pw-s3cret!xyz#9", "shop_ro"
 SHOP = """

@@ -8,7 +8,8 @@ import yaml
 
 from sql_codegen_slm import config as config_mod
 from sql_codegen_slm.config import ConfigError, load_config
-from sql_codegen_slm.judge import PostgresDatabases, QueryError, check_query, evaluate, judge
+from sql_codegen_slm.judge import evaluate, judge
+from sql_codegen_slm.postgres import PostgresDatabases, QueryError, check_query
 
 ROOT = Path(__file__).resolve().parents[1]
 REDACTED = getattr(config_mod, "REDACTED", "<redacted>")

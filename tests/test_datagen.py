@@ -5,7 +5,7 @@ import pytest
 from chat_server import ChatServer
 from sql_codegen_slm.data import load_records, sample_data_dir, tokenize_record
 from sql_codegen_slm.datagen import AuthError, generate, main
-from sql_codegen_slm.judge import PostgresDatabases
+from sql_codegen_slm.postgres import PostgresDatabases
 from sql_codegen_slm.teacher import content_hash, prompt_token_bound
 
 SCHEMAS = sample_data_dir() / "schemas"
@@ -421,7 +421,7 @@ def test_live_database_schema_and_verification_never_show_the_password(tmp_path,
         with psycopg.connect(cluster.admin_conninfo("shop_live"), autocommit=True) as c:
             c.execute("CREATE SEQUENCE ticket_seq; GRANT USAGE, UPDATE ON SEQUENCE ticket_seq TO shop_ro")
         with monkeypatch.context() as m:  # no embedded cluster can start: the pairs run on the live database itself
-            m.setattr("sql_codegen_slm.judge._pgserver", lambda: (_ for _ in ()).throw(AssertionError("a copy")))
+            m.setattr("sql_codegen_slm.postgres._pgserver", lambda: (_ for _ in ()).throw(AssertionError("a copy")))
             rc, err = _main(capsys, *BASE[2:], "--schemas", url, "--out", tmp_path / "d.jsonl", "--total", "6",
                             "--sql-timeout", "0.5", "--teacher-url", srv.url, "--concurrency", "2")
         with psycopg.connect(cluster.admin_conninfo("shop_live")) as c:

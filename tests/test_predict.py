@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sql_codegen_slm.judge import QueryError
+from sql_codegen_slm.postgres import QueryError
 from sql_codegen_slm.predict import read_schema, run_readonly
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,8 +5,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sql_codegen_slm.judge import READER, PostgresDatabases, QueryError, evaluate, judge
+from sql_codegen_slm.judge import evaluate, judge
 from sql_codegen_slm.data import read_records, sample_data_dir
+from sql_codegen_slm.postgres import READER, PostgresDatabases, QueryError
 
 SAMPLE = sample_data_dir()
 HAVE_SAMPLE = (SAMPLE / "val.jsonl").exists() and (SAMPLE / "schemas").is_dir()
@@ -333,7 +334,7 @@ def test_result_bytes_are_capped_and_counted_as_oversized(db_dir):
 
 def test_oversized_result_never_reaches_the_judge_memory(db_dir):
     "400 MB of text on the server; the judge process grows by far less (the cut is made before the rows are sent)."
-    code = ("import resource, sys; from sql_codegen_slm.judge import PostgresDatabases, QueryError\n"
+    code = ("import resource, sys; from sql_codegen_slm.postgres import PostgresDatabases, QueryError\n"
             "with PostgresDatabases(sys.argv[1], timeout_s=30, max_bytes=1 << 20) as d:\n"
             "    d.prepare(['shop']); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "    try: d.run('shop', \"SELECT repeat('x', 400000000)\"); print('no error')\n"
@@ -412,7 +413,7 @@ def test_cli_inputs_one_clear_line(tmp_path, db_dir):
 
 
 _OWNER = """import os, sys, time
-from sql_codegen_slm.judge import PostgresDatabases
+from sql_codegen_slm.postgres import PostgresDatabases
 how = sys.argv[2]
 if how == "with_exception":
     with PostgresDatabases(sys.argv[1]) as d:
