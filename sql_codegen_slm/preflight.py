@@ -4,13 +4,9 @@
 
 # %% ../nbs/07_preflight.ipynb #9f81c5e8
 from __future__ import annotations
-import argparse, configparser, importlib.metadata as im, importlib.util, json, logging, math, os, platform, shlex
-import subprocess, sys, time
+import argparse, json, logging, math, os, sys, time
 from functools import partial
-from importlib.resources import files
 from pathlib import Path
-from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
 from .config import (BUCKET_PLACEHOLDER, ConfigError, activation_checkpointing,
                                     load_config, resolve_bucket)
 from .data import (OVERLAP_WARN, DataFetchError, ForeignDataError, RecordError, data_name, is_url,
@@ -21,185 +17,18 @@ from .findings import Check, Finding, counts, exit_code, run_checks, to_json, to
 from .memory import (approx_params, estimate_fsdp_memory, estimate_memory, fresh_gpu_gib,
                                     resolve_checkpointing)
 from .distributed import fsdp_settings
+from .environment import (check_colab, check_credentials, check_gpu, check_packages,
+                                         check_python, check_torch, torch_version)
 from .remote import explain_fs_error, probe_url, within
 
 # %% auto #0
-__all__ = ['FSDP_GPUS', 'requirements', 'in_colab', 'gcs_credentials', 'preflight_checks', 'run_preflight', 'main']
-
-# %% ../nbs/07_preflight.ipynb #4ea782f9
-_PKG = "sql-codegen-slm"
-
-def _parse_reqs(reqs) -> dict:
-    out = {}
-    for r in reqs:
-        try: q = Requirement(r)
-        except Exception: continue
-        if not q.marker or q.marker.evaluate({"extra": ""}): out[q.name.lower()] = str(q.specifier)
-    return out
-
-# %% ../nbs/07_preflight.ipynb #ef2d4a96
-def requirements() -> tuple[dict, str | None]:
-    "`{package: specifier}` and the minimum Python version, from settings.ini or the installed metadata."
-    ini = Path(str(files("sql_codegen_slm"))).resolve().parent / "settings.ini"  # a checkout or editable install
-    if ini.is_file():
-        c = configparser.ConfigParser(); c.read(ini)
-        return _parse_reqs(shlex.split(c["DEFAULT"].get("requirements", ""))), c["DEFAULT"].get("min_python")
-    try: return _parse_reqs(im.requires(_PKG) or []), (im.metadata(_PKG).get("Requires-Python") or "").lstrip(">=") \
-                 or None
-    except im.PackageNotFoundError: return {}, None
-
-# %% ../nbs/07_preflight.ipynb #9656baa0
-def _version(pkg) -> str | None:
-    try: return im.version(pkg)
-    except im.PackageNotFoundError: return None
-
-# %% ../nbs/07_preflight.ipynb #f071df8a
-def _meets(version: str, spec: str | None) -> bool:
-    return not spec or SpecifierSet(spec).contains(version, prereleases=True)
-
-# %% ../nbs/07_preflight.ipynb #14328bc8
-def _driver() -> str | None:
-    "NVIDIA driver version, from nvidia-smi or /proc."
-    try:
-        r = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"], capture_output=True,
-                           text=True, timeout=10)
-        if r.returncode == 0 and r.stdout.strip(): return r.stdout.split()[0]
-    except (OSError, subprocess.SubprocessError): pass
-    p = Path("/proc/driver/nvidia/version")
-    toks = p.read_text().split() if p.is_file() else []
-    return next((t for t in toks if t.count(".") >= 1 and t.replace(".", "").isdigit()), None)
-
-# %% ../nbs/07_preflight.ipynb #37ca7aee
-def in_colab() -> bool:
-    "True inside Google Colab."
-    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
-
-# %% ../nbs/07_preflight.ipynb #6db5388d
-def gcs_credentials() -> str | None:
-    "Which kind of Google credentials this machine has (never their contents), or None."
-    gac = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if gac and Path(gac).expanduser().is_file(): return "GOOGLE_APPLICATION_CREDENTIALS (file exists)"
-    if os.environ.get("STORAGE_EMULATOR_HOST"): return "STORAGE_EMULATOR_HOST (emulator, no credentials needed)"
-    dirs = [os.environ.get("CLOUDSDK_CONFIG"), "~/.config/gcloud", "/content/.config",
-            os.path.join(os.environ.get("APPDATA", ""), "gcloud")]
-    for d in filter(None, dirs):
-        if (Path(d).expanduser() / "application_default_credentials.json").is_file():
-            if in_colab(): return "Colab auth (google.colab.auth.authenticate_user)"
-            return "gcloud application-default credentials"
-    try: gce = "Google" in Path("/sys/class/dmi/id/product_name").read_text()
-    except OSError: gce = False
-    return "GCE metadata server (VM service account)" if gce or os.environ.get("GCE_METADATA_HOST") else None
-
-# %% ../nbs/07_preflight.ipynb #36be7557
-def _python(ctx, cfg, gpu) -> Finding:
-    reqs, min_py = ctx.setdefault("requirements", requirements())
-    py = platform.python_version()
-    ok = not min_py or tuple(map(int, py.split(".")[:2])) >= tuple(map(int, min_py.split(".")[:2]))
-    return Finding("python", "passed" if ok else "failed", f"{py} (needs >= {min_py})",
-                   advice=f"use Python >= {min_py}")
-
-# %% ../nbs/07_preflight.ipynb #69e4f4ef
-def _torch_version() -> str | None:
-    "The installed torch's version; None when it cannot be imported here (not installed, or blocked)."
-    try: found = importlib.util.find_spec("torch") is not None
-    except (ValueError, ImportError): found = False
-    return _version("torch") if found else None
-
-# %% ../nbs/07_preflight.ipynb #2062323a
-def _torch(ctx, cfg, gpu) -> Finding:
-    spec = ctx.setdefault("requirements", requirements())[0].get("torch")
-    v = _torch_version()
-    if v is None: return Finding("torch", "failed", "not installed", advice="pip install torch (Colab has it)")
-    ok = _meets(v.split("+")[0], spec)
-    return Finding("torch", "passed" if ok else "failed", f"{v} ({spec or 'any version'})",
-                   advice=f"pip install -U 'torch{spec}'")
-
-# %% ../nbs/07_preflight.ipynb #a87c0c60
-def _cpu_sized(name) -> int | None:
-    "Approximate parameters of model `name` (None when its config cannot be read here); under 1B trains on a CPU."
-    try: return approx_params(name)
-    except Exception: return None  # a hub id without network, a missing directory: the model checks say why
+__all__ = ['FSDP_GPUS', 'preflight_checks', 'run_preflight', 'main']
 
 # %% ../nbs/07_preflight.ipynb #e5114f11
 def _from_model(*names) -> list:
     "`names` from `sql_codegen_slm.model` (torch, transformers and peft: imported only by the checks that need them)."
     import sql_codegen_slm.model as m
     return [getattr(m, n) for n in names]
-
-# %% ../nbs/07_preflight.ipynb #cb004c55
-def _no_cuda(ctx, cfg, gpu) -> list[Finding]:
-    import torch  # checked installed above; heavy
-    what = f"not available (torch {torch.version.cuda or 'CPU build'})"
-    n = _cpu_sized(cfg.model.name) if cfg is not None else None
-    if cfg is not None and n is None:  # its size unknown here (a hub id without network, a missing directory)
-        return [Finding(k, "skipped", f"{what}: the size of model {cfg.model.name!r} cannot be read here",
-                        advice="the model checks say why") for k in ("cuda", "gpu", "bf16")]
-    if cfg is not None and n >= 1e9:
-        return [Finding("cuda", "failed", what, advice=f"model '{cfg.model.name}' needs a GPU for 4-bit QLoRA: Colab > "
-                        "Runtime > Change runtime type > A100")]
-    st, why = ("skipped", f": fine for a model of ~{n / 1e6:.0f}M parameters on CPU") if cfg is not None else \
-        ("warning", "")
-    return [Finding("cuda", st, what + why, advice="a real run needs a GPU"),
-            Finding("gpu", st, "none"), Finding("bf16", st, "n/a on CPU (float32)")]
-
-# %% ../nbs/07_preflight.ipynb #457412be
-def _gpu(ctx, cfg, gpu) -> list[Finding]:
-    import torch
-    if not ctx.setdefault("cuda", torch.cuda.is_available()): return _no_cuda(ctx, cfg, gpu)
-    i = torch.cuda.current_device()
-    name, (free, total) = torch.cuda.get_device_name(i), torch.cuda.mem_get_info(i)
-    ctx["free_gib"], busy, bf16 = free / 2**30, free < 0.9 * total, torch.cuda.is_bf16_supported()
-    return [Finding("cuda", "passed", f"CUDA {torch.version.cuda}, driver {_driver() or 'unknown'}, "
-                    f"{torch.cuda.device_count()} device(s)"),
-            Finding("gpu", "warning" if busy else "passed", f"{name}, {free / 2**30:.1f} of {total / 2**30:.1f} GiB "
-                    "free",
-                    dict(free_gib=free / 2**30, total_gib=total / 2**30),
-                    "another process holds GPU memory: free it (Colab: Runtime > Restart session)"),
-            Finding("bf16", "passed" if bf16 else "warning", "supported" if bf16 else "not supported: fp16 compute",
-                    advice="fine for QLoRA; an A100/L4/H100 is faster and supports bf16")]
-
-# %% ../nbs/07_preflight.ipynb #b50866c9
-_CHECKED = ("transformers", "peft", "accelerate", "bitsandbytes", "datasets", "gcsfs")
-
-def _optional(pkg, cfg, cuda) -> str | None:
-    "Why `pkg` is not needed for this config on this machine, or None when it is."
-    if pkg == "bitsandbytes" and not (cuda and (cfg is None or cfg.quantization.load_in_4bit)):
-        return "only needed for 4-bit on a GPU"
-    if pkg == "gcsfs" and not (cfg and str(cfg.logging.remote_dir or "").startswith(("gs://", "gcs://"))):
-        return "only needed for gs:// URLs"
-    return None
-
-# %% ../nbs/07_preflight.ipynb #321218cc
-def _package(pkg, spec, cfg, cuda) -> Finding:
-    v = _version(pkg)
-    if v is None and (why := _optional(pkg, cfg, cuda)):
-        return Finding(pkg, "skipped", f"not installed: {why}")
-    if v is None: return Finding(pkg, "failed", "not installed", advice=f"pip install '{pkg}{spec or ''}'")
-    if not _meets(v, spec): return Finding(pkg, "failed", f"{v} (needs {spec})", advice=f"pip install -U '{pkg}{spec}'")
-    return Finding(pkg, "passed", f"{v} ({spec or 'any version'})")
-
-# %% ../nbs/07_preflight.ipynb #36bc81b1
-def _packages(ctx, cfg, gpu) -> list[Finding]:
-    reqs, cuda = ctx.setdefault("requirements", requirements())[0], ctx.get("cuda", False)
-    out = [_package(p, reqs.get(p), cfg, cuda) for p in _CHECKED]
-    if cfg is not None and cfg.training.get("use_liger_kernel"):  # the full preset asks for it; the `gpu` extra has it
-        v = _version("liger-kernel")
-        out.append(Finding("liger-kernel", "passed" if v else "failed" if cuda else "warning", v or "not installed",
-                           advice='pip install -e ".[gpu]" (training.use_liger_kernel is true)'
-                                  + ("" if cuda else "; unused without CUDA")))
-    return out
-
-# %% ../nbs/07_preflight.ipynb #303a6df2
-def _colab(ctx, cfg, gpu) -> Finding:
-    tag = os.environ.get("COLAB_RELEASE_TAG", "release unknown")
-    return Finding("colab", "passed", f"yes ({tag})" if in_colab() else "no")
-
-# %% ../nbs/07_preflight.ipynb #98f09fda
-def _credentials(ctx, cfg, gpu) -> Finding:
-    creds = gcs_credentials()
-    return Finding("gcs credentials", "passed" if creds else "warning", creds or "none found",
-                   advice="needed for gs:// URLs: gcloud auth application-default login "
-                          "(Colab: auth.authenticate_user())")
 
 # %% ../nbs/07_preflight.ipynb #29d8555a
 def _config(ctx, cfg, gpu) -> Finding:
@@ -343,7 +172,7 @@ def _remote(ctx, cfg, gpu) -> list[Finding]:
         return [Finding("logging.remote_dir", "failed", f"{url}: the bucket placeholder", dict(url=url),
                         f"replace {BUCKET_PLACEHOLDER}: --set logging.remote_dir=gs://my-bucket/run, or set "
                         "GCS_BUCKET=my-bucket")]
-    out = [_credentials(ctx, cfg, gpu)] if url.startswith(("gs://", "gcs://")) else []
+    out = [check_credentials(ctx, cfg, gpu)] if url.startswith(("gs://", "gcs://")) else []
     ok, msg = probe_url(url)
     return out + [Finding("logging.remote_dir", "passed" if ok else "failed", f"{url}: {msg}" if ok else msg,
                           dict(url=url), "check the bucket name, that it exists, and that these credentials may "
@@ -460,9 +289,9 @@ def _memory(ctx, cfg, gpu, timeout: float = 30, gpus: int = 1) -> Finding:
 def preflight_checks(cfg=None, gpu: str | None = None, probe_remote: bool = True, gpus: int = 1) -> list[Check]:
     "The preflight as ordered checks: the machine, then with `cfg` its files, URLs and memory (for `gpus` x `gpu`)."
     c = lambda name, fn, stop=False: Check(name, partial(fn, cfg=cfg, gpu=gpu), stop)
-    checks = [c("python", _python), c("torch", _torch, stop=True), c("gpu", _gpu), c("packages", _packages),
-              c("colab", _colab)]
-    if cfg is None: return checks + [c("gcs credentials", _credentials)]
+    checks = [c("python", check_python), c("torch", check_torch, stop=True), c("gpu", check_gpu),
+              c("packages", check_packages), c("colab", check_colab)]
+    if cfg is None: return checks + [c("gcs credentials", check_credentials)]
     checks += [c("config", _config), c("model.name", _model), c("lora.target_modules", _lora), c("data", _data),
                c("training.output_dir", _output)]
     checks += [c("logging.remote_dir", _remote)] if probe_remote else []
@@ -497,7 +326,7 @@ def _parser():
 # %% ../nbs/07_preflight.ipynb #f73d5973
 def _gpus(gpus: int | None) -> int:
     "The data-parallel GPUs of the estimate: `distributed.count_gpus` where torch is installed, else `gpus` or 1."
-    if not _torch_version(): return int(gpus or 1)
+    if not torch_version(): return int(gpus or 1)
     from sql_codegen_slm.distributed import count_gpus  # imports torch
     return count_gpus(gpus)
 
@@ -520,7 +349,7 @@ def _findings(a) -> tuple[list[Finding], dict | None]:
     except (ConfigError, FileNotFoundError) as e:
         cfg, bad = None, [Finding("config", "failed", f"{a.config}: {e}", advice="fix the config (see the message)")]
     here = None
-    if _torch_version():
+    if torch_version():
         import torch
         if torch.cuda.is_available(): here = gpu_key(torch.cuda.get_device_name())
     gpu = a.gpu or here or "A100-40GB"  # the estimate's GPU; what memory is compared with when there is no GPU here
