@@ -4,7 +4,7 @@
 
 # %% ../nbs/10a_datagen.ipynb #29c8e4d5
 from __future__ import annotations
-import itertools, json, math, os, re, sys, threading, time
+import itertools, json, math, re, sys, threading, time
 import openai
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
@@ -15,70 +15,15 @@ from .data import Record, record_messages
 from .findings import Parser, arg_number, check_number, cli_error
 from .sql import normalize_sql
 from .postgres import MAX_TIMEOUT_S, PostgresDatabases
+from .teacher_client import UNREACHABLE_AFTER, AuthError, Limiter, TeacherUnreachable, api_key, fetch
+from .datagen_report import KEPT_RATE_WINDOW, format_report, quality_report, write_report
 from .teacher import (FEATURES, PRICES, Budget, BudgetExceeded, Rejected, ResponseCache, append_jsonl,
                                      content_hash, is_db_url, iter_requests, normalize_question, parse_pairs,
                                      plan_requests, prompt_token_bound, read_jsonl_resume, read_schemas, sql_features,
                                      split_of, teacher_messages, val_databases, verify_pair)
 
 # %% auto #0
-__all__ = ['UNREACHABLE_AFTER', 'MAX_REQUESTS', 'KEPT_RATE_WINDOW', 'AuthError', 'TeacherUnreachable', 'check_settings',
-           'check_out', 'DatagenSettings', 'generate', 'quality_report', 'format_report', 'write_report', 'format_plan',
-           'main']
-
-# %% ../nbs/10a_datagen.ipynb #ea66fd9d
-class AuthError(RuntimeError):
-    "The teacher refused the API key (401)."
-
-# %% ../nbs/10a_datagen.ipynb #19eea155
-class TeacherUnreachable(RuntimeError):
-    "`UNREACHABLE_AFTER` requests in a row could not connect to the teacher (after the client's retries)."
-
-# %% ../nbs/10a_datagen.ipynb #0bd278f8
-UNREACHABLE_AFTER = 3
-
-class _Limiter:
-    "At most `rps` request starts per second across threads."
-    def __init__(self, rps): self.gap, self.next, self._lock = (1 / rps if rps else 0.0), 0.0, threading.Lock()
-    def wait(self):
-        with self._lock: now = time.monotonic(); t = self.next = max(now, self.next) + self.gap
-        time.sleep(max(0.0, t - self.gap - now))
-
-# %% ../nbs/10a_datagen.ipynb #feeacfa2
-def _api_key(env: str) -> str:
-    key = os.environ.get(env)
-    if not key: raise AuthError(f"environment variable {env} is not set: export it with the teacher's API key (for a "
-                                f"local server without auth any value, e.g. `export {env}=none`) or pass --api-key-env")
-    return key
-
-# %% ../nbs/10a_datagen.ipynb #e6f9eced
-def _fetch(ctx, r):
-    "The response to request `r`: from the cache, or from the teacher within the budget (ledger and cache updated)."
-    req = ctx["request"](r)
-    if (hit := ctx["cache"].get(req)) is not None: return hit, True
-    if ctx["stop"].is_set(): raise BudgetExceeded(ctx["stop_msg"][0])
-    budget = ctx["budget"]
-    worst = budget.cost(prompt_token_bound(req["messages"]), req["max_tokens"])
-    try: budget.reserve(worst)  # waits while requests in flight keep it from fitting
-    except BudgetExceeded as e:
-        if not ctx["stop"].is_set(): ctx["stop_msg"][0] = str(e); ctx["stop"].set()
-        raise BudgetExceeded(ctx["stop_msg"][0]) from None
-    resp = None
-    try: ctx["limiter"].wait(); resp = ctx["client"].chat.completions.create(**req)
-    except openai.BadRequestError as e:  # a server without JSON mode: ask again without it (a new request, a new key)
-        if "response_format" not in req or "response_format" not in str(e): raise
-        if ctx["json_mode"].is_set():
-            ctx["json_mode"].clear(); ctx["log"]("the server refuses response_format: JSON mode off")
-    finally:
-        if resp is None: budget.settle(worst, 0.0, answered=False)  # not answered: nothing reported or charged
-    if resp is None: return _fetch(ctx, r)
-    u = resp.usage  # without usage the worst case is charged
-    actual = worst if u is None else budget.cost(u.prompt_tokens, u.completion_tokens)
-    budget.settle(worst, actual)
-    out = dict(resp.model_dump(mode="json"), request_id=getattr(resp, "_request_id", None), cost_usd=actual)
-    if u is None: out["usage"] = {"prompt_tokens": 0, "completion_tokens": 0, "missing": True}
-    append_jsonl(ctx["ledger"], {"key": content_hash(req), "cost_usd": actual, "usage": out["usage"]})
-    ctx["cache"].put(req, out)
-    return out, False
+__all__ = ['MAX_REQUESTS', 'check_settings', 'check_out', 'DatagenSettings', 'generate', 'format_plan', 'main']
 
 # %% ../nbs/10a_datagen.ipynb #941b8f04
 # `generate`'s total and budget_usd and the `DatagenSettings` fields: (flag, lowest, highest, integer, lowest excluded)
@@ -224,7 +169,7 @@ class _Run:
         return existing, torn
 
     def _context(self) -> dict:
-        "What `_fetch` shares across threads: budget, cache, ledger, limiter, client, the request of a plan entry."
+        "What `fetch` shares across threads: budget, cache, ledger, limiter, client, the request of a plan entry."
         s, jm = self.s, threading.Event()
         if s.json_mode: jm.set()  # cleared when the server refuses response_format
         request = lambda r: dict(
@@ -232,9 +177,9 @@ class _Run:
                                                         r["batch"]),
             max_tokens=s.max_tokens, temperature=s.temperature,
             **({"response_format": {"type": "json_object"}} if jm.is_set() else {}))
-        client = openai.OpenAI(base_url=s.teacher_url, api_key=_api_key(s.api_key_env), timeout=s.timeout_s,
+        client = openai.OpenAI(base_url=s.teacher_url, api_key=api_key(s.api_key_env), timeout=s.timeout_s,
                                max_retries=s.max_retries)
-        return dict(budget=self.budget, cache=self.cache, ledger=self.work / "spend.jsonl", limiter=_Limiter(s.rps),
+        return dict(budget=self.budget, cache=self.cache, ledger=self.work / "spend.jsonl", limiter=Limiter(s.rps),
                     stop=threading.Event(), stop_msg=[""], json_mode=jm, log=self.log, request=request, client=client)
 
     def split(self, db, rid) -> str:
@@ -249,7 +194,7 @@ def fill(self: _Run):
     "Keep `concurrency` requests in flight, fewer near the end (what is in flight when the run ends is paid)."
     window = lambda: min(self.s.concurrency, math.ceil((self.total - len(self.ids)) / self.s.pairs_per_request))
     while len(self.pending) < window() and not self.ctx["stop"].is_set() and (r := next(self.todo, None)) is not None:
-        self.pending.append((r, self.pool.submit(_fetch, self.ctx, r)))
+        self.pending.append((r, self.pool.submit(fetch, self.ctx, r)))
 
 # %% ../nbs/10a_datagen.ipynb #016637e7
 @patch
@@ -308,7 +253,6 @@ def keep(self: _Run, r, resp, n_pairs, q, sql):
     st["per_schema"][db]["kept"] += 1
 
 # %% ../nbs/10a_datagen.ipynb #ab86f705
-KEPT_RATE_WINDOW = 20
 _ADVICE = {"duplicate": "the teacher repeats pairs it gave before: add schemas, widen --features, raise --temperature",
            "empty_result": "its queries return no rows: pass --allow-empty, or use schemas with more rows",
            "truncated_reply": "its replies stop at --max-tokens: raise --max-tokens or lower --pairs-per-request",
@@ -379,82 +323,6 @@ def generate(schemas, out, total: int, budget_usd: float, model: str, settings: 
         rep = quality_report(run.st, run.cache, run.budget, model, total, run.work)
         write_report(rep, run.work)
     return rep
-
-# %% ../nbs/10a_datagen.ipynb #df76acb3
-_ROWS = ("1", "2-10", "11-100", ">100")
-def _recent_rate(recent): return round(sum(k for k, _ in recent) / max(1, sum(n for _, n in recent)), 4) if recent \
-    else None
-def _rows_bucket(n): return _ROWS[0] if n <= 1 else _ROWS[1] if n <= 10 else _ROWS[2] if n <= 100 else _ROWS[3]
-
-# %% ../nbs/10a_datagen.ipynb #4cfb398e
-def quality_report(st, cache, budget, model, total, work) -> dict:
-    "The report dict of a run from its state `st`."
-    recs = [Record.of(r) for r in st["existing"] + st["new"]]
-    new = recs[len(st["existing"]):]
-    words = sorted(len(r.question.split()) for r in recs)
-    paid = read_jsonl_resume(work / "spend.jsonl")[0]  # every paid reply of this output, all runs
-    checked = st["stats"]["pairs_checked"]
-    judged = checked - st["stats"]["already_written"]  # pairs of earlier runs' records are not judged again
-    return dict(
-        stop_reason=st["stop_reason"], message=st["message"], model=model, target=total, records=len(recs),
-        kept_this_run=len(new), already_written=st["stats"]["already_written"], torn_lines_dropped=st["torn"],
-        requests_planned=len(st["plan"]), requests_paid_this_run=budget.requests, replies=st["stats"]["replies"],
-        cache_hits=cache.hits, recent_kept_rate=_recent_rate(st["recent"]), min_kept_rate=st["min_kept_rate"],
-        cache_corrupt_refetched=cache.corrupt,
-        pairs_checked=checked,
-        kept_rate=round(len(new) / judged, 4) if judged else None, rejected=dict(st["rejected"].most_common()),
-        duplicates_removed=st["rejected"]["duplicate"],
-        per_schema={d: dict(c) for d, c in st["per_schema"].items()},
-        features={f: sum(f in r["meta"]["features"] for r in recs) for f in FEATURES},
-        requested_features=dict(Counter(r["meta"]["requested_feature"] for r in recs)),
-        result_rows={b: sum(_rows_bucket(r["meta"]["rows"]) == b for r in recs) for b in _ROWS},
-        question_words=dict(min=words[0], median=words[len(words) // 2], max=words[-1]) if words else {},
-        cost_usd_this_run=round(budget.spent - st["prior"], 8), cost_usd_total=round(budget.spent, 8),
-        budget_usd=budget.cap, tokens_in_total=sum(e["usage"]["prompt_tokens"] for e in paid),
-        tokens_out_total=sum(e["usage"]["completion_tokens"] for e in paid), paid_requests_total=len(paid),
-        verify_ms_per_pair=round(1000 * st["verify_s"] / checked, 2) if checked else None,
-        wall_s=round(time.perf_counter() - st["t0"], 2),
-        samples=[dict(db_id=r.database, question=r.question, sql=r.gold_sql, rows=r["meta"]["rows"]) for r in new[:3]])
-
-# %% ../nbs/10a_datagen.ipynb #9ca412a5
-def format_report(rep: dict) -> str:
-    "The report as Markdown."
-    kv = lambda d: ", ".join(f"{k} {v}" for k, v in d.items()) or "none"
-    lines = [f"# Datagen report ({rep['model']})", "", f"- stopped: **{rep['stop_reason']}** {rep['message']}".rstrip(),
-             f"- records: {rep['records']} of {rep['target']} ({rep['kept_this_run']} new; "
-             f"kept rate {rep['kept_rate']})",
-             f"- rejected: {kv(rep['rejected'])}", f"- duplicates removed: {rep['duplicates_removed']}",
-             f"- requests paid this run: {rep['requests_paid_this_run']} ({rep['requests_planned']} planned up front); "
-             f"kept per pair asked, last {KEPT_RATE_WINDOW} paid replies: {rep['recent_kept_rate']} "
-             f"(floor {rep['min_kept_rate']})",
-             f"- replies: {rep['replies']}, cache hits {rep['cache_hits']}, corrupt cache entries refetched "
-             f"{rep['cache_corrupt_refetched']}, torn lines dropped {rep['torn_lines_dropped']}",
-             f"- cost: ${rep['cost_usd_this_run']:.6f} this run, ${rep['cost_usd_total']:.6f} of "
-             f"${rep['budget_usd']} in all; "
-             f"tokens in {rep['tokens_in_total']}, out {rep['tokens_out_total']}",
-             f"- verification: {rep['verify_ms_per_pair']} ms per pair; wall {rep['wall_s']} s",
-             f"- features: {kv(rep['features'])}", f"- result rows: {kv(rep['result_rows'])}",
-             f"- question words: {kv(rep['question_words'])}", "", "| schema | kept | rejected |", "|---|---|---|"]
-    lines += [f"| {d} | {c.get('kept', 0)} | {kv({k: v for k, v in c.items() if k != 'kept'})} |"
-              for d, c in rep["per_schema"].items()]
-    lines += ["", "Samples:", ""] + [f"- ({s['db_id']}, {s['rows']} rows) {s['question']}\n  `{s['sql']}`"
-                                     for s in rep["samples"]]
-    return "\n".join(lines) + "\n"
-
-# %% ../nbs/10a_datagen.ipynb #9a0758da
-def write_report(rep: dict, work) -> None:
-    "report.json, report.md and report.png in `work`."
-    import matplotlib; matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    work = Path(work)
-    (work / "report.json").write_text(json.dumps(rep, indent=1))
-    (work / "report.md").write_text(format_report(rep))
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
-    for a, (title, d) in zip(ax, [("kept / rejected (this run)", {"kept": rep["kept_this_run"], **rep["rejected"]}),
-                                  ("SQL features (all records)", rep["features"]),
-                                  ("result rows", rep["result_rows"])]):
-        a.bar(list(d), list(d.values()), color="tab:blue"); a.set_title(title); a.tick_params(axis="x", rotation=45)
-    fig.tight_layout(); fig.savefig(work / "report.png", dpi=80); plt.close(fig)
 
 # %% ../nbs/10a_datagen.ipynb #0e384913
 def format_plan(schemas, total, model, pairs_per_request=5, max_tokens=2048, features=None, oversample=2.0,

@@ -4,9 +4,10 @@ from pathlib import Path
 import pytest
 from chat_server import ChatServer
 from sql_codegen_slm.data import load_records, sample_data_dir, tokenize_record
-from sql_codegen_slm.datagen import AuthError, generate, main
+from sql_codegen_slm.datagen import generate, main
 from sql_codegen_slm.postgres import PostgresDatabases
 from sql_codegen_slm.teacher import content_hash, prompt_token_bound
+from sql_codegen_slm.teacher_client import AuthError
 
 SCHEMAS = sample_data_dir() / "schemas"
 KEY_ENV, KEY = "DATAGEN_TEST_KEY", "sk-test-secret-123"

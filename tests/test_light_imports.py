@@ -7,8 +7,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sql_codegen_slm" / "sample_data"
-LIGHT = ("preflight", "environment", "monitor", "estimate", "datagen", "postgres", "judge", "sql_eval", "data",
-         "teacher", "corpus_tables", "sqlite_pg", "corpora", "card")
+LIGHT = ("preflight", "environment", "monitor", "estimate", "datagen", "teacher_client", "datagen_report", "postgres",
+         "judge", "sql_eval", "data", "teacher", "corpus_tables", "sqlite_pg", "corpora", "card")
 HEAVY = ("torch", "transformers", "peft", "bitsandbytes")
 NO_TORCH = "import sys; sys.modules['torch'] = None\n"
 
