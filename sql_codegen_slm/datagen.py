@@ -15,7 +15,7 @@ from .data import Record, record_messages
 from .findings import Parser, arg_number, check_number, cli_error
 from .sql import normalize_sql
 from .postgres import MAX_TIMEOUT_S, PostgresDatabases
-from .teacher_client import UNREACHABLE_AFTER, AuthError, Limiter, TeacherUnreachable, api_key, fetch
+from .teacher_client import UNREACHABLE_AFTER, AuthError, Limiter, TeacherUnreachable, fetch, key_from_env
 from .datagen_report import KEPT_RATE_WINDOW, format_report, quality_report, write_report
 from .teacher import (FEATURES, PRICES, Budget, BudgetExceeded, Rejected, ResponseCache, append_jsonl,
                                      content_hash, is_db_url, iter_requests, normalize_question, parse_pairs,
@@ -177,7 +177,7 @@ class _Run:
                                                         r["batch"]),
             max_tokens=s.max_tokens, temperature=s.temperature,
             **({"response_format": {"type": "json_object"}} if jm.is_set() else {}))
-        client = openai.OpenAI(base_url=s.teacher_url, api_key=api_key(s.api_key_env), timeout=s.timeout_s,
+        client = openai.OpenAI(base_url=s.teacher_url, api_key=key_from_env(s.api_key_env), timeout=s.timeout_s,
                                max_retries=s.max_retries)
         return dict(budget=self.budget, cache=self.cache, ledger=self.work / "spend.jsonl", limiter=Limiter(s.rps),
                     stop=threading.Event(), stop_msg=[""], json_mode=jm, log=self.log, request=request, client=client)

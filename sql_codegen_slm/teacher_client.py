@@ -9,7 +9,7 @@ import openai
 from .teacher import BudgetExceeded, append_jsonl, content_hash, prompt_token_bound
 
 # %% auto #0
-__all__ = ['UNREACHABLE_AFTER', 'AuthError', 'TeacherUnreachable', 'Limiter', 'api_key', 'fetch']
+__all__ = ['UNREACHABLE_AFTER', 'AuthError', 'TeacherUnreachable', 'Limiter', 'key_from_env', 'fetch']
 
 # %% ../nbs/10a1_teacher_client.ipynb #ea66fd9d
 class AuthError(RuntimeError):
@@ -30,7 +30,7 @@ class Limiter:
         time.sleep(max(0.0, t - self.gap - now))
 
 # %% ../nbs/10a1_teacher_client.ipynb #feeacfa2
-def api_key(env: str) -> str:
+def key_from_env(env: str) -> str:
     "The API key in environment variable `env`; an `AuthError` saying how to set it when it is unset or empty."
     key = os.environ.get(env)
     if not key: raise AuthError(f"environment variable {env} is not set: export it with the teacher's API key (for a "
