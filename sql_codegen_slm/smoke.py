@@ -24,7 +24,8 @@ from .representations import check_representations
 from .distributed import world
 from .drift import drift_report
 from .sql_metrics import SQL_KEYS
-from .train import TrainResult, plot_losses, train
+from .finish import TrainResult
+from .train import plot_losses, train
 from .validation import (Report, RestoreCheck, check_checkpoint_loading, check_checkpoint_saving,
     check_inference, check_memory, component_checks, device_name)
 

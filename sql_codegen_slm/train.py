@@ -4,9 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #7a7fc774
 from __future__ import annotations
-import argparse, copy, importlib.util, json, logging, math, queue, signal, sys, threading, time, warnings
-from dataclasses import dataclass, field, fields, asdict, is_dataclass
-from pathlib import Path
+import argparse, copy, importlib.util, json, math, sys, time, warnings
 import torch
 from transformers import (Trainer, TrainingArguments, TrainerCallback, DataCollatorForSeq2Seq, EarlyStoppingCallback,
                           set_seed)
@@ -20,18 +18,18 @@ from .prompts import PromptFormatError
 from .remote import probe_url
 from .run import CONFIG, FINAL, ResumeError, RunDir, RunExists
 from .runlock import RunLocked
-from .storage import TRAINER_STATE
 from .distributed import (MainProcessLock, barrier, check_fsdp_device, ddp_args, is_distributed,
                                          run_on_main, start_process_group, world)
 from .representations import RepresentationCallback
 from .redflags import Thresholds
 from .sql_metrics import attach_sql_metrics
+from .finish import (TrainResult, eval_loss, final_metrics, final_save, finished_result, finished_run,
+                                    mark_finished, overlap_words, save_args_redacted)
+from .signals import EXIT_INTERRUPTED, Interrupted, StopOnSignal, raise_interrupted
 
 # %% auto #0
-__all__ = ['EXIT_INTERRUPTED', 'STOP_UPLOAD_S', 'EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training',
-           'save_args_redacted', 'SaveConfigCallback', 'default_callbacks', 'build_trainer', 'eval_loss',
-           'final_metrics', 'final_save', 'finished_run', 'Interrupted', 'StopOnSignal', 'TrainResult',
-           'RemoteUnavailable', 'train', 'plot_losses', 'main']
+__all__ = ['EXIT_NOT_MIRRORED', 'training_args', 'make_collator', 'prepare_for_training', 'SaveConfigCallback',
+           'default_callbacks', 'build_trainer', 'RemoteUnavailable', 'train', 'plot_losses', 'main']
 
 # %% ../nbs/06_train.ipynb #ab00d888
 def training_args(cfg: Config, **overrides) -> TrainingArguments:
@@ -70,16 +68,6 @@ def prepare_for_training(model, cfg: Config):
     "Switch `model` to what its collator needs: exact per-row attention (`varlen_packed`) when rows are packed."
     if cfg.model.padding_free: enable_packed_attention(model)
     return model
-
-# %% ../nbs/06_train.ipynb #f3acb364
-def save_args_redacted(args: TrainingArguments, d) -> None:
-    "Rewrite the `training_args.bin` the Trainer pickled into `d` without tokens (`hub_token` would be in plain text)."
-    f = Path(d) / "training_args.bin"
-    if not f.exists(): return
-    safe = copy.copy(args)
-    for k in vars(safe):
-        if k.endswith("_token") and getattr(safe, k): setattr(safe, k, None)  # what TrainingArguments.to_dict hides
-    torch.save(safe, f)
 
 # %% ../nbs/06_train.ipynb #fc980cab
 class SaveConfigCallback(TrainerCallback):
@@ -121,215 +109,6 @@ def build_trainer(cfg: Config, run: RunDir | None = None, callbacks=(), adapter:
         if isinstance(cb, CheckpointMirrorCallback): cb.peers = trainer.callback_handler.callbacks
     return trainer, dict(model=model_info, data=stats)
 
-# %% ../nbs/06_train.ipynb #d046a70d
-def eval_loss(trainer) -> dict:
-    "Validation loss and perplexity (the loss evaluation; `sql_eval.evaluate` judges SQL)."
-    m = trainer.evaluate()
-    return dict(eval_loss=m["eval_loss"], perplexity=math.exp(min(m["eval_loss"], 50)))
-
-# %% ../nbs/06_train.ipynb #2108a298
-def final_metrics(trainer, eval_loss: float) -> dict:
-    "What `final/` holds — the best checkpoint when `load_best_model_at_end` — with its eval loss, and why training "
-    "stopped."
-    st, args, cbs = trainer.state, trainer.args, trainer.callback_handler.callbacks
-    best = st.best_model_checkpoint if args.load_best_model_at_end else None
-    evals = {h["step"]: h["eval_loss"] for h in st.log_history if "eval_loss" in h}
-    step = int(str(best).rstrip("/").rsplit("-", 1)[1]) if best else st.global_step
-    loss = evals.get(step, eval_loss) if best else eval_loss
-    es = next((c for c in cbs if isinstance(c, EarlyStoppingCallback)), None)
-    fatal = [f for c in cbs if isinstance(c, RedFlagCallback) for f in c.fatal]
-    if st.global_step >= st.max_steps: why = f"the planned {st.max_steps} steps were done"
-    elif es and es.early_stopping_patience_counter >= es.early_stopping_patience:
-        why = f"early stopping: eval_loss did not improve in {es.early_stopping_patience} evaluations"
-    elif fatal: why = f"red flag: {getattr(fatal[0], 'message', None) or fatal[0]['message']}"
-    else: why = "a callback stopped it"
-    return dict(eval_loss=loss, perplexity=math.exp(min(loss, 50)), saved_step=step, best_checkpoint=best,
-                stopped_at_step=st.global_step, stop_reason=why)
-
-# %% ../nbs/06_train.ipynb #bb57f4b4
-_CARD = """---
-library_name: peft
-base_model: {base}
-tags: [text-to-sql, postgresql, qlora, lora]
----
-# {name}
-
-LoRA adapter that writes PostgreSQL from a question and a schema, trained with
-[sql-codegen-slm](https://github.com/sql-codegen-slm/sql-codegen-slm).
-
-- base model: `{base}` ({quant})
-- LoRA: r={r}, alpha={alpha}, dropout={dropout}, target modules {targets}
-- data: `{train}` ({n_train} examples), validation `{val}` ({n_val}; {overlap})
-- this adapter: step {saved_step}{best}, eval loss {eval_loss:.4f} (perplexity {ppl:.2f})
-- training stopped at step {stopped_at}: {stop_reason}
-
-Prompt format: {prompt_format} (the tokenizer's chat template beside this card: `apply_chat_template` with
-`add_generation_prompt=True` writes the prompt) — the model answers with the SQL.
-The resolved training config is in `{config}` beside this card.
-"""
-
-def _overlap_words(ov: dict) -> str:
-    "The overlap of validation with training, in words (`data.overlap`)."
-    if not ov: return "overlap with training not measured"
-    if not (ov["exact"] or ov["question"]): return "no record or question shared with training"
-    return (f"{ov['exact']} records identical to training records and {ov['question']} asking a training question "
-            f"({ov['share']:.0%}): its figures measure memory as much as skill")
-
-# %% ../nbs/06_train.ipynb #f1cf4b1f
-def final_save(trainer, cfg: Config, info: dict, metrics: dict, out_dir=None) -> Path:
-    "Save adapter, tokenizer, resolved config and model card to `output_dir/final`."
-    out = Path(out_dir or RunDir(trainer.args.output_dir).final)
-    if getattr(trainer, "is_fsdp_enabled", False):  # a whole adapter in final/, as peft's FSDP-QLoRA guide saves it
-        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")  # (not run yet: no 2-GPU machine)
-    trainer.save_model(str(out))
-    if not trainer.is_world_process_zero(): return out  # the other ranks of a DDP run write nothing
-    save_args_redacted(trainer.args, out)
-    cfg.save(out / CONFIG)
-    d, t, files = info["data"], cfg.lora.target_modules, cfg.data.train_file
-    (out / "README.md").write_text(_CARD.format(
-        base=cfg.model.name, name=out.name, quant=info["model"]["quantization"], r=cfg.lora.r,
-        alpha=cfg.lora.lora_alpha, dropout=cfg.lora.lora_dropout,
-        targets="every projection (auto)" if t == "auto" else ", ".join(t),
-        train=", ".join(files) if isinstance(files, list) else files, n_train=d.n_train, val=cfg.data.val_file,
-        n_val=d.n_val, overlap=_overlap_words(d.overlap), config=CONFIG,
-        prompt_format=info["model"].get("prompt_format", "the tokenizer's chat template"),
-        saved_step=metrics["saved_step"], best=" (the best evaluation)" if metrics["best_checkpoint"] else "",
-        stopped_at=metrics["stopped_at_step"], stop_reason=metrics["stop_reason"], eval_loss=metrics["eval_loss"],
-        ppl=metrics["perplexity"]))
-    sql = [h for h in trainer.state.log_history if "eval_execution_accuracy" in h]
-    if sql:  # the SQL metrics callback's last figures (a fixed validation subset, judged on PostgreSQL)
-        h = sql[-1]
-        with open(out / "README.md", "a") as f:
-            f.write(f"\nSQL at step {h['step']} (validation subset, judged on PostgreSQL): execution accuracy "
-                    f"{h['eval_execution_accuracy']:.1%}, valid SQL {h['eval_valid_sql_rate']:.1%}, exact match "
-                    f"{h['eval_exact_match']:.1%}.\n")
-        metrics = dict(metrics, sql_metrics={k: h[k] for k in h if k.startswith("eval_") and k != "eval_loss"})
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    trainer.state.save_to_json(str(out / TRAINER_STATE))  # the whole log history, for the monitor
-    return out
-
-# %% ../nbs/06_train.ipynb #72accd20
-def _plan(cfg: Config) -> dict:
-    "What a config asks of training: the step count, else the epochs (the Trainer's defaults where unset)."
-    t = cfg.training
-    return dict(max_steps=int(t.get("max_steps", -1) or -1), num_train_epochs=float(t.get("num_train_epochs", 3.0)))
-
-# %% ../nbs/06_train.ipynb #104f2972
-def _mark_finished(run: RunDir, cfg: Config, metrics: dict, train_loss) -> None:
-    "Write `final/FINISHED.json` when training stopped because its plan was done (or early stopping said so)."
-    if metrics["stop_reason"].startswith(("the planned", "early stopping")):
-        run.mark_finished(dict(metrics, train_loss=train_loss, plan=_plan(cfg)))
-
-# %% ../nbs/06_train.ipynb #db339cb5
-def finished_run(cfg: Config, run: RunDir | None = None) -> dict | None:
-    "The finished marker of the run (`training.output_dir`, or its remote) when this config asks for nothing more."
-    if not (mark := (run or RunDir(cfg.training["output_dir"])).finished_mark()): return None
-    plan, done = _plan(cfg), mark["stopped_at_step"]
-    if plan["max_steps"] > 0: more = plan["max_steps"] > done
-    else: more = mark["plan"]["max_steps"] <= 0 and plan["num_train_epochs"] > mark["plan"]["num_train_epochs"]
-    return None if more else mark
-
-# %% ../nbs/06_train.ipynb #6449e18e
-def _finished_result(mark: dict, run: RunDir) -> TrainResult:
-    "`train`'s result for a run found finished: nothing trained, nothing written."
-    local, state = run.final.is_dir(), run.final / TRAINER_STATE
-    msg = (f"{run.local if local else run.remote} already finished at step {mark['stopped_at_step']} "
-           f"({mark['stop_reason']}): nothing to do. Raise training.max_steps (or num_train_epochs) to train on, or "
-           "start over with start_fresh=True (--start_fresh)")
-    print(msg, file=sys.stderr)
-    return TrainResult(process_index=world()[0], output_dir=str(run.local), final_dir=str(run.final) if local else None,
-        remote_final=run.url(FINAL), resumed_from=None, resume_messages=[msg], already_finished=True,
-        global_step=mark["stopped_at_step"], wall_s=0.0, **{k: mark.get(k) for k in _MARK_KEYS},
-        log_history=json.loads(state.read_text())["log_history"] if state.is_file() else [])
-
-# %% ../nbs/06_train.ipynb #afc245f9
-EXIT_INTERRUPTED = 75  # EX_TEMPFAIL: stopped by SIGTERM or Ctrl-C; the same command resumes
-STOP_UPLOAD_S = 20.0  # how long an interrupted run waits for its uploads (a Spot VM has ~30 s after SIGTERM)
-
-class Interrupted(RuntimeError):
-    "Training stopped by SIGTERM or Ctrl-C; the message says what was saved where and how to resume."
-
-# %% ../nbs/06_train.ipynb #e822e193
-class StopOnSignal(TrainerCallback):
-    "While in a `with` block: SIGTERM or a first Ctrl-C saves at the end of the current step and stops training."
-    def __init__(self): self.signal, self._old, self._news, self._teller = None, {}, queue.SimpleQueue(), None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread only
-            for s in (signal.SIGTERM, signal.SIGINT): self._old[s] = signal.signal(s, self._on_signal)
-            self._teller = threading.Thread(target=self._tell, name="StopOnSignal", daemon=True)
-            self._teller.start()
-        return self
-
-    def __exit__(self, *exc):
-        for s, h in self._old.items(): signal.signal(s, h)
-        if self._teller: self._news.put(None); self._teller.join(5)
-
-    def _tell(self):
-        while (msg := self._news.get()) is not None: logging.getLogger("sql_codegen_slm.run").warning(msg)
-
-    def _on_signal(self, signum, frame):
-        if self.signal is not None and signum == signal.SIGINT: raise KeyboardInterrupt  # a second Ctrl-C: at once
-        self.signal = signal.Signals(signum).name
-        # not logged here: the signal may land while this thread is inside a log handler's write to run.log, and
-        # writing again raises "reentrant call inside BufferedWriter"; `SimpleQueue.put` is safe in a handler
-        self._news.put(f"{self.signal}: saving a checkpoint when this step ends, then stopping "
-                       "(Ctrl-C again: stop at once)")
-
-    def on_step_end(self, args, state, control, **kwargs):
-        # several GPUs: the launcher signals every rank, and `StopTogetherCallback` (after this one) makes all follow
-        # rank 0's decision, so they save and stop at the same step
-        if self.signal is not None: control.should_save = control.should_training_stop = True
-        return control
-
-# %% ../nbs/06_train.ipynb #54fd5d7b
-def _interrupted(trainer, sig: str, run: RunDir, run_log) -> None:
-    "After a stop by signal: uploads in flight finished (or abandoned after `STOP_UPLOAD_S`), logs flushed; raises."
-    cbs, step = trainer.callback_handler.callbacks, trainer.state.global_step
-    done = all(cb.wait(STOP_UPLOAD_S) for cb in cbs if isinstance(cb, CheckpointMirrorCallback))
-    flush_run_logs(cbs, trainer.state, run.local)
-    msg = f"{sig} at step {step}: {run.checkpoint(step).name} saved in {run.local}"
-    if run.remote and done: msg += f" and {run.remote}"
-    if run.remote and not done:
-        msg += f" (not all of it reached {run.remote} within {STOP_UPLOAD_S:.0f} s: {run.sync_command})"
-    msg += "; run the same command again to resume from it"
-    run_log.note(msg)
-    raise Interrupted(msg)
-
-# %% ../nbs/06_train.ipynb #eada5fbe
-_MARK_KEYS = ("train_loss", "eval_loss", "perplexity", "saved_step", "best_checkpoint", "stopped_at_step",
-              "stop_reason")
-_CLI_KEYS = ("final_dir", "remote_final", "resumed_from", "global_step", "train_loss", "eval_loss", "perplexity",
-             "wall_s", "not_mirrored", "sync_command")
-
-@dataclass
-class TrainResult:
-    "What `train` returns: where the run is, what it resumed from, its figures, what reached the remote and what not."
-    process_index: int; output_dir: str; final_dir: str | None; remote_final: str | None
-    resumed_from: str | None; resume_messages: list; global_step: int; wall_s: float; log_history: list
-    train_loss: float | None = None; eval_loss: float | None = None; perplexity: float | None = None
-    saved_step: int | None = None; best_checkpoint: str | None = None; stopped_at_step: int | None = None
-    stop_reason: str | None = None
-    data: object = None; model: dict | None = None  # `data.DataStats` and `load_model`'s report (None: found finished)
-    uploaded_bytes: int = 0; final_bytes_uploaded: int = 0; log_bytes_uploaded: dict = field(default_factory=dict)
-    run_log: str | None = None; not_mirrored: list = field(default_factory=list); sync_command: str | None = None
-    already_finished: bool | None = None
-    extra: dict = field(default_factory=dict)  # what a caller adds to the record (the smoke: peak memory, a digest)
-
-    def summary(self) -> dict:
-        "What the command prints."
-        return {k: getattr(self, k) for k in _CLI_KEYS if k != "sync_command" or self.sync_command}
-    def to_json(self) -> str:
-        "One JSON object: every field (`data` as a dict), `extra`'s keys beside them."
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"} | self.extra
-        return json.dumps(d, indent=1, default=lambda o: asdict(o) if is_dataclass(o) else str(o))
-    @classmethod
-    def from_json(cls, text: str) -> TrainResult:
-        "The result `to_json` wrote (in another process); keys that are no field go to `extra`."
-        d, names = json.loads(text), {f.name for f in fields(cls)} - {"extra"}
-        return cls(**{k: v for k, v in d.items() if k in names}, extra={k: v for k, v in d.items() if k not in names})
-
-
 # %% ../nbs/06_train.ipynb #6135a40a
 class RemoteUnavailable(ConnectionError):
     "The remote named by `logging.remote_dir` / `--remote_dir` cannot be written."
@@ -340,7 +119,7 @@ def _announce(trainer, cfg: Config, info: dict, run_log) -> None:
     if not trainer.is_world_process_zero(): return
     lines = [f"activation checkpointing: {info['model']['activation_checkpointing_why']}"]
     if info["data"].overlap.get("share", 0) > OVERLAP_WARN:
-        lines.append(f"warning: validation {data_name(cfg.data.val_file)}: {_overlap_words(info['data'].overlap)}")
+        lines.append(f"warning: validation {data_name(cfg.data.val_file)}: {overlap_words(info['data'].overlap)}")
     for m in lines: print(m, file=sys.stderr); run_log.note(m)
 
 # %% ../nbs/06_train.ipynb #8b2b437d
@@ -363,7 +142,7 @@ def _finish(trainer, cfg: Config, run: RunDir, info: dict, train_loss, run_log, 
     "Evaluate, save `final/`, mark it finished, mirror it and then the logs: what the result needs of the end."
     metrics = final_metrics(trainer, _final_eval_loss(trainer))
     final, main = final_save(trainer, cfg, info, metrics), trainer.is_world_process_zero()
-    if main: _mark_finished(run, cfg, metrics, train_loss)  # last, and before final/ is mirrored
+    if main: mark_finished(run, cfg, metrics, train_loss)  # last, and before final/ is mirrored
     up = bool(run.remote) and main
     final_bytes, why = run.mirror_final(timeout) if up else (0, None)
     run_log.note(f"final model saved to {final}" + (f" and {run.url(FINAL)}" if run.remote and not why else ""))
@@ -401,7 +180,7 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
     check_fsdp_device(bool(cfg.training.get("fsdp")), torch.cuda.is_available(), world()[2])
     if is_distributed(): start_process_group(training_args(cfg))  # now: rank 0 decides what follows for all ranks
     if not start_fresh and resume_from_checkpoint not in (None, "", "none", "None"):  # finished: say so, write nothing
-        if mark := run_on_main(finished_run, cfg, run): return _finished_result(mark, run)
+        if mark := run_on_main(finished_run, cfg, run): return finished_result(mark, run)
     if run.remote:  # a wrong bucket or missing credentials: say so now, not after hours of training
         ok, msg = run_on_main(probe_url, run.remote)
         if not ok: raise RemoteUnavailable(f"remote_dir {msg}")
@@ -412,7 +191,7 @@ def train(cfg: Config, resume_from_checkpoint: str | None = "latest", remote_dir
         _announce(trainer, cfg, info, run_log)
         with stopper: result = trainer.train(resume_from_checkpoint=resume)
         if sig := run_on_main(lambda: stopper.signal):  # rank 0's word, for every rank
-            _interrupted(trainer, sig, run, run_log)  # raises Interrupted
+            raise_interrupted(trainer, sig, run, run_log)  # raises Interrupted
         end = _finish(trainer, cfg, run, info, result.training_loss, run_log, mirror_timeout)
     barrier()  # the other ranks of a DDP run return once rank 0 has uploaded the final model and released the lock
     r = _result(trainer, run, resume, msgs, result, info, end, t0, run_log)
