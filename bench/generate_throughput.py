@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sql_codegen_slm.config import load_config  # noqa: E402
 from sql_codegen_slm.data import read_records, sample_data_dir  # noqa: E402
 from sql_codegen_slm.generate import generate_sql, load_for_inference  # noqa: E402
-from sql_codegen_slm.model import apply_liger, load_model, resolve_model_name  # noqa: E402
+from sql_codegen_slm.fast_paths import apply_liger  # noqa: E402
+from sql_codegen_slm.model import load_model, resolve_model_name  # noqa: E402
 from train_throughput import GiB, TARGETS, log, realistic_lengths  # noqa: E402  (this folder: the same lengths)
 
 

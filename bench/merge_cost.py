@@ -10,7 +10,7 @@ weights instead of the original ones (in memory; `export` does not). Prints a ta
     python bench/merge_cost.py --out /tmp/merge_cost            # ~35 min on 2 shared CPU cores
 
 Re-running resumes: a finished run is not trained again, an existing export is reused. `--on-cpu dequantized` (the
-default) trains and asks on the NF4 values in plain float32 layers (`model.dequantize_4bit_layers`), because
+default) trains and asks on the NF4 values in plain float32 layers (`fast_paths.dequantize_4bit_layers`), because
 bitsandbytes' CPU kernels took 60-110 s a training step here; `--check-real N` asks the first N questions of the
 adapter on bitsandbytes' own 4-bit layers too, unmerged, and counts how many SQL strings equal the fast path's."""
 import argparse, json, subprocess, sys, time

@@ -22,8 +22,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sql_codegen_slm.packing import packed_collator, enable_packed_attention  # noqa: E402
-from sql_codegen_slm.model import (prepare_kbit_model, apply_liger, fuse_lora_forward,  # noqa: E402
-                                   set_activation_checkpointing)
+from sql_codegen_slm.fast_paths import (prepare_kbit_model, apply_liger, fuse_lora_forward,  # noqa: E402
+                                        set_activation_checkpointing)
 from sql_codegen_slm.memory import (GiB, estimate_memory, checkpointing_peaks, choose_checkpointing,  # noqa: E402
                                     device_free_gib)
 
@@ -309,8 +309,8 @@ LEAN = dict(upcast=False, reentrant=False, liger=True, fuse_lora=True, attn="var
 
 VARIANTS = [  # most important first (a cut-off run still has them)
     dict(name="full/lean-packed", workload="full-packed", **LEAN),  # every layer checkpointed: the loss reference
-    # activation checkpointing as a dial (issue 19): through sql_codegen_slm.model.set_activation_checkpointing
-    # grouped LoRA (run 6): q/k/v and gate/up share one dropout mask and one A matmul (model.fuse_lora_forward)
+    # activation checkpointing as a dial (issue 19): through sql_codegen_slm.fast_paths.set_activation_checkpointing
+    # grouped LoRA (run 6): q/k/v and gate/up share one dropout mask and one A matmul (fast_paths.fuse_lora_forward)
     dict(name="full/lean-packed-grouped", workload="full-packed", grouped=True, **LEAN),
     dict(name="full/lean-packed-grouped-ckpt-auto", workload="full-packed", ckpt="auto", grouped=True, **LEAN),
     dict(name="full/lean-packed-grouped-ckpt-auto-40GB", workload="full-packed", ckpt="auto", mem_limit=40e9,

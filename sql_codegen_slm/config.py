@@ -27,7 +27,7 @@ class ModelConfig:
     padding_free: bool = False  # pack rows without padding (exact attention per row)
     # true: peft's prepare_model_for_kbit_training (fp32 norms/embeddings); false keeps the compute dtype
     upcast_layer_norms: bool = True
-    fused_lora: bool = False  # LoRA forward as one addmm onto the base output (model.fuse_lora_forward)
+    fused_lora: bool = False  # LoRA forward as one addmm onto the base output (fast_paths.fuse_lora_forward)
     grouped_lora: bool = False  # q/k/v and gate/up adapters: one dropout mask, one A matmul on their shared input
 
 # %% ../nbs/00_config.ipynb #dab64cb9

@@ -158,7 +158,8 @@ def _load_4bit(name: str, adapter, dequantize: bool = False):
     import torch
     from transformers import AutoModelForCausalLM
     from sql_codegen_slm.config import config_from_dict
-    from sql_codegen_slm.model import bnb_config, dequantize_4bit_layers
+    from sql_codegen_slm.fast_paths import dequantize_4bit_layers
+    from sql_codegen_slm.model import bnb_config
     bnb, cuda = bnb_config(config_from_dict(run_config(adapter))), torch.cuda.is_available()
     m = AutoModelForCausalLM.from_pretrained(name, quantization_config=bnb, dtype=bnb.bnb_4bit_compute_dtype,
                                              device_map={"": 0} if cuda else "cpu")

@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from transformers import AttentionInterface, StoppingCriteria, StoppingCriteriaList
 from .data import Record
 from .prompts import PromptFormat
-from .model import apply_liger, resolve_model_name
+from .fast_paths import apply_liger
+from .model import resolve_model_name
 from .packing import packed_attention_forward, unsupported_attention
 from .sql import extract_sql
 

@@ -4,24 +4,22 @@
 
 # %% ../nbs/02_model.ipynb #294b5d7b
 from __future__ import annotations
-import os, re, types, warnings, weakref
+import os, re
 from pathlib import Path
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
-from peft.tuners.lora import Linear as LoraLinear
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
-from transformers.modeling_layers import GradientCheckpointingLayer
 from .config import ConfigError, activation_checkpointing
-from .memory import (LORA_SIBLINGS, approx_params, checkpointed_layers, device_free_gib,
-                                    resolve_checkpointing)
+from .fast_paths import (LIGER_REFUSED, dequantize_4bit_layers, fuse_lora_forward, prepare_kbit_model,
+                                        set_activation_checkpointing)
+from .memory import approx_params, device_free_gib, resolve_checkpointing
 from .pretrained import ModelFetchError, resolve_pretrained, tiny_model_dir
 from .prompts import PromptFormat, use_prompt_format
 
 # %% auto #0
-__all__ = ['LIGER_REFUSED', 'resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'prepare_kbit_model',
-           'dequantize_4bit_layers', 'apply_liger', 'fuse_lora_forward', 'set_activation_checkpointing',
-           'ModelLoadError', 'param_report', 'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice',
-           'default_lora_targets', 'lora_targets_error', 'check_liger', 'load_model']
+__all__ = ['resolve_model_name', 'compute_dtype', 'quantize', 'bnb_config', 'lora_config', 'ModelLoadError', 'param_report',
+           'load_tokenizer', 'check_device', 'cuda_index', 'checkpointing_choice', 'default_lora_targets',
+           'lora_targets_error', 'check_liger', 'load_model']
 
 # %% ../nbs/02_model.ipynb #5c58bc95
 def resolve_model_name(name: str) -> str:
@@ -66,183 +64,6 @@ def lora_config(cfg):
     l = cfg.lora
     return LoraConfig(r=l.r, lora_alpha=l.lora_alpha, lora_dropout=l.lora_dropout, bias=l.bias, task_type="CAUSAL_LM",
                       target_modules="all-linear" if l.target_modules == "auto" else list(l.target_modules))
-
-# %% ../nbs/02_model.ipynb #7a8aa252
-def prepare_kbit_model(model, gradient_checkpointing: bool = True, use_reentrant: bool = False):
-    "Freeze the (quantized) model and enable non-reentrant gradient checkpointing, keeping bf16 norms/embeddings."
-    for p in model.parameters(): p.requires_grad_(False)
-    if gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": use_reentrant})
-        if use_reentrant: model.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
-    return model
-
-# %% ../nbs/02_model.ipynb #039923be
-def dequantize_4bit_layers(model) -> int:
-    "Replace every bitsandbytes `Linear4bit` in `model` by a frozen `nn.Linear` of its dequantized weight; how many."
-    import bitsandbytes as bnb, bitsandbytes.functional as F
-    n = 0
-    for parent in list(model.modules()):
-        for name, m in list(parent.named_children()):
-            if not isinstance(m, bnb.nn.Linear4bit): continue
-            if getattr(m.weight.quant_state, "packing_format_for_cpu", False):  # bnb's inverse is not exact
-                raise ValueError("dequantize_4bit_layers: this model already ran on bitsandbytes' CPU kernels, which "
-                                 "repacked its 4-bit weights; dequantize right after from_pretrained")
-            w = F.dequantize_4bit(m.weight.data, m.weight.quant_state).to(m.compute_dtype or torch.float32)
-            lin = torch.nn.Linear(m.in_features, m.out_features, m.bias is not None, device=w.device, dtype=w.dtype)
-            lin.weight = torch.nn.Parameter(w, requires_grad=False)
-            if m.bias is not None: lin.bias = torch.nn.Parameter(m.bias.data.to(w.dtype), requires_grad=False)
-            setattr(parent, name, lin); n += 1
-    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
-    if n and getattr(hf, "hf_quantizer", None) is not None:  # a plain model now: it casts, merges and saves as one
-        hf.hf_quantizer.remove_quantization_config(hf)
-    return n
-
-# %% ../nbs/02_model.ipynb #9d785f5d
-# model types whose Liger kernels were measured wrong: not applied, and `training.use_liger_kernel` refused for them
-LIGER_REFUSED = {
-    "gemma3_text": "liger-kernel 0.8.5 with transformers 5.17 on Gemma-3-270M (bench/RESULTS.md, issue 25): a "
-                   "model fine-tuned to 90.6% SQL execution accuracy scored 0.6% once Liger was applied, and training "
-                   "with it stalled at 3-6% while its loss fell below the exact run's",
-}
-LIGER_REFUSED["gemma3"] = LIGER_REFUSED["gemma3_text"]
-
-def apply_liger(model) -> bool:
-    "Apply Liger kernels to a (peft-wrapped) model if liger-kernel is installed and knows its type; True if applied."
-    # what TrainingArguments(use_liger_kernel=True) does too; Liger also patches transformers' module globals
-    try:
-        from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN, _apply_liger_kernel_to_instance
-    except Exception: return False
-    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
-    kind = getattr(hf.config, "model_type", None)
-    if kind in LIGER_REFUSED:
-        warnings.warn(f"Liger kernels not applied to this {kind} model: {LIGER_REFUSED[kind]}")
-        return False
-    if kind not in MODEL_TYPE_TO_APPLY_LIGER_FN: return False
-    _apply_liger_kernel_to_instance(model=hf)
-    return True
-
-# %% ../nbs/02_model.ipynb #6ebd1487
-def _fused_lora_forward(self, x, *args, **kwargs):
-    "peft LoRA forward as base(x) + scaling * B(A(dropout(x))) in one addmm (falls back to peft's for other cases)."
-    name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
-    if (name is None or self.disable_adapters or self.merged or kwargs.get("adapter_names") is not None
-            or name not in self.lora_A or name in getattr(self, "lora_variant", {})):
-        return type(self).forward(self, x, *args, **kwargs)
-    A, B = self.lora_A[name], self.lora_B[name]
-    result = self.base_layer(x, *args, **kwargs)
-    if not (torch.is_autocast_enabled(x.device.type) or x.dtype == A.weight.dtype == result.dtype):
-        return type(self).forward(self, x, *args, **kwargs)  # peft casts dtypes itself there
-    group = getattr(self, "_lora_group", None)
-    h = group.lora_h(self, x, name) if group is not None else A(self.lora_dropout[name](x))
-    out = torch.addmm(result.reshape(-1, result.shape[-1]), h.reshape(-1, h.shape[-1]), B.weight.t(),
-                      alpha=self.scaling[name])
-    return out.view(result.shape)
-
-# %% ../nbs/02_model.ipynb #5a1c0e7d
-class _SharedInput:
-    "LoRA adapters of sibling projections (same input): one dropout mask and one A matmul for all of them."
-    def __init__(self, mods): self.mods, self.x, self.h = mods, None, {}
-
-    def lora_h(self, mod, x, name):
-        "`mod`'s A(dropout(x)); the first sibling called with a new `x` computes all the siblings' at once."
-        if self.x is None or self.x() is not x or id(mod) not in self.h:
-            A = [m.lora_A[name].weight for m in self.mods]
-            h = torch.nn.functional.linear(self.mods[0].lora_dropout[name](x), torch.cat(A))
-            self.x, self.h = weakref.ref(x), dict(zip(map(id, self.mods), h.split([a.shape[0] for a in A], -1)))
-        h = self.h.pop(id(mod))
-        if not self.h: self.x = None  # all consumed: nothing kept past the layer
-        return h
-
-# %% ../nbs/02_model.ipynb #61f0eb2f
-def fuse_lora_forward(model, grouped: bool = False) -> int:
-    "Switch every peft LoRA Linear (4-bit or not) of `model` to the fused forward; returns how many were switched."
-    try: from peft.tuners.lora.bnb import Linear4bit as LoraLinear4bit
-    except Exception: LoraLinear4bit = LoraLinear
-    n = 0
-    for parent in list(model.modules()):
-        fused = {}
-        for name, m in parent.named_children():
-            lora = isinstance(m, (LoraLinear, LoraLinear4bit))
-            if lora and not getattr(m, "lora_bias", {}).get(m.active_adapters[0], False):
-                m.forward = types.MethodType(_fused_lora_forward, m)
-                fused[name] = m
-                n += 1
-        for names in LORA_SIBLINGS if grouped else ():  # grouped: siblings share one dropout mask and one A matmul
-            mods = [fused[k] for k in names if k in fused]
-            if len(mods) > 1:
-                group = _SharedInput(mods)
-                for m in mods: m._lora_group = group
-    return n
-
-# %% ../nbs/02_model.ipynb #15cd516a
-_side_streams = {}
-
-def _side_stream(device, which: str):
-    "A CUDA stream for copies `which` way (out or in) on `device`, made once."
-    if (device, which) not in _side_streams: _side_streams[device, which] = torch.cuda.Stream(device)
-    return _side_streams[device, which]
-
-class _HostOffload:
-    "Saved tensors in pinned host memory, copied out on a side stream; in the backward, the next one copied back early."
-    def __init__(self): self.saved, self.backward = [], False
-
-    def pack(self, t):
-        "Start `t`'s copy to host memory (on CUDA the compute goes on); its record in this step's list."
-        if self.backward: self.saved, self.backward = [], False  # a new forward: the last step's records are done
-        host = torch.empty_like(t, device="cpu", pin_memory=t.is_cuda)
-        rec = dict(device=t.device, host=host, out=None, back=None, i=len(self.saved))
-        if t.is_cuda:
-            s = rec["out"] = _side_stream(t.device, "out")
-            s.wait_stream(torch.cuda.current_stream(t.device))  # t is computed
-            with torch.cuda.stream(s): host.copy_(t, non_blocking=True)
-            t.record_stream(s)  # its memory is not reused before the copy has read it
-        else: host.copy_(t)
-        self.saved.append(rec)
-        return rec
-
-    def _prefetch(self, rec):
-        "Copy `rec` back on the in-stream, after its copy out (the backward goes on meanwhile)."
-        if rec["out"] is None or rec["back"] is not None: return
-        s = _side_stream(rec["device"], "in")
-        s.wait_stream(rec["out"])
-        with torch.cuda.stream(s): rec["back"] = (rec["host"].to(rec["device"], non_blocking=True), s.record_event())
-
-    def unpack(self, rec):
-        "The saved tensor on its device again; the one saved before it starts coming back (the backward's next layer)."
-        self.backward = True
-        if rec["out"] is None: return rec["host"].to(rec["device"])
-        self._prefetch(rec)
-        (t, done), rec["back"] = rec["back"], None
-        cur = torch.cuda.current_stream(rec["device"])
-        cur.wait_event(done); t.record_stream(cur)
-        if rec["i"] > 0: self._prefetch(self.saved[rec["i"] - 1])
-        return t
-
-def _offloaded(checkpoint_fn, offload: _HostOffload):
-    "`checkpoint_fn` whose saved inputs (a checkpointed layer's hidden states) live in host memory until the backward."
-    def run(*args, **kwargs):
-        with torch.autograd.graph.saved_tensors_hooks(offload.pack, offload.unpack):
-            return checkpoint_fn(*args, **kwargs)
-    return run
-
-# %% ../nbs/02_model.ipynb #ac11b429
-def set_activation_checkpointing(model, setting, use_reentrant: bool = False) -> int:
-    "Checkpoint `model`'s decoder layers as `setting` says (none, all, offload, a fraction): how many recompute."
-    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
-    layers = [m for m in hf.modules() if isinstance(m, GradientCheckpointingLayer)]
-    k = checkpointed_layers(setting, len(layers))
-    new = hasattr(hf, "activation_checkpointing_enable")  # transformers >= 5.2x; gradient_* names: deprecated aliases
-    if k == 0:
-        if hf.is_activation_checkpointing if new else hf.is_gradient_checkpointing:
-            (hf.activation_checkpointing_disable if new else hf.gradient_checkpointing_disable)()
-        return 0
-    (hf.activation_checkpointing_enable if new else hf.gradient_checkpointing_enable)({"use_reentrant": use_reentrant})
-    if use_reentrant: hf.enable_input_require_grads()  # reentrant checkpoints need an input that requires grad
-    offload = _HostOffload() if setting == "offload" else None  # one per model: the layers' records in order
-    for i, layer in enumerate(layers):
-        layer.gradient_checkpointing = i < k
-        if offload: layer._gradient_checkpointing_func = _offloaded(layer._gradient_checkpointing_func, offload)
-    return k
 
 # %% ../nbs/02_model.ipynb #d0ed4731
 class ModelLoadError(RuntimeError):

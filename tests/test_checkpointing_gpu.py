@@ -6,7 +6,7 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 from peft import LoraConfig, get_peft_model
 from transformers import MistralConfig, MistralForCausalLM
-from sql_codegen_slm.model import fuse_lora_forward, set_activation_checkpointing
+from sql_codegen_slm.fast_paths import fuse_lora_forward, set_activation_checkpointing
 
 ALL7 = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 from peft import LoraConfig, get_peft_model
 from sql_codegen_slm import generate, packing
-from sql_codegen_slm.model import apply_liger, fuse_lora_forward, set_activation_checkpointing
+from sql_codegen_slm.fast_paths import apply_liger, fuse_lora_forward, set_activation_checkpointing
 from sql_codegen_slm.tiny import FAMILIES, family_model
 
 # head sizes the flash kernels specialise on, as in the real models: SmolLM2's 64 with 9 heads over 3 KV heads,
@@ -187,9 +187,9 @@ def _lora(fam, dropout=0.0, grouped=None, seed=0, dtype=torch.bfloat16):
 @families
 def test_fused_grouped_and_checkpointing(fam, monkeypatch):
     "Fused and grouped LoRA == peft's forward (dropout 0); every checkpointing setting == none (offload: side streams)."
-    from sql_codegen_slm import model as model_mod
-    shared, orig = [], model_mod._SharedInput.lora_h
-    monkeypatch.setattr(model_mod._SharedInput, "lora_h", lambda *a: shared.append(1) or orig(*a))
+    from sql_codegen_slm import fast_paths
+    shared, orig = [], fast_paths._SharedInput.lora_h
+    monkeypatch.setattr(fast_paths._SharedInput, "lora_h", lambda *a: shared.append(1) or orig(*a))
     batch = _packed(ROWS)
     ref, truth = _loss_grads(_lora(fam), batch), _loss_grads(_lora(fam, dtype=torch.float32), batch)
     for grouped in (False, True):
