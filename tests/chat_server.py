@@ -83,7 +83,8 @@ class ChatServer:
                     content = json.dumps({"pairs": pairs})
                 p_tok = math.ceil(sum(len(m["content"].encode()) for m in req["messages"]) / 4)
                 c_tok = min(math.ceil(len(content) / 4), req.get("max_tokens", 10**9))
-                with srv._lock: srv.usage.append((p_tok, c_tok)); srv.answered.append(req); rid = f"req_{len(srv.usage)}"
+                with srv._lock:
+                    srv.usage.append((p_tok, c_tok)); srv.answered.append(req); rid = f"req_{len(srv.usage)}"
                 self._send(200, {"id": f"chatcmpl-{rid}", "object": "chat.completion", "created": int(time.time()),
                                  "model": req["model"],
                                  "choices": [{"index": 0, "message": {"role": "assistant", "content": content},

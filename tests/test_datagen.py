@@ -6,7 +6,7 @@ from chat_server import ChatServer
 from sql_codegen_slm.data import load_records, sample_data_dir, tokenize_record
 from sql_codegen_slm.datagen import generate, main
 from sql_codegen_slm.postgres import PostgresDatabases
-from sql_codegen_slm.teacher import content_hash, prompt_token_bound
+from sql_codegen_slm.teacher import Budget, content_hash, prompt_token_bound
 from sql_codegen_slm.teacher_client import AuthError
 
 SCHEMAS = sample_data_dir() / "schemas"
@@ -212,8 +212,8 @@ def test_twenty_generated_records_train_through_the_smoke(tmp_path, dbs):
     r = subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "nbs/train.ipynb"), str(tmp_path / "smoke.ipynb"),
                         "-p", "mode", "smoke", "-p", "train_file", str(tmp_path / "data.jsonl"),
                         "-p", "output_dir", str(tmp_path / "run"),  # CPU time: 4 steps, the kill after checkpoint 2
-                        "-y", "overrides: [training.max_steps=4, training.save_steps=2, training.eval_steps=4]"], cwd=ROOT, capture_output=True, text=True, timeout=400,
-                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                        "-y", "overrides: [training.max_steps=4, training.save_steps=2, training.eval_steps=4]"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=400, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert r.returncode == 0, r.stderr[-3000:]
     smoke = json.loads((tmp_path / "run/report.json").read_text())
     data = next(c for c in smoke["checks"] if c["name"] == "data_loading")
@@ -366,8 +366,8 @@ def test_budget_waits_for_requests_in_flight_and_reports_the_real_spend(tmp_path
     assert sum(paid) + worst_next > cap  # it stopped when the next request could cross the cap
     # and not before: the last request sent was reserved at its own worst case (prompts differ, so worst cases do:
     # CI once saw the next one's $0.01 above the last sent one's) while all others had settled or held theirs
-    pi, po = EXPENSIVE["price_in"], EXPENSIVE["price_out"]
-    worst = [(prompt_token_bound(r["messages"]) * pi + r["max_tokens"] * po) / 1e6 for r in srv.answered]
+    at = Budget(cap, EXPENSIVE["price_in"], EXPENSIVE["price_out"])  # its prices, as the run reserved by them
+    worst = [at.cost(prompt_token_bound(r["messages"]), r["max_tokens"]) for r in srv.answered]
     assert cap >= min(sum(paid) - p + w for p, w in zip(paid, worst)) - 1e-9
     assert len(paid) >= 8 and rep["requests_paid_this_run"] == len(paid) == len(lines(out.parent / f"{out.name}.datagen"
                                                                                       "/spend.jsonl"))
